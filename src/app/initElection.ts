@@ -1,0 +1,26 @@
+import { checkTimeZone, normalizeRegion, readSettings, SETTING_KEYS, type ElectionSettings } from '../core/settings.js';
+
+/** The part of the settings store this use case needs. */
+export interface SettingsPort {
+  all(): Record<string, string>;
+  set(key: string, value: string): void;
+}
+
+export interface InitInput {
+  region?: string;
+  timeZone?: string;
+  name?: string;
+  footer?: string;
+}
+
+/** Records the election's settings; options not given keep their current value. */
+export function initElection(settings: SettingsPort, input: InitInput): ElectionSettings {
+  if (input.region !== undefined) settings.set(SETTING_KEYS.region, normalizeRegion(input.region));
+  if (input.timeZone !== undefined) settings.set(SETTING_KEYS.timeZone, checkTimeZone(input.timeZone));
+  if (input.name !== undefined) settings.set(SETTING_KEYS.name, input.name);
+  if (input.footer !== undefined) settings.set(SETTING_KEYS.footer, input.footer);
+  const current = settings.all();
+  // Record the zone explicitly so that moving the laptop does not move the election.
+  if (current[SETTING_KEYS.timeZone] === undefined) settings.set(SETTING_KEYS.timeZone, readSettings(current).timeZone);
+  return readSettings(settings.all());
+}

@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { action, examples } from '../action.js';
+import { withDatabase } from '../database.js';
+
+interface InitOptions {
+  region?: string;
+  timezone?: string;
+  name?: string;
+  footer?: string;
+}
+
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .description('create the database (mode 0600) and record the election settings')
+    .option('--region <CC>', 'default phone region for numbers written without +country code (FR, US, GB…)')
+    .option('--timezone <TZ>', "the election's time zone (IANA name); default: this machine's")
+    .option('--name <text>', 'a name for the election, shown in reports')
+    .option('--footer <text>', 'opt-out footer appended to SMS reminders, e.g. "STOP au 36xxx"')
+    .addHelpText(
+      'after',
+      examples(
+        'turnout init --region FR --timezone Europe/Paris --name "Municipales Marseille 2026"',
+        'turnout --db nyc.db init --region US --timezone America/New_York --footer "Reply STOP to opt out"',
+      ),
+    )
+    .action(
+      action<InitOptions>(async (ctx, options) => {
+        const { initElection } = await import('../../app/initElection.js');
+        const { settingsStore } = await import('../../store/settings.js');
+        const settings = await withDatabase(ctx, (db) =>
+          initElection(settingsStore(db), {
+            region: options.region,
+            timeZone: options.timezone,
+            name: options.name,
+            footer: options.footer,
+          }),
+        );
+        ctx.reporter.info(
+          [
+            `${ctx.err.green('✔')} ${ctx.dbPath} ready`,
+            `  region:    ${settings.region ?? '(none: phones must be written +international)'}`,
+            `  time zone: ${settings.timeZone}`,
+            ...(settings.name ? [`  name:      ${settings.name}`] : []),
+            ...(settings.footer ? [`  footer:    ${settings.footer}`] : []),
+          ].join('\n'),
+        );
+      }),
+    );
+}

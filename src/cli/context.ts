@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { Chalk, supportsColor, supportsColorStderr, type ChalkInstance } from 'chalk';
+import type { Reporter } from '../app/ports.js';
+
+/** Everything a command needs from the process, decided once per run. */
+export interface CliContext {
+  env: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  /** Database path: --db, else TURNOUT_DB, else ./turnout.db. */
+  dbPath: string;
+  /** Only errors on stderr. */
+  quiet: boolean;
+  /** Colours for data on stdout (tables) and for messages on stderr. */
+  out: ChalkInstance;
+  err: ChalkInstance;
+  /** A person is at the keyboard: stdin and stderr are terminals. */
+  interactive: boolean;
+  /** stderr is a terminal: spinners and progress may be drawn. */
+  stderrIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  reporter: Reporter;
+}
+
+export interface GlobalOptions {
+  db?: string;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+export function createContext(command: Command): CliContext {
+  const globals = command.optsWithGlobals<GlobalOptions>();
+  const env = process.env;
+  const noColor = globals.color === false || (env.NO_COLOR !== undefined && env.NO_COLOR !== '');
+  const out = new Chalk({ level: noColor ? 0 : supportsColor ? supportsColor.level : 0 });
+  const err = new Chalk({ level: noColor ? 0 : supportsColorStderr ? supportsColorStderr.level : 0 });
+  const quiet = globals.quiet === true;
+  const stderrIsTTY = process.stderr.isTTY === true;
+  const ctx: CliContext = {
+    env,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    dbPath: globals.db ?? (env.TURNOUT_DB || 'turnout.db'),
+    quiet,
+    out,
+    err,
+    interactive: process.stdin.isTTY === true && stderrIsTTY,
+    stderrIsTTY,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    reporter: {
+      info(message) {
+        if (!quiet) process.stderr.write(`${message}\n`);
+      },
+      warn(message) {
+        process.stderr.write(`${err.yellow('warning:')} ${message}\n`);
+      },
+      progress() {},
+    },
+  };
+  return ctx;
+}

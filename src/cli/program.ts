@@ -1,0 +1,43 @@
+import { Command, CommanderError } from 'commander';
+import { actionExitCode } from './action.js';
+import { registerInit } from './commands/init.js';
+
+export const VERSION = '0.1.0';
+
+/**
+ * The whole command tree. Each command lives in its own file under commands/ and loads
+ * its use case (and better-sqlite3, twilio, prompts) only when it runs, so that
+ * `turnout --version` and `--help` stay instant.
+ */
+export function buildProgram(): Command {
+  const program = new Command('turnout')
+    .description('Election-day get-out-the-vote toolkit: import voters and poll checks, find under-mobilized areas, remind supporters.')
+    .version(VERSION, '-V, --version')
+    .option('--db <path>', 'database file (default: $TURNOUT_DB, else ./turnout.db)')
+    .option('-q, --quiet', 'only errors on stderr: no progress or information')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+    });
+  registerInit(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; throws TurnoutError and other errors for main to print. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; everything commander rejects is a usage error (it printed why).
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    throw error;
+  }
+  return actionExitCode();
+}

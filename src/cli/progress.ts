@@ -1,0 +1,45 @@
+import type { ProgressUpdate, Reporter } from '../app/ports.js';
+import type { CliContext } from './context.js';
+
+export interface ProgressReporter extends Reporter {
+  /** Stops the spinner, leaving the terminal clean. */
+  stop(): void;
+}
+
+/**
+ * A reporter that draws a spinner with counts and rate on stderr, only when stderr is a
+ * terminal and --quiet is off; otherwise it is the context's plain reporter. ora is loaded
+ * only here, so commands that never show progress do not pay for it.
+ */
+export async function progressReporter(ctx: CliContext): Promise<ProgressReporter> {
+  if (!ctx.stderrIsTTY || ctx.quiet) {
+    return { ...ctx.reporter, stop() {} };
+  }
+  const { default: ora } = await import('ora');
+  const spinner = ora({ stream: ctx.stderr, color: ctx.err.level > 0 ? 'cyan' : false, isEnabled: true });
+  const started = Date.now();
+  let lastDraw = 0;
+  const interrupt = (write: () => void): void => {
+    const active = spinner.isSpinning;
+    if (active) spinner.clear();
+    write();
+    if (active) spinner.render();
+  };
+  return {
+    info: (message) => interrupt(() => ctx.reporter.info(message)),
+    warn: (message) => interrupt(() => ctx.reporter.warn(message)),
+    progress(update: ProgressUpdate) {
+      const now = Date.now();
+      if (now - lastDraw < 100 && update.done !== update.total) return;
+      lastDraw = now;
+      const seconds = (now - started) / 1000;
+      const rate = seconds > 0 ? Math.round(update.done / seconds) : 0;
+      const of = update.total !== undefined ? ` / ${update.total.toLocaleString('en-US')}` : '';
+      spinner.text = `${update.task}: ${update.done.toLocaleString('en-US')}${of} ${update.unit} (${rate.toLocaleString('en-US')} ${update.unit}/s)`;
+      if (!spinner.isSpinning) spinner.start();
+    },
+    stop() {
+      if (spinner.isSpinning) spinner.stop();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { isSupportedCountry } from 'libphonenumber-js';
+import { UsageError } from './errors.js';
+import { isValidTimeZone, systemTimeZone } from './time.js';
+
+/** Election settings recorded by `turnout init`, stored in the database's settings table. */
+export interface ElectionSettings {
+  /** Default phone region, ISO 3166 alpha-2 (FR, US). Undefined: numbers must be written in +international form. */
+  region: string | undefined;
+  /** IANA zone of the election (Europe/Paris): check times, --at, quiet hours. */
+  timeZone: string;
+  name: string | undefined;
+  /** Opt-out footer appended to SMS reminders. */
+  footer: string | undefined;
+}
+
+export const SETTING_KEYS = { region: 'region', timeZone: 'timezone', name: 'name', footer: 'footer' } as const;
+
+export function readSettings(values: Record<string, string>): ElectionSettings {
+  return {
+    region: values[SETTING_KEYS.region],
+    timeZone: values[SETTING_KEYS.timeZone] ?? systemTimeZone(),
+    name: values[SETTING_KEYS.name],
+    footer: values[SETTING_KEYS.footer],
+  };
+}
+
+export function normalizeRegion(input: string): string {
+  const region = input.trim().toUpperCase();
+  if (!isSupportedCountry(region)) {
+    throw new UsageError(`unknown phone region "${input}"`, {
+      hint: 'Use a two-letter country code such as FR, US, GB, BE, DE.',
+    });
+  }
+  return region;
+}
+
+export function checkTimeZone(input: string): string {
+  const zone = input.trim();
+  if (!isValidTimeZone(zone)) {
+    throw new UsageError(`unknown time zone "${input}"`, {
+      hint: 'Use an IANA zone name such as Europe/Paris or America/New_York.',
+    });
+  }
+  return zone;
+}

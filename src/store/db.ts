@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { RuntimeError } from '../core/errors.js';
+import { migrations } from './migrations/index.js';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** Create the file (mode 0600) when it does not exist. Default true. */
+  create?: boolean;
+  readonly?: boolean;
+  /** How long to wait for another process's write lock, in ms. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (and creates, mode 0600) a turnout database, switches it to WAL and brings its
+ * schema up to date. A voter file with support levels is political opinion: nobody but
+ * the owner may read the file, and SQLite gives its -wal and -shm files the same mode.
+ */
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  const { create = true, readonly = false, busyTimeoutMs = 10_000 } = options;
+  const exists = fs.existsSync(file);
+  if (!exists) {
+    if (!create || readonly) {
+      throw new RuntimeError(`no database at ${file}`, {
+        hint: 'Import a voter file first (turnout import voters FILE), or point --db / TURNOUT_DB at your database.',
+      });
+    }
+    const dir = path.dirname(path.resolve(file));
+    if (!fs.existsSync(dir)) {
+      throw new RuntimeError(`cannot create the database ${file}: the folder ${dir} does not exist`, {
+        hint: 'Create the folder first, or choose another path with --db.',
+      });
+    }
+    try {
+      fs.closeSync(fs.openSync(file, 'wx', 0o600));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new RuntimeError(`cannot create the database ${file}: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    fs.chmodSync(file, 0o600); // the umask may have removed bits, never added: make it exact
+  }
+  let db: Db;
+  try {
+    db = new Database(file, { readonly, fileMustExist: true, timeout: busyTimeoutMs });
+  } catch (error) {
+    throw new RuntimeError(`cannot open the database ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    db.pragma('foreign_keys = ON');
+    if (!readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      migrate(db, file);
+    } else {
+      checkVersion(db, file);
+    }
+  } catch (error) {
+    db.close();
+    if ((error as { code?: string }).code === 'SQLITE_NOTADB') {
+      throw new RuntimeError(`${file} is not a turnout database (not an SQLite file)`, {
+        hint: 'Check the --db path or TURNOUT_DB.',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  return db;
+}
+
+function checkVersion(db: Db, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > migrations.length) {
+    throw new RuntimeError(
+      `${file} was written by a newer turnout (schema ${version}, this one knows ${migrations.length})`,
+      { hint: 'Upgrade turnout to use this database.' },
+    );
+  }
+}
+
+/** Applies the migrations the file has not seen yet, each in its own transaction. */
+export function migrate(db: Db, file = 'database'): void {
+  checkVersion(db, file);
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let i = version; i < migrations.length; i++) {
+    const migration = migrations[i]!;
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${i + 1}`);
+    }).immediate();
+  }
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}

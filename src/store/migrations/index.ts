@@ -1,0 +1,12 @@
+import type Database from 'better-sqlite3';
+import { foundation } from './001-foundation.js';
+import { status } from './002-status.js';
+import { reminders } from './003-reminders.js';
+
+export interface Migration {
+  name: string;
+  up(db: Database.Database): void;
+}
+
+/** In order; the database's `user_version` is the number applied. Never edit one that has shipped: add another. */
+export const migrations: readonly Migration[] = [foundation, status, reminders];
