@@ -1,6 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { actionExitCode } from './action.js';
 import { registerInit } from './commands/init.js';
+import { registerImport } from './commands/import.js';
+import { registerChecks } from './commands/checks.js';
+import { registerExport } from './commands/export.js';
+import { registerStatus } from './commands/status.js';
+import { registerWatch } from './commands/watch.js';
+import { registerRemind } from './commands/remind.js';
+import { registerOptout } from './commands/optout.js';
+import { registerSync } from './commands/sync.js';
+import { registerReminders } from './commands/reminders.js';
+import { registerDemo } from './commands/demo.js';
 
 export const VERSION = '0.1.0';
 
@@ -23,6 +33,16 @@ export function buildProgram(): Command {
       writeErr: (text) => process.stderr.write(text),
     });
   registerInit(program);
+  registerImport(program);
+  registerChecks(program);
+  registerExport(program);
+  registerStatus(program);
+  registerWatch(program);
+  registerRemind(program);
+  registerOptout(program);
+  registerSync(program);
+  registerReminders(program);
+  registerDemo(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
