@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Chalk, supportsColor, supportsColorStderr, type ChalkInstance } from 'chalk';
-import type { Reporter } from '../app/ports.js';
+import type { Clock, Reporter } from '../app/ports.js';
+import { UsageError } from '../core/errors.js';
 
 /** Everything a command needs from the process, decided once per run. */
 export interface CliContext {
@@ -21,6 +22,8 @@ export interface CliContext {
   stderrIsTTY: boolean;
   stdoutIsTTY: boolean;
   reporter: Reporter;
+  /** The system clock, or the fixed instant in TURNOUT_NOW (rehearsals and tests). */
+  clock: Clock;
 }
 
 export interface GlobalOptions {
@@ -49,6 +52,7 @@ export function createContext(command: Command): CliContext {
     interactive: process.stdin.isTTY === true && stderrIsTTY,
     stderrIsTTY,
     stdoutIsTTY: process.stdout.isTTY === true,
+    clock: clockFrom(env.TURNOUT_NOW),
     reporter: {
       info(message) {
         if (!quiet) process.stderr.write(`${message}\n`);
@@ -60,4 +64,13 @@ export function createContext(command: Command): CliContext {
     },
   };
   return ctx;
+}
+
+function clockFrom(fixed: string | undefined): Clock {
+  if (fixed === undefined || fixed === '') return { now: () => new Date() };
+  const instant = new Date(fixed);
+  if (Number.isNaN(instant.getTime())) {
+    throw new UsageError(`TURNOUT_NOW is not an ISO time: "${fixed}"`, { hint: 'Use a form like 2026-03-15T14:30:00+01:00, or unset it.' });
+  }
+  return { now: () => new Date(instant) };
 }

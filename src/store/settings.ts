@@ -1,3 +1,4 @@
+import { readSettings, type ElectionSettings } from '../core/settings.js';
 import type { Db } from './db.js';
 
 export interface SettingsStore {
@@ -17,4 +18,9 @@ export function settingsStore(db: Db): SettingsStore {
     set: (key, value) => void setStmt.run(key, value),
     all: () => Object.fromEntries(allStmt.all().map((r) => [r.key, r.value])),
   };
+}
+
+/** The election settings (region, time zone, name, footer) with their defaults. */
+export function loadSettings(db: Db): ElectionSettings {
+  return readSettings(settingsStore(db).all());
 }

@@ -1,0 +1,36 @@
+import { UsageError } from '../core/errors.js';
+import { isVoterField } from '../core/fields.js';
+import type { Db } from './db.js';
+
+/** Computed columns that are not in the file but can be grouped on or exported. */
+const DERIVED: Record<string, string> = {
+  phone_e164: 'v.phone_e164',
+  voted_at: 'v.voted_at',
+};
+
+/**
+ * The SQL expression (over `voters AS v`) for a field name given by the user (--by, templates):
+ * a standard field, a derived one, or an extra column by its header as imported.
+ * Unknown names are a usage error that lists what exists.
+ */
+export function fieldExpression(db: Db, name: string): string {
+  if (isVoterField(name)) return `v.${name}`;
+  const derived = DERIVED[name];
+  if (derived) return derived;
+  const extra = extraColumns(db).find((c) => c === name) ?? extraColumns(db).find((c) => c.toLowerCase() === name.toLowerCase());
+  if (extra !== undefined) return `json_extract(v.extra, ${sqlString(`$."${extra.replace(/"/g, '""')}"`)})`;
+  throw new UsageError(`unknown field "${name}"`, {
+    hint: `Use a voter field (neighborhood, precinct, city, zip, polling_place…) or an imported column: ${extraColumns(db).join(', ') || '(none imported)'}.`,
+  });
+}
+
+export function extraColumns(db: Db): string[] {
+  return db
+    .prepare<[], { name: string }>('SELECT name FROM voter_columns ORDER BY position')
+    .all()
+    .map((r) => r.name);
+}
+
+function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
