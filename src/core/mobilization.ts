@@ -92,7 +92,8 @@ export function isUnderMobilized(p: number | null, r: number | null, n: number, 
   if (p === null || r === null || n <= 0 || remaining < rule.minRemaining) return false;
   if (r >= 1) return p < 1;
   const z = zScore(p, r, n);
-  return z !== null && z <= -rule.zThreshold;
+  // A hair of tolerance so that z = −2.0000 computed as −1.9999999999999996 counts as −2.
+  return z !== null && z <= -rule.zThreshold + 1e-9;
 }
 
 /** Assesses one area against its reference. */
