@@ -56,6 +56,15 @@ describe('turnout watch without a terminal', () => {
     expect(line!.totals).toMatchObject({ supporters_voted: 80, reference: 0.3, shortfall: 40, z: -4.364, under_mobilized: true });
   });
 
+  it('draws the status table with --format table', async () => {
+    const result = await runTurnout(['--db', db, 'watch', '--once', '--format', 'table'], { env: { ...EVENING, NO_COLOR: '1' } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Supporter turnout by neighborhood, as of 2026-03-15 20:00 (Europe/Paris)');
+    expect(result.stdout).toMatch(/\nLe Panier .* LOW\n/);
+    expect(result.stdout).toContain('refresh 1 at 2026-03-15 20:00 · no --checks-dir: status only');
+    expect(result.stdout).not.toContain('\u001b[2J'); // no screen clearing without a terminal
+  });
+
   it('refuses a --checks-dir that is not a folder', async () => {
     const result = await runTurnout(['--db', db, 'watch', '--once', '--checks-dir', path.join(dir, 'nope')], { env: EVENING });
     expect(result.code).toBe(2);

@@ -255,17 +255,22 @@ function renderTimeline(ctx: CliContext, report: StatusReport, series: readonly 
   const cell = 3;
   const hourRow =
     ' '.repeat(width) + '  ' + hours.map((h) => localTime(h, report.timeZone, false).slice(0, 2).padEnd(cell)).join('') + '  now';
+  // Scale to the highest turnout on the chart so that the pace of the day shows, not just its end.
+  const top = Math.max(0.01, ...series.flatMap((s) => s.points.map((p) => p.supporterTurnout ?? 0)));
   const lines = series.map((s) => {
     const blocks = s.points
       .map((p) => {
         const v = p.supporterTurnout ?? 0;
-        const block = LEVELS[Math.min(LEVELS.length - 1, Math.round(v * (LEVELS.length - 1)))]!;
-        return block.repeat(2).padEnd(cell);
+        const level = v <= 0 ? 0 : Math.max(1, Math.round((v / top) * (LEVELS.length - 1)));
+        return LEVELS[level]!.repeat(2).padEnd(cell);
       })
       .join('');
     const last = s.points[s.points.length - 1];
     const text = `${name(s).padEnd(width)}  ${blocks}  ${percent(last?.supporterTurnout ?? null).padStart(6)}`;
     return s.area === TOTAL_AREA ? ctx.out.bold(text) : text;
   });
-  return `${heading}\n${hourRow}\n${lines.join('\n')}\n\nEach column is an hour (local time); the block is the supporters' cumulative turnout at its end, from empty (0%) to full (100%).\n`;
+  return (
+    `${heading}\n${hourRow}\n${lines.join('\n')}\n\n` +
+    `Each column is an hour (local time): the supporters' cumulative turnout at its end; a full block is ${percent(top)}.\n`
+  );
 }
