@@ -181,6 +181,7 @@ export function renderStatus(ctx: CliContext, report: StatusReport, areas: reado
     z: a.z === null ? '–' : a.z.toFixed(2),
     under_mobilized: flagText(a, marks, total),
     _flagged: a.under_mobilized && !total,
+    _recovered: !total && marks.recovered?.has(a.area) === true,
     _total: total,
   });
   const rows = [...areas.map((a) => asRow(a)), asRow(report.totals, true)];
@@ -188,7 +189,7 @@ export function renderStatus(ctx: CliContext, report: StatusReport, areas: reado
   const table = renderTable(rows, TABLE_COLUMNS, {
     headers: HEADERS,
     align: Object.fromEntries(right.map((c) => [c, 'right' as const])),
-    rowStyle: (row, text) => (row._flagged ? out.red(text) : row._total ? out.bold(text) : text),
+    rowStyle: (row, text) => (row._flagged ? out.red(text) : row._recovered ? out.green(text) : row._total ? out.bold(text) : text),
   }, ctx);
   const flagged = report.areas.filter((a) => a.under_mobilized).length;
   const heading =
