@@ -13,7 +13,7 @@ import { emailKey, groupContacts, joinIds, joinNames, type Contact } from '../co
 import { compareVoters, rankAreas, shortfall, type AreaNeed } from '../core/remindOrder.js';
 import { isSmsCapable } from '../core/remindPhones.js';
 import type { Channel } from '../core/remindSelection.js';
-import { compareDoors, doorKey, parseHouseNumber, sideOf } from '../core/walkList.js';
+import { compareWalkKeys, doorKey, parseHouseNumber, sideOf, walkKey } from '../core/walkList.js';
 import type { RecipientVoter, SmsRecipient } from './recipients.js';
 
 /** Supporter counts of one area (the value of the --by field). */
@@ -35,6 +35,8 @@ export interface CandidateQuery {
   areas?: string[];
   /** ISO instant: messages since then count as reminders; undefined skips the check. */
   remindedSince?: string;
+  /** Also read the extra columns (for message templates). */
+  withExtra?: boolean;
 }
 
 /** A supporter who has not voted, with what the channels need to decide about them. */
@@ -56,8 +58,8 @@ export interface CandidateVoter {
   list_number: string | null;
   support: number | null;
   turnout_score: number | null;
-  /** JSON object of the file's other columns. */
-  extra: string | null;
+  /** JSON object of the file's other columns; read only with `withExtra`. */
+  extra?: string | null;
   area: string | null;
   /** Their phone number is in the opt-out list. */
   opted_out: boolean;
@@ -89,6 +91,8 @@ export interface RemindInput {
   cooldownMs: number;
   includeReminded: boolean;
   now: Date;
+  /** The contacts will become SMS recipients (templates may name extra columns). */
+  forSending?: boolean;
 }
 
 /** Why supporters who have not voted are not on the list, each counted once (first reason that applies). */
@@ -151,6 +155,7 @@ export function selectReminders(source: ReminderSource, input: RemindInput): Rem
     at,
     areas: chosen,
     remindedSince: input.includeReminded ? undefined : new Date(input.now.getTime() - input.cooldownMs).toISOString(),
+    withExtra: input.forSending === true,
   });
   candidates.sort(compareVoters(rank));
 
@@ -159,7 +164,8 @@ export function selectReminders(source: ReminderSource, input: RemindInput): Rem
   const all = groupContacts(candidates, keyOf);
   const contacts = input.limit === undefined ? all : all.slice(0, input.limit);
   if (input.channel === 'door') {
-    contacts.sort((a, b) => compareDoors(doorOf(a, rank), doorOf(b, rank)));
+    const keys = new Map(contacts.map((c) => [c, walkKey(doorOf(c, rank))]));
+    contacts.sort((a, b) => compareWalkKeys(keys.get(a)!, keys.get(b)!));
   }
   const served = chosen === undefined ? areas : areas.filter((a) => a.area !== null && chosen.includes(a.area));
   return {
@@ -250,7 +256,7 @@ function contactKey(channel: Channel, leftOut: LeftOut): (v: CandidateVoter) => 
 
 function doorOf(contact: Selection, rank: ReadonlyMap<string | null, number>) {
   const v = contact.members[0]!;
-  return { ...v, areaRank: rank.get(v.area) ?? Number.MAX_SAFE_INTEGER };
+  return { precinct: v.precinct, street: v.street, street_number: v.street_number, city: v.city, zip: v.zip, areaRank: rank.get(v.area) ?? Number.MAX_SAFE_INTEGER };
 }
 
 /** The columns of each channel's list, in order. */

@@ -25,6 +25,12 @@ export function defaultAreaField(db: Db): string {
 }
 
 /** A voter counts as voted when checked at or before `at` (any time when there is no `at`). */
+/** Support levels as SQL literals: they are validated integers, and a literal list lets SQLite use them directly. */
+function levelList(levels: readonly number[]): string {
+  if (levels.length === 0 || !levels.every((l) => Number.isInteger(l))) throw new Error(`support levels must be integers: ${levels.join(',')}`);
+  return levels.join(', ');
+}
+
 function votedCondition(at: string | undefined): string {
   return at === undefined ? 'v.voted_at IS NOT NULL' : '(v.voted_at IS NOT NULL AND v.voted_at <= @at)';
 }
@@ -36,20 +42,13 @@ function areaCounts(db: Db, query: Pick<CandidateQuery, 'areaField' | 'supportLe
     SELECT CAST(${area} AS TEXT) AS area,
            count(*) AS voters,
            sum(${voted}) AS voted,
-           sum(v.support IN (SELECT value FROM json_each(@levels))) AS supporters,
-           sum(v.support IN (SELECT value FROM json_each(@levels)) AND ${voted}) AS supporters_voted
+           sum(v.support IN (${levelList(query.supportLevels)})) AS supporters,
+           sum(v.support IN (${levelList(query.supportLevels)}) AND ${voted}) AS supporters_voted
     FROM voters v
     GROUP BY 1`;
   return db
     .prepare(sql)
-    .all({ levels: JSON.stringify(query.supportLevels), ...(query.at === undefined ? {} : { at: query.at }) }) as AreaCount[];
-}
-
-interface CandidateRow extends Omit<CandidateVoter, 'opted_out' | 'sms_unusable' | 'reminded' | 'phone_reminded'> {
-  opted_out: number;
-  sms_unusable: number;
-  reminded: number;
-  phone_reminded: number;
+    .all(query.at === undefined ? {} : { at: query.at }) as AreaCount[];
 }
 
 function candidates(db: Db, query: CandidateQuery): CandidateVoter[] {
@@ -71,25 +70,27 @@ function candidates(db: Db, query: CandidateQuery): CandidateVoter[] {
   const sql = `
     SELECT v.id, v.first_name, v.last_name, v.phone, v.phone_e164, v.phone_valid, v.email,
            v.street_number, v.street, v.city, v.zip, v.precinct, v.neighborhood, v.polling_place,
-           v.list_number, v.support, v.turnout_score, v.extra,
+           v.list_number, v.support, v.turnout_score${query.withExtra ? ', v.extra' : ''},
            CAST(${area} AS TEXT) AS area,
            (v.phone_e164 IS NOT NULL AND EXISTS (SELECT 1 FROM optouts o WHERE o.phone = v.phone_e164)) AS opted_out,
            (v.phone_e164 IS NOT NULL AND EXISTS (SELECT 1 FROM sms_unusable u WHERE u.phone = v.phone_e164)) AS sms_unusable,
            ${reminded} AS reminded,
            ${phoneReminded} AS phone_reminded
     FROM voters v
-    WHERE v.support IN (SELECT value FROM json_each(@levels))
+    WHERE v.support IN (${levelList(query.supportLevels)})
       AND NOT ${voted}
       ${query.areas === undefined ? '' : `AND CAST(${area} AS TEXT) IN (SELECT value FROM json_each(@areas))`}`;
-  const params: Record<string, string> = { levels: JSON.stringify(query.supportLevels) };
+  const params: Record<string, string> = {};
   if (query.at !== undefined) params.at = query.at;
   if (since !== undefined) params.since = since;
   if (query.areas !== undefined) params.areas = JSON.stringify(query.areas);
-  return (db.prepare(sql).all(params) as CandidateRow[]).map((r) => ({
-    ...r,
-    opted_out: r.opted_out === 1,
-    sms_unusable: r.sms_unusable === 1,
-    reminded: r.reminded === 1,
-    phone_reminded: r.phone_reminded === 1,
-  }));
+  const rows = db.prepare(sql).all(params) as Array<Record<string, unknown>>;
+  // Flags converted in place: a list can hold hundreds of thousands of voters.
+  for (const r of rows) {
+    r.opted_out = r.opted_out === 1;
+    r.sms_unusable = r.sms_unusable === 1;
+    r.reminded = r.reminded === 1;
+    r.phone_reminded = r.phone_reminded === 1;
+  }
+  return rows as unknown as CandidateVoter[];
 }

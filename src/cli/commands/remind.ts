@@ -103,6 +103,7 @@ ${examples(
               cooldownMs,
               includeReminded: options.includeReminded === true,
               now,
+              forSending: sending,
             });
             return { result, recipients: sending ? smsRecipients(source, result.contacts) : undefined };
           },
