@@ -123,7 +123,7 @@ export interface RemindSummary {
   areaField: string;
   /** ISO instant the selection refers to (checks after it ignored). */
   at: string;
-  /** Areas served, in order. */
+  /** Areas served that still have supporters to vote, in order. */
   areas: AreaSummary[];
   /** Supporters not yet voted in those areas. */
   candidates: number;
@@ -180,7 +180,7 @@ export function selectReminders(ports: RemindPorts, input: RemindInput): RemindR
       channel: input.channel,
       areaField,
       at: report.at,
-      areas: served.map((a) => ({
+      areas: served.filter((a) => a.remaining > 0).map((a) => ({
         area: a.area,
         supporters: a.supporters,
         remaining: a.remaining,
