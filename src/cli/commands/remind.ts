@@ -47,7 +47,7 @@ ${examples(
   'turnout remind --area Belsunce --limit 200 > belsunce-sms.csv',
   'turnout remind --channel door --by precinct --area 101 --area 102 --spreadsheet-safe --out walk.csv',
   'turnout remind --channel call --support 1 --format json',
-  'turnout remind --under-mobilized --send --yes',
+  'turnout remind --under-mobilized --dry-run --template reminder.txt',
 )}`,
     )
     .action(
