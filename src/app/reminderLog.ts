@@ -7,7 +7,8 @@ export interface LogQuery {
   phone?: string;
 }
 
-export interface ReminderLogRow {
+// Type aliases, not interfaces: rows are passed where a plain record is expected.
+export type ReminderLogRow = {
   id: number;
   created_at: string;
   phone: string;
@@ -23,13 +24,13 @@ export interface ReminderLogRow {
   sent_at: string | null;
   updated_at: string;
   run_id: string;
-}
+};
 
-export interface StatusCount {
+export type StatusCount = {
   status: string;
   error_code: number | null;
   count: number;
-}
+};
 
 export interface ReminderLogStore {
   rows(query: LogQuery): Iterable<ReminderLogRow>;

@@ -87,6 +87,8 @@ export interface FakeTwilio {
   setLatency(ms: number): void;
   /** Changes an outbound message's status as the carrier would (delivered, undelivered + code…). */
   setStatus(sid: string, status: string, errorCode?: number | null): void;
+  /** An outbound message as if sent earlier (e.g. by a run whose answer was lost). */
+  addOutbound(message: { to: string; from: string; body: string; status?: string; errorCode?: number | null; account?: string; at?: Date }): FakeMessage;
   /** A reply from a phone to our number. */
   addInbound(message: { from: string; to: string; body: string; at?: Date }): FakeMessage;
   /** Outbound messages accepted, by recipient. */
@@ -318,6 +320,26 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
       m.error_message = errorCode ? `error ${errorCode}` : null;
       m.date_sent = m.date_sent ?? m.date_created;
       m.date_updated = rfc2822(new Date());
+    },
+    addOutbound({ to, from, body, status = 'queued', errorCode = null, account = 'AC' + '0'.repeat(32), at = new Date() }) {
+      const m: FakeMessage = {
+        sid: sid('SM'),
+        account_sid: account,
+        to,
+        from,
+        messaging_service_sid: null,
+        body,
+        status,
+        direction: 'outbound-api',
+        error_code: errorCode,
+        error_message: errorCode ? `error ${errorCode}` : null,
+        date_created: rfc2822(at),
+        date_sent: status === 'queued' ? null : rfc2822(at),
+        date_updated: rfc2822(at),
+        num_segments: '1',
+      };
+      messages.push(m);
+      return m;
     },
     addInbound({ from, to, body, at = new Date() }) {
       const account = messages[0]?.account_sid ?? requests.find((r) => r.path.startsWith(API))?.path.split('/')[3] ?? 'AC' + '0'.repeat(32);
