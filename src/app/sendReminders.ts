@@ -1,0 +1,417 @@
+/**
+ * Sending SMS reminders, at most once. Each message is recorded (status 'pending') in a
+ * committed transaction that also re-checks opt-outs, unusable numbers, the cooldown and
+ * unresolved messages, before the API call; the answer is recorded after it. Only one run
+ * sends at a time (a lock with the holder's pid and host, taken over when that process is
+ * dead); a run that finds 'pending' rows left by a dead run marks them 'unknown', and
+ * `turnout sync` resolves those with Twilio instead of sending them again.
+ */
+import { isQuietTime, quietHoursEnd, type QuietHours } from '../core/quietHours.js';
+import { countSegments, type SegmentCount, type SmsEncoding } from '../core/segments.js';
+import { renderAll, type Template } from '../core/template.js';
+import { UsageError } from '../core/errors.js';
+import type { Clock, Reporter } from './ports.js';
+import type { SmsRecipient } from './recipients.js';
+
+// ---------------------------------------------------------------- ports
+
+export interface OutgoingSms {
+  to: string;
+  body: string;
+}
+
+/** What the SMS provider answered; the gateway never throws for an API or network problem. */
+export type SendResult =
+  | { kind: 'accepted'; sid: string; status: string }
+  /** Twilio refused it: it will not be delivered. */
+  | { kind: 'rejected'; httpStatus: number; code: number | undefined; message: string }
+  /** 429 / 20429: not accepted, try again later. */
+  | { kind: 'rate-limited'; message: string }
+  /** The request never left this machine (connection refused, DNS): nothing was sent. */
+  | { kind: 'not-sent'; message: string }
+  /** It may have reached Twilio but the answer was lost (timeout, reset, 5xx). */
+  | { kind: 'ambiguous'; message: string };
+
+export interface SmsGateway {
+  /** The From number or messaging service SID, for the log and the confirmation. */
+  readonly sender: string;
+  send(sms: OutgoingSms): Promise<SendResult>;
+}
+
+export interface ClaimRequest {
+  runId: string;
+  phone: string;
+  voterIds: string[];
+  body: string;
+  segments: number;
+  encoding: SmsEncoding;
+  sender: string | undefined;
+  now: string;
+  /** Messages since this instant count as reminders (the cooldown); undefined: --include-reminded. */
+  since: string | undefined;
+}
+
+export type ClaimResult = { kind: 'claimed'; id: number } | { kind: 'opted-out' | 'unusable' | 'recent' | 'ambiguous' };
+
+export interface MessageLog {
+  /** Re-checks and records the message as 'pending' in one committed transaction. */
+  claim(request: ClaimRequest): ClaimResult;
+  attempt(id: number, now: string): void;
+  accepted(id: number, sid: string, status: string, now: string): void;
+  failed(id: number, code: number | undefined, message: string, now: string): void;
+  unknown(id: number, message: string, now: string): void;
+  recordOptout(phone: string, source: string, now: string): boolean;
+  recordUnusable(phone: string, code: number, now: string): boolean;
+}
+
+export interface LockHolder {
+  runId: string;
+  pid: number;
+  hostname: string;
+  acquiredAt: string;
+  heartbeatAt: string;
+}
+
+export type LockResult = { acquired: true; previous: LockHolder | undefined; recovered: number } | { acquired: false; holder: LockHolder };
+
+export interface SendLock {
+  acquire(me: LockHolder, isStale: (holder: LockHolder) => boolean): LockResult;
+  heartbeat(runId: string, now: string): boolean;
+  release(runId: string): void;
+}
+
+/** Real time for pacing (monotonic milliseconds) and waiting; tests may pass their own. */
+export interface Timer {
+  monotonic(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------- planning
+
+/** Twilio's limit for one message body. */
+export const MAX_BODY = 1600;
+
+export interface PlannedMessage {
+  recipient: SmsRecipient;
+  body: string;
+  segments: SegmentCount;
+}
+
+export interface SendPlan {
+  messages: PlannedMessage[];
+  totals: {
+    recipients: number;
+    voters: number;
+    segments: number;
+    gsm7Messages: number;
+    ucs2Messages: number;
+    /** Characters that made some messages UCS-2 (the costlier encoding). */
+    ucs2Characters: string[];
+  };
+}
+
+/** Fields of the recipients' voters that a template may name (standard fields and extra columns). */
+export function knownFields(recipients: SmsRecipient[], standard: readonly string[]): string[] {
+  const names = new Set<string>(standard);
+  for (const r of recipients) for (const v of r.voters) for (const k of Object.keys(v.fields)) names.add(k);
+  return [...names];
+}
+
+/** Renders and measures every message; throws before anything is sent when one cannot be. */
+export function planMessages(template: Template, footer: string | undefined, recipients: SmsRecipient[], fields: readonly string[]): SendPlan {
+  const rendered = renderAll(template, recipients, footer, fields);
+  const messages = rendered.map(({ recipient, body }) => ({ recipient, body, segments: countSegments(body) }));
+  const tooLong = messages.find((m) => m.body.length > MAX_BODY);
+  if (tooLong) {
+    throw new UsageError(`the message for ${tooLong.recipient.phone} is ${tooLong.body.length} characters; Twilio accepts at most ${MAX_BODY}`, {
+      hint: 'Shorten the message: past 2 or 3 segments it costs more and reads worse.',
+    });
+  }
+  const ucs2 = new Set<string>();
+  for (const m of messages) for (const ch of m.segments.ucs2Characters) ucs2.add(ch);
+  return {
+    messages,
+    totals: {
+      recipients: messages.length,
+      voters: messages.reduce((n, m) => n + m.recipient.voters.length, 0),
+      segments: messages.reduce((n, m) => n + m.segments.segments, 0),
+      gsm7Messages: messages.filter((m) => m.segments.encoding === 'GSM-7').length,
+      ucs2Messages: messages.filter((m) => m.segments.encoding === 'UCS-2').length,
+      ucs2Characters: [...ucs2],
+    },
+  };
+}
+
+// ---------------------------------------------------------------- sending
+
+/** Twilio errors that mean the number is gone for good, and what to record. */
+export const OPTOUT_ERROR = 21610;
+export const UNUSABLE_ERRORS: readonly number[] = [21211, 21614, 21635];
+/** Errors about the account or the sender: every other message would fail too, so the run stops. */
+const ACCOUNT_ERRORS = new Set([20003, 20005, 20008, 21212, 21603, 21606, 21608, 21659, 21705, 21712]);
+/** After this many network failures in a row the provider is taken as unreachable and the run stops. */
+const UNREACHABLE_AFTER = 5;
+
+export interface SendOptions {
+  runId: string;
+  /** Messages per second. */
+  rate: number;
+  /** Requests in flight at most; default from the rate. */
+  concurrency?: number;
+  quietHours: QuietHours | undefined;
+  timeZone: string;
+  /** Cooldown in ms; undefined means --include-reminded (unresolved messages still block). */
+  cooldownMs: number | undefined;
+  /** Attempts per message when rate-limited (429). */
+  maxAttempts?: number;
+  /** Aborted (Ctrl-C): no new message starts; those in flight finish and are recorded. */
+  signal?: AbortSignal;
+  /** Write a progress line every this many ms through reporter.info (for logs); 0: never. */
+  progressLinesMs?: number;
+}
+
+export interface SendPorts {
+  gateway: SmsGateway;
+  log: MessageLog;
+  lock: SendLock;
+  owner: { pid: number; hostname: string };
+  isStale(holder: LockHolder, now: Date): boolean;
+  clock: Clock;
+  timer: Timer;
+  reporter: Reporter;
+}
+
+export type StopReason = 'quiet-hours' | 'interrupted' | 'unreachable' | 'account-error' | null;
+
+export interface SendSummary {
+  run_id: string;
+  sender: string;
+  started_at: string;
+  finished_at: string;
+  recipients: number;
+  /** Accepted by Twilio. */
+  sent: number;
+  failed: number;
+  /** Outcome unknown (timeout, reset): `turnout sync` resolves them; never sent again blindly. */
+  unknown: number;
+  skipped: { opted_out: number; unusable: number; reminded: number; unresolved: number };
+  /** Not attempted because the run stopped (quiet hours, Ctrl-C, provider unreachable). */
+  not_attempted: number;
+  stopped: StopReason;
+  segments_sent: number;
+  rate_limited_retries: number;
+  optouts_recorded: number;
+  unusable_recorded: number;
+  /** Failures by Twilio error code ("network" when there is none). */
+  errors: Record<string, number>;
+  rate_requested: number;
+  rate_achieved: number;
+}
+
+export type SendOutcome =
+  | { kind: 'quiet'; window: string; resumesAt: string; timeZone: string }
+  | { kind: 'locked'; holder: LockHolder }
+  | { kind: 'done'; summary: SendSummary };
+
+export function defaultConcurrency(rate: number): number {
+  return Math.min(64, Math.max(4, Math.ceil(rate / 4)));
+}
+
+/** Backoff before retry n (1-based) after a 429: 0.5 s, 1 s, 2 s… up to 16 s, with jitter. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(16_000, 500 * 2 ** (attempt - 1));
+  return Math.round(base * (0.5 + random() / 2));
+}
+
+export async function sendReminders(plan: SendPlan, options: SendOptions, ports: SendPorts): Promise<SendOutcome> {
+  const { gateway, log, lock, clock, timer, reporter } = ports;
+  const iso = (): string => clock.now().toISOString();
+  const startedAt = clock.now();
+  if (isQuietTime(startedAt, options.quietHours, options.timeZone)) {
+    return { kind: 'quiet', window: options.quietHours!.text, resumesAt: quietHoursEnd(options.quietHours!), timeZone: options.timeZone };
+  }
+
+  const me: LockHolder = { runId: options.runId, ...ports.owner, acquiredAt: startedAt.toISOString(), heartbeatAt: startedAt.toISOString() };
+  const taken = lock.acquire(me, (holder) => ports.isStale(holder, clock.now()));
+  if (!taken.acquired) return { kind: 'locked', holder: taken.holder };
+  if (taken.previous && taken.previous.runId !== me.runId) {
+    reporter.warn(`took over the send lock of run ${taken.previous.runId} (pid ${taken.previous.pid} on ${taken.previous.hostname} is no longer running)`);
+  }
+  if (taken.recovered > 0) {
+    reporter.warn(
+      `${taken.recovered} message${taken.recovered === 1 ? '' : 's'} of an interrupted run may or may not have gone out: marked unknown, never resent; run \`turnout sync\` to resolve them`,
+    );
+  }
+
+  const summary: SendSummary = {
+    run_id: options.runId,
+    sender: gateway.sender,
+    started_at: startedAt.toISOString(),
+    finished_at: startedAt.toISOString(),
+    recipients: plan.messages.length,
+    sent: 0,
+    failed: 0,
+    unknown: 0,
+    skipped: { opted_out: 0, unusable: 0, reminded: 0, unresolved: 0 },
+    not_attempted: 0,
+    stopped: null,
+    segments_sent: 0,
+    rate_limited_retries: 0,
+    optouts_recorded: 0,
+    unusable_recorded: 0,
+    errors: {},
+    rate_requested: options.rate,
+    rate_achieved: 0,
+  };
+  const since = options.cooldownMs === undefined ? undefined : new Date(startedAt.getTime() - options.cooldownMs).toISOString();
+  const interval = 1000 / options.rate;
+  const maxAttempts = options.maxAttempts ?? 8;
+  const total = plan.messages.length;
+  let next = 0;
+  let done = 0;
+  let consecutiveNetworkFailures = 0;
+  let nextSlot = timer.monotonic();
+  const firstStart = timer.monotonic();
+  let lastBeat = firstStart;
+  let lastLine = firstStart;
+
+  const stop = (reason: Exclude<StopReason, null>): void => {
+    if (summary.stopped === null) summary.stopped = reason;
+  };
+  const countError = (code: number | undefined): void => {
+    const key = code === undefined ? 'network' : String(code);
+    summary.errors[key] = (summary.errors[key] ?? 0) + 1;
+  };
+  const progress = (): void => {
+    reporter.progress({ task: 'sending', done, total, unit: 'messages' });
+    const t = timer.monotonic();
+    if (t - lastBeat > 5000) {
+      lastBeat = t;
+      lock.heartbeat(options.runId, iso());
+    }
+    if (options.progressLinesMs && t - lastLine >= options.progressLinesMs) {
+      lastLine = t;
+      const rate = summary.sent / Math.max(0.001, (t - firstStart) / 1000);
+      reporter.info(`sent ${summary.sent}, failed ${summary.failed}, unknown ${summary.unknown}, remaining ${total - done} (${rate.toFixed(1)}/s)`);
+    }
+  };
+
+  const sendOne = async (message: PlannedMessage): Promise<void> => {
+    const phone = message.recipient.phone;
+    const claim = log.claim({
+      runId: options.runId,
+      phone,
+      voterIds: message.recipient.voters.map((v) => v.id),
+      body: message.body,
+      segments: message.segments.segments,
+      encoding: message.segments.encoding,
+      sender: gateway.sender,
+      now: iso(),
+      since,
+    });
+    switch (claim.kind) {
+      case 'opted-out':
+        summary.skipped.opted_out++;
+        return;
+      case 'unusable':
+        summary.skipped.unusable++;
+        return;
+      case 'recent':
+        summary.skipped.reminded++;
+        return;
+      case 'ambiguous':
+        summary.skipped.unresolved++;
+        return;
+      case 'claimed':
+        break;
+    }
+    const id = claim.id;
+    for (let attempt = 1; ; attempt++) {
+      log.attempt(id, iso());
+      let result: SendResult;
+      try {
+        result = await gateway.send({ to: phone, body: message.body });
+      } catch (error) {
+        // A gateway bug, not an answer: the request may have gone out.
+        result = { kind: 'ambiguous', message: error instanceof Error ? error.message : String(error) };
+      }
+      switch (result.kind) {
+        case 'accepted':
+          consecutiveNetworkFailures = 0;
+          log.accepted(id, result.sid, result.status, iso());
+          summary.sent++;
+          summary.segments_sent += message.segments.segments;
+          return;
+        case 'rate-limited':
+          consecutiveNetworkFailures = 0;
+          if (attempt >= maxAttempts) {
+            log.failed(id, 20429, `still rate-limited after ${attempt} attempts: ${result.message}`, iso());
+            summary.failed++;
+            countError(20429);
+            return;
+          }
+          summary.rate_limited_retries++;
+          await timer.sleep(backoffMs(attempt));
+          continue;
+        case 'rejected': {
+          consecutiveNetworkFailures = 0;
+          log.failed(id, result.code, result.message, iso());
+          summary.failed++;
+          countError(result.code);
+          const now = iso();
+          if (result.code === OPTOUT_ERROR && log.recordOptout(phone, `twilio:${OPTOUT_ERROR}`, now)) summary.optouts_recorded++;
+          if (result.code !== undefined && UNUSABLE_ERRORS.includes(result.code) && log.recordUnusable(phone, result.code, now)) {
+            summary.unusable_recorded++;
+          }
+          if (result.code !== undefined && ACCOUNT_ERRORS.has(result.code)) {
+            if (summary.stopped === null) reporter.warn(`Twilio refused the sender or the credentials (error ${result.code}: ${result.message}); stopping`);
+            stop('account-error');
+          }
+          return;
+        }
+        case 'not-sent':
+          log.failed(id, undefined, `not sent: ${result.message}`, iso());
+          summary.failed++;
+          countError(undefined);
+          if (++consecutiveNetworkFailures >= UNREACHABLE_AFTER) stop('unreachable');
+          return;
+        case 'ambiguous':
+          log.unknown(id, result.message, iso());
+          summary.unknown++;
+          if (++consecutiveNetworkFailures >= UNREACHABLE_AFTER) stop('unreachable');
+          return;
+      }
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (summary.stopped === null) {
+      if (options.signal?.aborted) return stop('interrupted');
+      if (next >= total) return;
+      const index = next++;
+      // Pace starts at `rate` per second; a worker that was late may catch up a little (≤ 1 s).
+      const now = timer.monotonic();
+      const slot = Math.max(nextSlot, now - Math.min(1000, 10 * interval));
+      nextSlot = slot + interval;
+      if (slot > now) await timer.sleep(slot - now);
+      if (options.signal?.aborted) return stop('interrupted');
+      if (isQuietTime(clock.now(), options.quietHours, options.timeZone)) return stop('quiet-hours');
+      if (summary.stopped !== null) return;
+      await sendOne(plan.messages[index]!);
+      done++;
+      progress();
+    }
+  };
+
+  try {
+    const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency(options.rate));
+    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, total)) }, () => worker()));
+  } finally {
+    lock.release(options.runId);
+  }
+  summary.not_attempted = total - done;
+  const elapsed = (timer.monotonic() - firstStart) / 1000;
+  summary.rate_achieved = elapsed > 0 ? Math.round((summary.sent / elapsed) * 100) / 100 : summary.sent;
+  summary.finished_at = iso();
+  return { kind: 'done', summary };
+}

@@ -1,0 +1,172 @@
+/**
+ * `turnout sync`: brings the message log up to date with Twilio (delivered, undelivered,
+ * failed with its error code), resolves messages whose outcome was lost (by SID, or by
+ * looking for a message with the same recipient and text when the SID never came back), and
+ * records the replies sent to our number, with opt-outs for replies that are only a keyword.
+ */
+import { isOptOutReply } from '../core/optoutKeywords.js';
+import { OPTOUT_ERROR, UNUSABLE_ERRORS } from './sendReminders.js';
+import type { Clock, Reporter } from './ports.js';
+
+export interface RemoteMessage {
+  sid: string;
+  to: string;
+  from: string;
+  body: string;
+  status: string;
+  errorCode: number | null;
+  errorMessage: string | null;
+  /** inbound, outbound-api, outbound-call, outbound-reply */
+  direction: string;
+  dateCreated: Date | null;
+}
+
+export interface SyncGateway {
+  /** undefined when Twilio has no message with this SID (404). Throws on network or auth failure. */
+  fetch(sid: string): Promise<RemoteMessage | undefined>;
+  list(filter: { to?: string; from?: string; sentAfter?: Date; limit?: number }): Promise<RemoteMessage[]>;
+}
+
+export interface TrackedMessage {
+  id: number;
+  phone: string;
+  body: string;
+  status: string;
+  sid: string | null;
+  createdAt: string;
+  sender: string | null;
+}
+
+export interface InboundReply {
+  sid: string;
+  from: string;
+  to: string | undefined;
+  body: string;
+  receivedAt: string;
+  optout: boolean;
+}
+
+export interface SyncStore {
+  /** Messages whose status may still change (sent but not final, or unknown). */
+  tracked(): TrackedMessage[];
+  update(id: number, change: { status: string; sid?: string; errorCode?: number | null; errorMessage?: string | null }, now: string): void;
+  firstSent(): { at: string | undefined; senders: string[] };
+  wasContacted(phone: string): boolean;
+  recordReply(reply: InboundReply, now: string): boolean;
+  recordOptout(phone: string, source: string, now: string): boolean;
+  recordUnusable(phone: string, code: number, now: string): boolean;
+  transaction<T>(fn: () => T): T;
+}
+
+export interface SyncOptions {
+  /** Our From number(s), where replies arrive; the log's senders are added. */
+  senders: string[];
+  /**
+   * An unknown message without SID that Twilio does not list after this long was never
+   * created there: it is marked failed (not sent), so a later run may send it.
+   */
+  notFoundAfterMs?: number;
+}
+
+export interface SyncSummary {
+  checked: number;
+  /** New statuses, by status. */
+  updated: Record<string, number>;
+  unknown_resolved: number;
+  unknown_not_sent: number;
+  unknown_remaining: number;
+  replies: number;
+  optouts_recorded: number;
+  unusable_recorded: number;
+}
+
+const FIVE_MINUTES = 5 * 60_000;
+
+export async function syncMessages(
+  ports: { gateway: SyncGateway; store: SyncStore; clock: Clock; reporter: Reporter },
+  options: SyncOptions,
+): Promise<SyncSummary> {
+  const { gateway, store, clock, reporter } = ports;
+  const iso = (): string => clock.now().toISOString();
+  const summary: SyncSummary = {
+    checked: 0,
+    updated: {},
+    unknown_resolved: 0,
+    unknown_not_sent: 0,
+    unknown_remaining: 0,
+    replies: 0,
+    optouts_recorded: 0,
+    unusable_recorded: 0,
+  };
+  const notFoundAfter = options.notFoundAfterMs ?? 2 * 60_000;
+
+  const apply = (message: TrackedMessage, remote: RemoteMessage): void => {
+    const now = iso();
+    store.transaction(() => {
+      if (remote.status !== message.status || message.sid === null) {
+        store.update(message.id, { status: remote.status, sid: remote.sid, errorCode: remote.errorCode, errorMessage: remote.errorMessage }, now);
+        summary.updated[remote.status] = (summary.updated[remote.status] ?? 0) + 1;
+      }
+      if (remote.errorCode === OPTOUT_ERROR && store.recordOptout(message.phone, `twilio:${OPTOUT_ERROR}`, now)) summary.optouts_recorded++;
+      if (remote.errorCode !== null && UNUSABLE_ERRORS.includes(remote.errorCode) && store.recordUnusable(message.phone, remote.errorCode, now)) {
+        summary.unusable_recorded++;
+      }
+    });
+  };
+
+  const tracked = store.tracked();
+  for (const [i, message] of tracked.entries()) {
+    reporter.progress({ task: 'syncing', done: i, total: tracked.length, unit: 'messages' });
+    summary.checked++;
+    if (message.sid !== null) {
+      const remote = await gateway.fetch(message.sid);
+      if (remote) apply(message, remote);
+      else if (message.status === 'unknown') summary.unknown_remaining++;
+      continue;
+    }
+    // No SID: the answer to our request was lost. Look for our text to this number.
+    const created = new Date(message.createdAt).getTime();
+    const candidates = await gateway.list({ to: message.phone, limit: 50 });
+    const match = candidates.find(
+      (r) => r.direction.startsWith('outbound') && r.body === message.body && (r.dateCreated === null || r.dateCreated.getTime() >= created - FIVE_MINUTES),
+    );
+    if (match) {
+      apply(message, match);
+      summary.unknown_resolved++;
+    } else if (clock.now().getTime() - created >= notFoundAfter) {
+      store.update(message.id, { status: 'failed', errorMessage: 'not sent: Twilio has no such message (checked by turnout sync)' }, iso());
+      summary.updated.failed = (summary.updated.failed ?? 0) + 1;
+      summary.unknown_not_sent++;
+    } else {
+      summary.unknown_remaining++;
+    }
+  }
+
+  // Replies: messages sent to our number(s) since the first reminder.
+  const first = store.firstSent();
+  if (first.at !== undefined) {
+    const after = new Date(new Date(first.at).getTime() - 24 * 3_600_000);
+    const numbers = [...new Set([...options.senders, ...first.senders])].filter((s) => s.startsWith('+'));
+    const inbound: RemoteMessage[] = [];
+    if (numbers.length > 0) {
+      for (const to of numbers) inbound.push(...(await gateway.list({ to, sentAfter: after })));
+    } else {
+      // Only messaging-service senders: its numbers are Twilio's to choose; keep replies from people we texted.
+      inbound.push(...(await gateway.list({ sentAfter: after })).filter((r) => store.wasContacted(r.from)));
+    }
+    for (const reply of inbound) {
+      if (reply.direction !== 'inbound') continue;
+      const optout = isOptOutReply(reply.body);
+      const now = iso();
+      store.transaction(() => {
+        const fresh = store.recordReply(
+          { sid: reply.sid, from: reply.from, to: reply.to, body: reply.body, receivedAt: (reply.dateCreated ?? clock.now()).toISOString(), optout },
+          now,
+        );
+        if (fresh) summary.replies++;
+        if (optout && store.recordOptout(reply.from, 'reply', now)) summary.optouts_recorded++;
+      });
+    }
+  }
+  return summary;
+}
