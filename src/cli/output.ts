@@ -130,6 +130,8 @@ export interface TableStyle {
   cell?: (column: string, value: Cell, row: Row) => string;
   /** Column headers shown instead of the field names. */
   headers?: Partial<Record<string, string>>;
+  /** Alignment per column; default: right for columns whose values are all numbers, left otherwise. */
+  align?: Partial<Record<string, 'left' | 'right'>>;
 }
 
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -143,7 +145,11 @@ export function renderTable(rows: Row[], columns: readonly string[], style: Tabl
   const headers = columns.map((c) => style.headers?.[c] ?? c);
   const cells = rows.map((r) => columns.map((c) => show(c, r[c], r)));
   const widths = columns.map((_, i) => Math.max(visibleWidth(headers[i]!), ...cells.map((line) => visibleWidth(line[i]!))));
-  const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number'));
+  const numeric = columns.map((c) =>
+    style.align?.[c] !== undefined
+      ? style.align[c] === 'right'
+      : rows.length > 0 && rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number'),
+  );
   const pad = (text: string, i: number): string => {
     const fill = ' '.repeat(Math.max(0, widths[i]! - visibleWidth(text)));
     return numeric[i] ? fill + text : text + fill;

@@ -1,5 +1,164 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { action, examples } from '../action.js';
+import { addOutputOptions, chooseFormat, writeRows, type OutputOptions } from '../output.js';
+import { withDatabase } from '../database.js';
+import { addSendOptions, runSend } from './remind-send.js';
 
-export function registerRemind(_program: Command): void {
-  // not yet written
+interface RemindOptions extends OutputOptions {
+  channel: string;
+  support: string;
+  by?: string;
+  area?: string[];
+  underMobilized?: boolean;
+  at?: string;
+  limit?: string;
+  cooldown: string;
+  includeReminded?: boolean;
+  spreadsheetSafe?: boolean;
+  /** From addSendOptions (the sending half). */
+  send?: boolean;
+  dryRun?: boolean;
+}
+
+export function registerRemind(program: Command): void {
+  const command = program
+    .command('remind')
+    .description(
+      'list the supporters still to contact (SMS, call sheet, walk list, e-mail), most useful first; with --send, text them',
+    )
+    .addOption(new Option('--channel <channel>', 'how they will be contacted').choices(['sms', 'call', 'door', 'email']).default('sms'))
+    .option('--support <levels>', 'support levels that count as supporters (1 strong support … 5 strong opposition)', '1,2')
+    .option('--by <field>', 'the field that defines areas (default: neighborhood, else precinct)')
+    .option('--area <name...>', 'only these areas (repeatable; case and accents ignored)')
+    .option('--under-mobilized', 'only the areas `turnout status` flags as under-mobilized')
+    .option('--at <time>', 'as of this time: checks after it are ignored (e.g. 15:30)')
+    .option('--limit <n>', 'at most N rows (messages, calls, doors, e-mails), the most useful first')
+    .option('--cooldown <duration>', 'leave out voters this tool reminded within this time', '2h')
+    .option('--include-reminded', 'list voters even if they were reminded within the cooldown')
+    .option('--spreadsheet-safe', "prefix ' to cells a spreadsheet would run as formulas (=, +, -, @), except E.164 phones");
+  addOutputOptions(command, false);
+  addSendOptions(command);
+  command
+    .addHelpText(
+      'after',
+      `
+Rows: one per contact point (phone number, door, e-mail address). id, first_name and last_name
+are the row's first voter in priority order; voters, ids and names ("; "-separated) list every
+voter the row stands for. Order: areas by shortfall, then turnout_score closest to 50 first
+(unknown scores last), then id; the walk list (--channel door) is in walking order instead.
+${examples(
+  'turnout remind --area Belsunce --limit 200 > belsunce-sms.csv',
+  'turnout remind --channel door --by precinct --area 101 --area 102 --spreadsheet-safe --out walk.csv',
+  'turnout remind --channel call --support 1 --format json',
+  'turnout remind --under-mobilized --send --yes',
+)}`,
+    )
+    .action(
+      action<RemindOptions>(async (ctx, options) => {
+        const { UsageError } = await import('../../core/errors.js');
+        const { parseChannel, parseCooldown, parseLimit, parseSupportLevels } = await import('../../core/remindSelection.js');
+        const { parseTime } = await import('../../core/time.js');
+        const { selectReminders, reminderRow, smsRecipients, REMIND_COLUMNS } = await import('../../app/remind.js');
+        const { reminderSource } = await import('../../store/reminders.js');
+        const { loadSettings } = await import('../../store/settings.js');
+
+        const channel = parseChannel(options.channel);
+        const sending = options.send === true || options.dryRun === true;
+        if (sending && channel !== 'sms') {
+          throw new UsageError(`--send and --dry-run work with --channel sms only (got ${channel})`, {
+            hint: 'Drop --send to print the list, or use --channel sms.',
+          });
+        }
+        if (options.underMobilized) {
+          throw new UsageError('--under-mobilized is not available yet: it needs the status rule of `turnout status`', {
+            hint: 'Name the areas with --area for now.',
+          });
+        }
+        const supportLevels = parseSupportLevels(options.support);
+        const limit = options.limit === undefined ? undefined : parseLimit(options.limit);
+        const cooldownMs = parseCooldown(options.cooldown);
+        const now = ctx.clock.now();
+
+        const outcome = await withDatabase(
+          ctx,
+          (db) => {
+            const settings = loadSettings(db);
+            let at: Date | undefined;
+            if (options.at !== undefined) {
+              at = parseTime(options.at, settings.timeZone, now);
+              if (at === undefined) {
+                throw new UsageError(`--at is not a time: "${options.at}"`, {
+                  hint: `Write it like 15:30, "2026-03-15 15:30" or 2026-03-15T14:30:00Z (local times are in ${settings.timeZone}).`,
+                });
+              }
+            }
+            const source = reminderSource(db);
+            const result = selectReminders(source, {
+              channel,
+              by: options.by,
+              supportLevels,
+              at,
+              areas: options.area,
+              limit,
+              cooldownMs,
+              includeReminded: options.includeReminded === true,
+              now,
+            });
+            return { result, recipients: sending ? smsRecipients(source, result.contacts) : undefined };
+          },
+          { create: false },
+        );
+
+        const { summary } = outcome.result;
+        ctx.reporter.info(describe(summary, options.cooldown));
+        if (outcome.recipients) return runSend(ctx, options as unknown as Record<string, unknown>, outcome.recipients);
+
+        const safe = options.spreadsheetSafe ? (await import('../../core/spreadsheet.js')).spreadsheetSafeRow : undefined;
+        const rows = outcome.result.contacts.map((c) => {
+          const row = reminderRow(channel, c);
+          return safe ? safe(row) : row;
+        });
+        await writeRows(ctx, rows, REMIND_COLUMNS[channel], { format: chooseFormat(ctx, options, 'csv', false), out: options.out });
+        return 0;
+      }),
+    );
+}
+
+type Summary = import('../../app/remind.js').RemindSummary;
+
+const ROW_NOUN: Record<Summary['channel'], [string, string]> = {
+  sms: ['text message', 'text messages'],
+  call: ['phone number to call', 'phone numbers to call'],
+  door: ['door', 'doors'],
+  email: ['e-mail address', 'e-mail addresses'],
+};
+
+function plural(n: number, one: string, many: string): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** One paragraph on stderr: what was listed, for whom, where, and who was left out and why. */
+function describe(summary: Summary, cooldown: string): string {
+  const [one, many] = ROW_NOUN[summary.channel];
+  const areas = summary.areas.map((a) => a.area ?? '(none)');
+  const where =
+    areas.length === 0
+      ? `no ${summary.areaField} with supporters`
+      : `${plural(areas.length, 'area', 'areas')} by ${summary.areaField}: ${areas.slice(0, 5).join(', ')}${areas.length > 5 ? ', …' : ''}`;
+  const lines = [
+    `${plural(summary.rows, one, many)} for ${plural(summary.voters, 'supporter', 'supporters')} who have not voted (${where})`,
+  ];
+  const l = summary.leftOut;
+  const reasons = [
+    l.noPhone && `${l.noPhone} without a valid phone number`,
+    l.optedOut && `${l.optedOut} opted out`,
+    l.landline && `${l.landline} on a landline`,
+    l.smsUnusable && `${l.smsUnusable} on a number that cannot take SMS`,
+    l.noEmail && `${l.noEmail} without an e-mail address`,
+    l.noAddress && `${l.noAddress} without a street address`,
+    l.reminded && `${l.reminded} reminded within ${cooldown} (--include-reminded lists them)`,
+  ].filter((r): r is string => typeof r === 'string');
+  if (reasons.length > 0) lines.push(`left out: ${reasons.join(', ')}`);
+  if (summary.limitedOut > 0) lines.push(`--limit left out ${plural(summary.limitedOut, 'more row', 'more rows')}`);
+  return lines.join('\n');
 }

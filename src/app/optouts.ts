@@ -1,0 +1,155 @@
+/**
+ * `turnout optout`: the numbers that asked not to be contacted. They are stored in E.164, read
+ * as the import reads voters' phones (the database's region for numbers without a country
+ * code), so that "06 12 34 56 78" here matches +33612345678 on a voter. A number that cannot be
+ * read is an error naming it, and nothing is written: a half-applied opt-out list is a list
+ * that texts someone who said stop.
+ */
+import { DataError, UsageError, type SourceLocation } from '../core/errors.js';
+import { normalizePhone } from '../core/remindPhones.js';
+
+export interface OptoutRecord {
+  phone: string;
+  /** 'manual', 'file:<name>', 'twilio:21610', 'reply'. */
+  source: string;
+  created_at: string;
+}
+
+export interface OptoutStore {
+  /** True when the number was not yet in the list (an existing entry keeps its source and time). */
+  add(phone: string, source: string, at: string): boolean;
+  /** True when the number was in the list. */
+  remove(phone: string): boolean;
+  list(): Iterable<OptoutRecord>;
+  /** Runs `fn` as one write transaction. */
+  transaction<T>(fn: () => T): T;
+}
+
+export interface OptoutChange {
+  /** Numbers whose list status changed (added, or removed). */
+  changed: string[];
+  /** Numbers already in that state (already opted out, or not in the list). */
+  unchanged: string[];
+}
+
+function normalizeAll(phones: readonly string[], region: string | undefined): string[] {
+  return phones.map((text) => {
+    const e164 = normalizePhone(text, region);
+    if (e164 === undefined) throw unreadable(text, region);
+    return e164;
+  });
+}
+
+function unreadable(text: string, region: string | undefined, where?: SourceLocation): DataError {
+  return new DataError(`"${text}" is not a phone number${region ? ` (read in region ${region})` : ''}`, {
+    where,
+    hint: region
+      ? 'Correct or remove it; a number from another country needs its +country code.'
+      : 'Write it with its +country code, or record the default region with `turnout init --region FR`.',
+  });
+}
+
+export function addOptouts(store: OptoutStore, phones: readonly string[], options: { region?: string; source: string; now: Date }): OptoutChange {
+  const numbers = normalizeAll(phones, options.region);
+  const at = options.now.toISOString();
+  return store.transaction(() => split(numbers, (p) => store.add(p, options.source, at)));
+}
+
+export function removeOptouts(store: OptoutStore, phones: readonly string[], options: { region?: string }): OptoutChange {
+  const numbers = normalizeAll(phones, options.region);
+  return store.transaction(() => split(numbers, (p) => store.remove(p)));
+}
+
+function split(numbers: string[], apply: (phone: string) => boolean): OptoutChange {
+  const changed: string[] = [];
+  const unchanged: string[] = [];
+  for (const phone of new Set(numbers)) (apply(phone) ? changed : unchanged).push(phone);
+  return { changed, unchanged };
+}
+
+/** A CSV file as read: its header row (when it has one) and its records with their line numbers. */
+export interface Table {
+  /** The file name as the user wrote it ("-" reads as "stdin"). */
+  file: string;
+  records: Array<{ line: number; values: string[] }>;
+}
+
+/** Headers that name a phone column, folded (lower case, no accents, letters and digits only). */
+const PHONE_HEADERS = [
+  'phone', 'phones', 'phonenumber', 'phonee164', 'telephone', 'tel', 'numerodetelephone', 'numtel', 'portable',
+  'mobile', 'mobilephone', 'cell', 'cellphone', 'cellular', 'gsm', 'numero', 'number', 'msisdn', 'e164',
+];
+
+function fold(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+export interface ImportOptoutsResult extends OptoutChange {
+  /** Records whose phone cell was empty. */
+  empty: number;
+  /** The column read, or undefined when the file has no header (a bare list of numbers). */
+  column: string | undefined;
+}
+
+/**
+ * Imports a CSV of opt-outs. The phone column is found by its header (phone, téléphone,
+ * portable, mobile, numéro… or `column`); a file without a header whose first row holds a
+ * phone number is read as a bare list of numbers (the first column that has one).
+ */
+export function importOptouts(
+  store: OptoutStore,
+  table: Table,
+  options: { region?: string; column?: string; now: Date; source: string },
+): ImportOptoutsResult {
+  const [first, ...rest] = table.records;
+  if (first === undefined) {
+    throw new DataError('the file is empty', { where: { file: table.file }, hint: 'Give a CSV with a phone column, or one number per line.' });
+  }
+  const headers = first.values;
+  let index: number;
+  let records = rest;
+  let column: string | undefined;
+  if (options.column !== undefined) {
+    index = headers.findIndex((h) => h.trim() === options.column) ;
+    if (index === -1) index = headers.findIndex((h) => fold(h) === fold(options.column!));
+    if (index === -1) {
+      throw new UsageError(`the file has no column "${options.column}"`, {
+        hint: `Its columns are: ${headers.map((h) => `"${h}"`).join(', ')}.`,
+      });
+    }
+    column = headers[index];
+  } else {
+    index = headers.findIndex((h) => PHONE_HEADERS.includes(fold(h)));
+    if (index !== -1) {
+      column = headers[index];
+    } else {
+      index = headers.findIndex((h) => normalizePhone(h, options.region) !== undefined);
+      if (index === -1) {
+        throw new DataError('no phone column found', {
+          where: { file: table.file, line: first.line },
+          hint: `Its columns are: ${headers.map((h) => `"${h}"`).join(', ')}. Name the one to read with --column.`,
+        });
+      }
+      records = table.records; // no header: the first row is a number too
+    }
+  }
+  const numbers: string[] = [];
+  let empty = 0;
+  for (const record of records) {
+    const text = record.values[index] ?? '';
+    if (text.trim() === '') {
+      empty++;
+      continue;
+    }
+    const e164 = normalizePhone(text, options.region);
+    if (e164 === undefined) throw unreadable(text, options.region, { file: table.file, line: record.line, column: index + 1 });
+    numbers.push(e164);
+  }
+  const at = options.now.toISOString();
+  const change = store.transaction(() => split(numbers, (p) => store.add(p, options.source, at)));
+  return { ...change, empty, column };
+}
+
+export function listOptouts(store: OptoutStore): Iterable<OptoutRecord> {
+  return store.list();
+}

@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import iconv from 'iconv-lite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
+import { seedVoters } from '../helpers/seedVoters.js';
+
+const NOW = '2026-03-15T16:00:00.000Z';
+const env = { TURNOUT_NOW: NOW };
+let cleanup: (() => void) | undefined;
+afterEach(() => cleanup?.());
+
+async function newElection(): Promise<string> {
+  const tmp = tempDir('turnout-optout-');
+  cleanup = tmp.cleanup;
+  const db = path.join(tmp.dir, 'election.db');
+  const init = await runTurnout(['--db', db, 'init', '--region', 'FR', '--timezone', 'Europe/Paris']);
+  expect(init.code).toBe(0);
+  return db;
+}
+
+function optouts(db: string): Array<{ phone: string; source: string; created_at: string }> {
+  const conn = new Database(db, { readonly: true });
+  try {
+    return conn.prepare('SELECT phone, source, created_at FROM optouts ORDER BY phone').all() as Array<{ phone: string; source: string; created_at: string }>;
+  } finally {
+    conn.close();
+  }
+}
+
+function optout(db: string, args: string[], input?: string | Buffer) {
+  return runTurnout(['--db', db, 'optout', ...args], { env, input });
+}
+
+describe('turnout optout add / remove', () => {
+  it('stores numbers in E.164 read in the database region, once each', async () => {
+    const db = await newElection();
+    const add = await optout(db, ['add', '06 12 34 56 10', '+33 6 12 34 56 10', '0033612345604', '+44 7911 123456']);
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stdout).toBe('');
+    expect(add.stderr).toContain('3 numbers added to the opt-out list');
+    const again = await optout(db, ['add', '0612345604']);
+    expect(again.stderr).toContain('0 numbers added to the opt-out list (1 already there)');
+    expect(optouts(db)).toEqual([
+      { phone: '+33612345604', source: 'manual', created_at: NOW },
+      { phone: '+33612345610', source: 'manual', created_at: NOW },
+      { phone: '+447911123456', source: 'manual', created_at: NOW },
+    ]);
+
+    const remove = await optout(db, ['remove', '06.12.34.56.04', '0699999999']);
+    expect(remove.code, remove.stderr).toBe(0);
+    expect(remove.stderr).toContain('1 number removed from the opt-out list (1 not in it)');
+    expect(remove.stderr).toContain('not in the opt-out list: +33699999999');
+    expect(optouts(db).map((o) => o.phone)).toEqual(['+33612345610', '+447911123456']);
+  });
+
+  it('refuses a number it cannot read, naming it, and adds nothing (exit 1)', async () => {
+    const db = await newElection();
+    const result = await optout(db, ['add', '0612345610', 'twelve']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: "twelve" is not a phone number (read in region FR)');
+    expect(result.stderr).toContain('hint:');
+    expect(optouts(db)).toEqual([]);
+  });
+});
+
+describe('turnout optout import', () => {
+  it('reads a semicolon CSV with a French "Téléphone" header', async () => {
+    const db = await newElection();
+    await optout(db, ['add', '06 12 34 56 10']);
+    const result = await optout(db, ['import', path.join(FIXTURES, 'remind-optouts.csv')]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('2 numbers added to the opt-out list from column "Téléphone" (1 already there)');
+    expect(optouts(db)).toEqual([
+      { phone: '+33612345604', source: 'file:remind-optouts.csv', created_at: NOW },
+      { phone: '+33612345610', source: 'manual', created_at: NOW },
+      { phone: '+447911123456', source: 'file:remind-optouts.csv', created_at: NOW },
+    ]);
+  });
+
+  it('reads a Windows-1252 file from stdin, and a bare list of numbers without header', async () => {
+    const db = await newElection();
+    const latin = iconv.encode('Prénom,Numéro de téléphone\r\nAndré,06 12 34 56 01\r\nRené,\r\n', 'win1252');
+    const first = await optout(db, ['import', '-'], latin);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('1 number added to the opt-out list from column "Numéro de téléphone"; 1 row without a number skipped');
+    const bare = await optout(db, ['import', '-'], '0612345602\n+33612345603\n');
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(bare.stderr).toContain('2 numbers added to the opt-out list from a list without header');
+    expect(optouts(db).map((o) => [o.phone, o.source])).toEqual([
+      ['+33612345601', 'file:stdin'],
+      ['+33612345602', 'file:stdin'],
+      ['+33612345603', 'file:stdin'],
+    ]);
+  });
+
+  it('fails on an unreadable number with file:line:column and writes nothing', async () => {
+    const db = await newElection();
+    const result = await optout(db, ['import', '-'], 'name,mobile\nA,0612345601\nB,06 12 34\n');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: stdin:3:2: "06 12 34" is not a phone number');
+    expect(optouts(db)).toEqual([]);
+  });
+
+  it('asks for --column when no header names a phone, and uses it', async () => {
+    const db = await newElection();
+    const csv = 'From,Body\n+33612345601,STOP\n';
+    const missing = await optout(db, ['import', '-'], csv.replace('+33612345601', 'Marc'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no phone column found');
+    expect(missing.stderr).toContain('"From", "Body"');
+    const named = await optout(db, ['import', '-', '--column', 'from'], csv);
+    expect(named.code, named.stderr).toBe(0);
+    expect(optouts(db).map((o) => o.phone)).toEqual(['+33612345601']);
+    const wrong = await optout(db, ['import', '-', '--column', 'Phone'], csv);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('the file has no column "Phone"');
+  });
+
+  it('reports a broken CSV with its line', async () => {
+    const db = await newElection();
+    const result = await optout(db, ['import', '-'], 'phone\n"0612345601\n');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/error: stdin:2: not a readable CSV/);
+  });
+});
+
+describe('turnout optout list / export', () => {
+  it('prints the list in every format, and export to a 0600 file', async () => {
+    const db = await newElection();
+    await optout(db, ['add', '+447911123456', '0612345610']);
+    const list = await optout(db, ['list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toBe(`phone,source,created_at\n+33612345610,manual,${NOW}\n+447911123456,manual,${NOW}\n`);
+    const json = await optout(db, ['list', '--format', 'json']);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { phone: '+33612345610', source: 'manual', created_at: NOW },
+      { phone: '+447911123456', source: 'manual', created_at: NOW },
+    ]);
+    const ndjson = await optout(db, ['export', '--format', 'ndjson']);
+    expect(ndjson.stdout.trim().split('\n').map((l) => JSON.parse(l).phone)).toEqual(['+33612345610', '+447911123456']);
+    const file = path.join(path.dirname(db), 'optouts.csv');
+    const exported = await optout(db, ['export', '--out', file]);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toBe('');
+    expect(fs.readFileSync(file, 'utf8')).toBe(list.stdout);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps opted-out numbers off SMS and call lists but not off the walk list', async () => {
+    const db = await newElection();
+    seedVoters(db, path.join(FIXTURES, 'remind-voters.csv'), path.join(FIXTURES, 'remind-checks.csv'));
+    const imported = await optout(db, ['import', path.join(FIXTURES, 'remind-optouts.csv')]);
+    expect(imported.code).toBe(0);
+    for (const channel of ['sms', 'call']) {
+      const result = await runTurnout(['--db', db, 'remind', '--channel', channel, '--area', 'Belsunce', '--format', 'ndjson'], { env });
+      const ids = result.stdout.trim().split('\n').map((l) => JSON.parse(l).id);
+      expect(ids).not.toContain('B04');
+      expect(ids).not.toContain('B10');
+      expect(result.stderr).toContain('2 opted out');
+    }
+    const door = await runTurnout(['--db', db, 'remind', '--channel', 'door', '--area', 'Belsunce', '--format', 'ndjson'], { env });
+    expect(door.stdout).toContain('"B04"');
+  });
+});

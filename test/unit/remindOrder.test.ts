@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { compareVoters, rankAreas, shortfall, turnoutPriority } from '../../src/core/remindOrder.js';
+import { emailKey, groupContacts, joinIds, joinNames } from '../../src/core/remindHouseholds.js';
+import { parseCooldown, parseLimit, parseSupportLevels } from '../../src/core/remindSelection.js';
+import { UsageError } from '../../src/core/errors.js';
+
+describe('turnout priority', () => {
+  it('is the distance of the score from 50, unknown scores last', () => {
+    expect(turnoutPriority(50)).toBe(0);
+    expect(turnoutPriority(35)).toBe(15);
+    expect(turnoutPriority(65)).toBe(15);
+    expect(turnoutPriority(100)).toBe(50);
+    expect(turnoutPriority(null)).toBe(Infinity);
+    expect(turnoutPriority(Number.NaN)).toBe(Infinity);
+  });
+
+  it('orders areas by need, then voters by priority, then by id', () => {
+    const rank = rankAreas([
+      { area: 'Calm', shortfall: 0, remaining: 3 },
+      { area: 'Lagging', shortfall: 12, remaining: 40 },
+      { area: null, shortfall: 12, remaining: 40 },
+      { area: 'Also calm', shortfall: 0, remaining: 9 },
+    ]);
+    expect([...rank.keys()]).toEqual(['Lagging', null, 'Also calm', 'Calm']);
+    const voters = [
+      { id: 'c3', area: 'Calm', turnout_score: 50 },
+      { id: 'l9', area: 'Lagging', turnout_score: null },
+      { id: 'l2', area: 'Lagging', turnout_score: 90 },
+      { id: 'l1', area: 'Lagging', turnout_score: 45 },
+      { id: 'l0', area: 'Lagging', turnout_score: 55 },
+      { id: 'x1', area: 'Unknown area', turnout_score: 50 },
+    ];
+    expect(voters.sort(compareVoters(rank)).map((v) => v.id)).toEqual(['l0', 'l1', 'l2', 'l9', 'c3', 'x1']);
+  });
+
+  it('puts areas flagged by the status rule before the others', () => {
+    const rank = rankAreas([
+      { area: 'Big shortfall', shortfall: 30, remaining: 100 },
+      { area: 'Flagged', shortfall: 5, remaining: 20, underMobilized: true },
+    ]);
+    expect([...rank.keys()]).toEqual(['Flagged', 'Big shortfall']);
+  });
+
+  it('computes the shortfall as status does, never below 0', () => {
+    expect(shortfall(0.5, 40, 10)).toBe(10);
+    expect(shortfall(5 / 18, 10, 1)).toBe(2);
+    expect(shortfall(0.3, 10, 8)).toBe(0);
+    expect(shortfall(0.5, 0, 0)).toBe(0);
+    expect(shortfall(Number.NaN, 10, 0)).toBe(0);
+  });
+});
+
+describe('households', () => {
+  it('gives one contact per key, placed at its first member, members in priority order', () => {
+    const voters = [
+      { id: 'A', first_name: 'Amina', last_name: 'Benali', phone: '+1' },
+      { id: 'B', first_name: 'Paul', last_name: null, phone: '+2' },
+      { id: 'C', first_name: 'Karim', last_name: 'Benali', phone: '+1' },
+      { id: 'D', first_name: null, last_name: 'Roux', phone: undefined },
+    ];
+    const contacts = groupContacts(voters, (v) => v.phone);
+    expect(contacts.map((c) => [c.key, c.members.map((m) => m.id)])).toEqual([
+      ['+1', ['A', 'C']],
+      ['+2', ['B']],
+    ]);
+    expect(joinIds(contacts[0]!.members)).toBe('A; C');
+    expect(joinNames(contacts[0]!.members)).toBe('Amina Benali; Karim Benali');
+    expect(joinNames([voters[1]!, voters[3]!])).toBe('Paul; Roux');
+  });
+
+  it('treats e-mail addresses case-insensitively and ignores what is not one', () => {
+    expect(emailKey('  Sophie.Roux@Example.org ')).toBe('sophie.roux@example.org');
+    expect(emailKey('n/a')).toBeUndefined();
+    expect(emailKey('')).toBeUndefined();
+    expect(emailKey(null)).toBeUndefined();
+  });
+});
+
+describe('selection options', () => {
+  it('reads support levels, limits and cooldowns', () => {
+    expect(parseSupportLevels('2,1, 2')).toEqual([1, 2]);
+    expect(() => parseSupportLevels('1,6')).toThrow(UsageError);
+    expect(() => parseSupportLevels('')).toThrow(UsageError);
+    expect(parseLimit('25')).toBe(25);
+    expect(() => parseLimit('0')).toThrow(UsageError);
+    expect(() => parseLimit('ten')).toThrow(UsageError);
+    expect(parseCooldown('2h')).toBe(7_200_000);
+    expect(parseCooldown('0')).toBe(0);
+    expect(() => parseCooldown('soon')).toThrow(UsageError);
+  });
+});
