@@ -313,7 +313,7 @@ export const VOTER_HEADERS = [
   'Âge',
   'Téléphone portable',
   'E-mail',
-  'Numéro',
+  'N° voie',
   'Voie',
   'Code postal',
   'Ville',

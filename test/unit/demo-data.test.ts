@@ -63,13 +63,13 @@ describe('the demo data in fixtures/demo', () => {
     expect(new Set(voters.map((v) => v['Quartier'])).size).toBe(20);
     expect(new Set(voters.map((v) => v['N° électeur'])).size).toBe(voters.length);
     expect(voters.some((v) => v['N° électeur']!.startsWith('0'))).toBe(true);
-    expect(voters.some((v) => v['Numéro']!.endsWith(' bis'))).toBe(true);
+    expect(voters.some((v) => v['N° voie']!.endsWith(' bis'))).toBe(true);
     // Households: several voters behind one door sharing one phone.
     const byPhone = new Map<string, Set<string>>();
     for (const v of voters) {
       if (!/^0[1-9]\d{8}$/.test(nationalDigits(v['Téléphone portable']!))) continue;
       const addresses = byPhone.get(v['Téléphone portable']!) ?? new Set<string>();
-      addresses.add(`${v['Numéro']} ${v['Voie']}`);
+      addresses.add(`${v['N° voie']} ${v['Voie']}`);
       byPhone.set(v['Téléphone portable']!, addresses);
     }
     const shared = [...byPhone.entries()].filter(([phone]) => voters.filter((v) => v['Téléphone portable'] === phone).length > 1);
