@@ -1,37 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
-import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { parseTime } from '../../src/core/time.js';
 import { DEMO_ELECTION, DEMO_FILES, generateDemo, LAGGING, SMALL_AND_LOW } from '../bench/generate.js';
 import { FIXTURES } from '../helpers/cli.js';
+import { demoTruth, readDemoCsv, readManifest } from '../bench/demo-files.js';
 
 const DIR = path.join(FIXTURES, 'demo');
-
-interface Manifest {
-  timeZone: string;
-  asOfInstant: string;
-  voters: { file: string };
-  checks: Array<{ file: string; source: string; at?: string }>;
-}
-
-const manifest = JSON.parse(fs.readFileSync(path.join(DIR, DEMO_FILES.manifest), 'utf8')) as Manifest;
-
-/** Reads a committed demo CSV the way a careful person would: BOM, Windows-1252, delimiter by sight. */
-function readCsv(file: string): Record<string, string>[] {
-  let bytes = fs.readFileSync(path.join(DIR, file));
-  let text: string;
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    text = iconv.decode(bytes, 'win1252');
-  }
-  const firstLine = text.slice(0, text.indexOf('\n'));
-  const delimiter = firstLine.includes(';') ? ';' : ',';
-  return parse(text, { columns: true, delimiter, skip_empty_lines: true }) as Record<string, string>[];
-}
+const manifest = readManifest(DIR);
+const readCsv = (file: string): Record<string, string>[] => readDemoCsv(DIR, file);
 
 /** +33 6…, 0033 6…, +33 (0)6…, 06… all as the ten national digits. */
 function nationalDigits(phone: string): string {
@@ -89,29 +66,12 @@ describe('the demo data in fixtures/demo', () => {
   });
 
   it('makes the intended quartiers lag by mid-afternoon, and only those (the z rule of turnout status)', () => {
-    const voters = readCsv(manifest.voters.file);
-    const byList = new Map(voters.map((v) => [`${v['Bureau de vote']}\u001f${v["N° d'ordre"]}`, v['N° électeur']!]));
-    const ids = new Set(voters.map((v) => v['N° électeur']!));
+    const { voters, votedAt, unmatched } = demoTruth(DIR);
     const asOf = new Date(manifest.asOfInstant);
-    const zone = manifest.timeZone;
-    const pollsOpen = parseTime(`${DEMO_ELECTION.date} 08:00`, zone, asOf)!;
-    const votedAt = new Map<string, Date>();
-    let unmatched = 0;
-    for (const source of manifest.checks) {
-      for (const row of readCsv(source.file)) {
-        const id = row['N° électeur'] ?? row['voter_id'] ?? byList.get(`${row['Bureau de vote']}\u001f${row["N° d'ordre"]}`);
-        const text = row['Heure'] ?? row['checked_at'] ?? source.at;
-        const at = parseTime(text!, zone, asOf);
-        expect(at, `${source.file}: time "${text}"`).toBeDefined();
-        expect(at!.getTime()).toBeLessThanOrEqual(asOf.getTime());
-        expect(at!.getTime()).toBeGreaterThanOrEqual(pollsOpen.getTime());
-        if (id === undefined || !ids.has(id)) {
-          unmatched++;
-          continue;
-        }
-        const seen = votedAt.get(id);
-        if (!seen || at! < seen) votedAt.set(id, at!);
-      }
+    const pollsOpen = parseTime(`${DEMO_ELECTION.date} 08:00`, manifest.timeZone, asOf)!;
+    for (const at of votedAt.values()) {
+      expect(at.getTime()).toBeLessThanOrEqual(asOf.getTime());
+      expect(at.getTime()).toBeGreaterThanOrEqual(pollsOpen.getTime());
     }
     expect(unmatched).toBeGreaterThan(0); // a few watcher typos, kept by turnout as unmatched checks
     expect(unmatched).toBeLessThan(10);
