@@ -4,6 +4,7 @@ import { withDatabase } from '../database.js';
 import { progressReporter } from '../progress.js';
 import type { CliContext } from '../context.js';
 import type { ImportVotersSummary } from '../../app/importVoters.js';
+import type { ImportChecksSummary } from '../../app/importChecks.js';
 
 interface CommonImportOptions {
   map: string[];
@@ -138,7 +139,7 @@ export function renderVoterSummary(ctx: CliContext, s: ImportVotersSummary): str
     `  updated    ${count(s.updated)}`,
     `  unchanged  ${count(s.unchanged)}`,
     `  rejected   ${count(s.rejected)}`,
-    `  phones invalid ${count(s.phonesInvalid)} (kept as written, phone_valid = 0)`,
+    `  phones invalid ${count(s.phonesInvalid)}${s.phonesInvalid > 0 ? ' (kept as written, marked phone_valid = 0)' : ''}`,
   ];
   if (s.badScores > 0) lines.push(`  turnout scores not in 0–100, left empty: ${count(s.badScores)}`);
   if (s.checksApplied > 0) lines.push(`  earlier unmatched checks now matched: ${count(s.checksApplied)}`);
@@ -146,6 +147,58 @@ export function renderVoterSummary(ctx: CliContext, s: ImportVotersSummary): str
   return lines.join('\n');
 }
 
-async function importChecksCommand(_ctx: CliContext, _file: string, _options: CheckImportOptions): Promise<number> {
-  throw new Error('checks import comes in the next commit');
+async function importChecksCommand(ctx: CliContext, file: string, options: CheckImportOptions): Promise<number> {
+  const [{ importChecks, parseCheckKey }, { openInput }, { openCheckFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions, CHECK_FIELDS }, { checkImportStore }, { loadSettings }, { rejectFile }] =
+    await Promise.all([
+      import('../../app/importChecks.js'),
+      import('../../io/input.js'),
+      import('../../io/checkFile.js'),
+      import('../../io/csv/decode.js'),
+      import('../../io/csv/table.js'),
+      import('../../core/mapping.js'),
+      import('../../store/checks.js'),
+      import('../../store/settings.js'),
+      import('../../io/rejects.js'),
+    ]);
+  const encoding = checkEncoding(options.encoding);
+  const delimiter = checkDelimiter(options.delimiter);
+  const map = parseMapOptions(options.map, CHECK_FIELDS);
+  const key = parseCheckKey(options.key);
+  const input = openInput(file, ctx.stdin);
+  const reporter = await progressReporter(ctx);
+  try {
+    const summary = await withDatabase(ctx, async (db) => {
+      const { timeZone } = loadSettings(db);
+      const reading = await openCheckFile(input, { delimiter, encoding });
+      const rejects = options.rejects ? rejectFile(options.rejects) : undefined;
+      return importChecks({ store: checkImportStore(db), reporter, clock: ctx.clock }, reading, {
+        key,
+        map,
+        source: options.source,
+        at: options.at,
+        timeZone,
+        dryRun: options.dryRun,
+        strict: options.strict,
+        rejects,
+      });
+    });
+    reporter.stop();
+    ctx.reporter.info(renderCheckSummary(ctx, summary));
+    return 0;
+  } finally {
+    reporter.stop();
+  }
+}
+
+export function renderCheckSummary(ctx: CliContext, s: ImportChecksSummary): string {
+  const lines = [
+    `${s.dryRun ? ctx.err.yellow('dry run, nothing written:') : ctx.err.green('✔')} ${s.file} (${dialect(s)}, key ${s.key})`,
+    `  read             ${count(s.read)} rows`,
+    `  newly checked    ${count(s.newlyChecked)}`,
+    `  already checked  ${count(s.alreadyChecked)}`,
+    `  unmatched        ${count(s.unmatched)}${s.unmatched > 0 ? ' (kept; see turnout checks unmatched)' : ''}`,
+    `  rejected         ${count(s.rejected)}`,
+  ];
+  if (s.rejected > s.firstRejects.length) lines.push(`  (${count(s.rejected - s.firstRejects.length)} more rejects not listed; use --rejects FILE to get them all)`);
+  return lines.join('\n');
 }

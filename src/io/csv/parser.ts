@@ -83,7 +83,10 @@ export class CsvParser {
       pos = recordEnd + 1;
     }
     this.buffer = pos >= n ? '' : text.slice(pos);
-    if (pos > 0) this.scanPos -= pos;
+    if (pos > 0) {
+      this.scanPos -= pos;
+      if (this.scanQuoteAt >= 0) this.scanQuoteAt -= pos;
+    }
     this.line = line;
     if (final && this.buffer !== '') throw new DataError('internal: CSV input left over');
     return out;
