@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
-import { recordMessage, seedVoters } from '../helpers/seedVoters.js';
+import { recordMessage } from '../helpers/seedVotersMessages.js';
 
 /**
  * A small hand-made election (fixtures/remind-voters.csv, 20 voters in three Marseille
@@ -22,7 +22,10 @@ beforeAll(async () => {
   base = path.join(tmp.dir, 'base.db');
   const init = await runTurnout(['--db', base, 'init', '--region', 'FR', '--timezone', 'Europe/Paris']);
   expect(init.code).toBe(0);
-  seedVoters(base, path.join(FIXTURES, 'remind-voters.csv'), path.join(FIXTURES, 'remind-checks.csv'));
+  for (const kind of ['voters', 'checks']) {
+    const imported = await runTurnout(['--db', base, 'import', kind, path.join(FIXTURES, `remind-${kind}.csv`)]);
+    expect(imported.code, imported.stderr).toBe(0);
+  }
   const optout = await runTurnout(['--db', base, 'optout', 'add', '06 12 34 56 10']);
   expect(optout.code, optout.stderr).toBe(0);
 });
