@@ -108,6 +108,7 @@ export function computeStatus(ports: { source: StatusSource }, input: StatusInpu
   const rule = referenceRule(reference, input.at, input.timeZone);
   const assessment = assessAreas([...byArea.values()], rule, flag);
   const warnings: string[] = [];
+  if (byArea.size === 0) warnings.push('no voters in the database yet: import a voter file first (turnout import voters FILE)');
   if (reference.kind === 'targets') {
     if (assessment.withoutReference.length > 0) {
       warnings.push(

@@ -1,8 +1,9 @@
 /**
  * `turnout remind`: who to contact, in what order, and through which channel.
  *
- * Supporters who have not voted, in the chosen areas, are put in order (areas by shortfall, then
- * voters by turnout priority: see src/core/remindOrder.ts), filtered for the channel (opt-outs,
+ * Supporters who have not voted, in the chosen areas, are put in order (areas as `turnout status`
+ * orders them: flagged first, then by shortfall; then voters by turnout priority: see
+ * src/core/remindOrder.ts), filtered for the channel (opt-outs,
  * numbers that cannot take an SMS, reminders already sent within the cooldown) and gathered into
  * one row per contact point: one SMS or call per phone number, one visit per door, one e-mail per
  * address. A row stands for every voter it reaches.
@@ -10,31 +11,25 @@
 import { DataError, UsageError } from '../core/errors.js';
 import { VOTER_FIELDS } from '../core/fields.js';
 import { emailKey, groupContacts, joinIds, joinNames, type Contact } from '../core/remindHouseholds.js';
-import { compareVoters, rankAreas, shortfall, type AreaNeed } from '../core/remindOrder.js';
+import { compareVoters } from '../core/remindOrder.js';
 import { isSmsCapable } from '../core/remindPhones.js';
 import type { Channel } from '../core/remindSelection.js';
-import { compareDoors, doorKey, parseHouseNumber, sideOf } from '../core/walkList.js';
+import { compareWalkKeys, doorKey, parseHouseNumber, sideOf, walkKey } from '../core/walkList.js';
+import { computeStatus, type StatusInput, type StatusSource } from './computeStatus.js';
 import type { RecipientVoter, SmsRecipient } from './recipients.js';
-
-/** Supporter counts of one area (the value of the --by field). */
-export interface AreaCount {
-  area: string | null;
-  voters: number;
-  voted: number;
-  supporters: number;
-  supporters_voted: number;
-}
 
 export interface CandidateQuery {
   /** The --by field, as the user names it. */
   areaField: string;
   supportLevels: number[];
   /** ISO instant: checks after it are ignored. */
-  at?: string;
-  /** Exact area values to keep; undefined keeps every area. */
-  areas?: string[];
+  at: string;
+  /** Area values to keep (null: voters without a value); undefined keeps every area. */
+  areas?: (string | null)[];
   /** ISO instant: messages since then count as reminders; undefined skips the check. */
   remindedSince?: string;
+  /** Also read the extra columns (for message templates). */
+  withExtra?: boolean;
 }
 
 /** A supporter who has not voted, with what the channels need to decide about them. */
@@ -56,8 +51,8 @@ export interface CandidateVoter {
   list_number: string | null;
   support: number | null;
   turnout_score: number | null;
-  /** JSON object of the file's other columns. */
-  extra: string | null;
+  /** JSON object of the file's other columns; read only with `withExtra`. */
+  extra?: string | null;
   area: string | null;
   /** Their phone number is in the opt-out list. */
   opted_out: boolean;
@@ -71,24 +66,30 @@ export interface CandidateVoter {
 
 /** What the use case needs from the database. */
 export interface ReminderSource {
-  defaultAreaField(): string;
   extraColumns(): string[];
-  areaCounts(query: Pick<CandidateQuery, 'areaField' | 'supportLevels' | 'at'>): AreaCount[];
   candidates(query: CandidateQuery): CandidateVoter[];
+}
+
+export interface RemindPorts {
+  source: ReminderSource;
+  /** The counts behind `turnout status`: areas, their shortfall and the under-mobilized rule. */
+  status: StatusSource;
 }
 
 export interface RemindInput {
   channel: Channel;
-  /** --by; default neighborhood, or precinct when no voter has one. */
-  by?: string;
-  supportLevels: number[];
-  at?: Date;
+  /** The status options (--by, --support, --at, reference, --z, --min-remaining), as for `turnout status`. */
+  status: StatusInput;
+  /** Only the areas the status rule flags. */
+  underMobilized?: boolean;
   /** --area names as typed (matched ignoring case and accents). */
   areas?: string[];
   limit?: number;
   cooldownMs: number;
   includeReminded: boolean;
   now: Date;
+  /** The contacts will become SMS recipients (templates may name extra columns). */
+  forSending?: boolean;
 }
 
 /** Why supporters who have not voted are not on the list, each counted once (first reason that applies). */
@@ -109,15 +110,20 @@ export interface LeftOut {
   reminded: number;
 }
 
-export interface AreaSummary extends AreaNeed {
+export interface AreaSummary {
+  area: string | null;
   supporters: number;
-  supporters_voted: number;
+  remaining: number;
+  shortfall: number | null;
+  under_mobilized: boolean;
 }
 
 export interface RemindSummary {
   channel: Channel;
   areaField: string;
-  /** Areas served, in order. */
+  /** ISO instant the selection refers to (checks after it ignored). */
+  at: string;
+  /** Areas served that still have supporters to vote, in order. */
   areas: AreaSummary[];
   /** Supporters not yet voted in those areas. */
   candidates: number;
@@ -135,62 +141,60 @@ export type Selection = Contact<CandidateVoter>;
 export interface RemindResult {
   contacts: Selection[];
   summary: RemindSummary;
+  /** From the status computation (e.g. areas missing from a targets file). */
+  warnings: string[];
 }
 
 /** Selects and orders the contacts for a channel. */
-export function selectReminders(source: ReminderSource, input: RemindInput): RemindResult {
-  const areaField = input.by ?? source.defaultAreaField();
-  const at = input.at?.toISOString();
-  const counts = source.areaCounts({ areaField, supportLevels: input.supportLevels, at });
-  const areas = areaNeeds(counts);
-  const chosen = input.areas === undefined ? undefined : resolveAreas(input.areas, counts, areaField);
-  const rank = rankAreas(areas);
-  const candidates = source.candidates({
+export function selectReminders(ports: RemindPorts, input: RemindInput): RemindResult {
+  const report = computeStatus({ source: ports.status }, input.status);
+  const areaField = report.by;
+  const rank = new Map(report.areas.map((a, index) => [a.area, index]));
+  let served = report.areas.filter((a) => a.supporters > 0);
+  if (input.underMobilized) served = served.filter((a) => a.under_mobilized);
+  if (input.areas !== undefined) {
+    const named = resolveAreas(input.areas, report.areas.map((a) => a.area), areaField);
+    served = served.filter((a) => named.has(a.area));
+  }
+  const everywhere = input.underMobilized !== true && input.areas === undefined;
+  const candidates = ports.source.candidates({
     areaField,
-    supportLevels: input.supportLevels,
-    at,
-    areas: chosen,
+    supportLevels: report.support,
+    at: report.at,
+    areas: everywhere ? undefined : served.map((a) => a.area),
     remindedSince: input.includeReminded ? undefined : new Date(input.now.getTime() - input.cooldownMs).toISOString(),
+    withExtra: input.forSending === true,
   });
   candidates.sort(compareVoters(rank));
 
   const leftOut: LeftOut = { noPhone: 0, optedOut: 0, landline: 0, smsUnusable: 0, noEmail: 0, noAddress: 0, reminded: 0 };
-  const keyOf = contactKey(input.channel, leftOut);
-  const all = groupContacts(candidates, keyOf);
+  const all = groupContacts(candidates, contactKey(input.channel, leftOut));
   const contacts = input.limit === undefined ? all : all.slice(0, input.limit);
   if (input.channel === 'door') {
-    contacts.sort((a, b) => compareDoors(doorOf(a, rank), doorOf(b, rank)));
+    const keys = new Map(contacts.map((c) => [c, walkKey(doorOf(c, rank))]));
+    contacts.sort((a, b) => compareWalkKeys(keys.get(a)!, keys.get(b)!));
   }
-  const served = chosen === undefined ? areas : areas.filter((a) => a.area !== null && chosen.includes(a.area));
   return {
     contacts,
     summary: {
       channel: input.channel,
       areaField,
-      areas: served.sort((a, b) => (rank.get(a.area) ?? 0) - (rank.get(b.area) ?? 0)),
+      at: report.at,
+      areas: served.filter((a) => a.remaining > 0).map((a) => ({
+        area: a.area,
+        supporters: a.supporters,
+        remaining: a.remaining,
+        shortfall: a.shortfall,
+        under_mobilized: a.under_mobilized,
+      })),
       candidates: candidates.length,
       leftOut,
       rows: contacts.length,
       voters: contacts.reduce((n, c) => n + c.members.length, 0),
       limitedOut: all.length - contacts.length,
     },
+    warnings: report.warnings,
   };
-}
-
-function areaNeeds(counts: AreaCount[]): AreaSummary[] {
-  const supporters = counts.reduce((n, c) => n + c.supporters, 0);
-  const voted = counts.reduce((n, c) => n + c.supporters_voted, 0);
-  // The reference of `turnout status` by default: the supporter turnout of the whole election.
-  const reference = supporters === 0 ? 0 : voted / supporters;
-  return counts
-    .filter((c) => c.supporters > 0)
-    .map((c) => ({
-      area: c.area,
-      supporters: c.supporters,
-      supporters_voted: c.supporters_voted,
-      remaining: c.supporters - c.supporters_voted,
-      shortfall: shortfall(reference, c.supporters, c.supporters_voted),
-    }));
 }
 
 function foldName(text: string): string {
@@ -198,9 +202,9 @@ function foldName(text: string): string {
 }
 
 /** --area names to the area values of the database, ignoring case and accents. */
-function resolveAreas(names: string[], counts: AreaCount[], areaField: string): string[] {
-  const known = counts.map((c) => c.area).filter((a): a is string => a !== null);
-  const out = new Set<string>();
+function resolveAreas(names: string[], areas: (string | null)[], areaField: string): Set<string | null> {
+  const known = areas.filter((a): a is string => a !== null).sort();
+  const out = new Set<string | null>();
   for (const name of names) {
     const exact = known.filter((a) => a === name);
     const matches = exact.length > 0 ? exact : known.filter((a) => foldName(a) === foldName(name));
@@ -212,7 +216,7 @@ function resolveAreas(names: string[], counts: AreaCount[], areaField: string): 
     }
     for (const m of matches) out.add(m);
   }
-  return [...out];
+  return out;
 }
 
 /** The contact key for a channel; undefined (with the reason counted) when the voter cannot be reached that way. */
@@ -250,7 +254,7 @@ function contactKey(channel: Channel, leftOut: LeftOut): (v: CandidateVoter) => 
 
 function doorOf(contact: Selection, rank: ReadonlyMap<string | null, number>) {
   const v = contact.members[0]!;
-  return { ...v, areaRank: rank.get(v.area) ?? Number.MAX_SAFE_INTEGER };
+  return { precinct: v.precinct, street: v.street, street_number: v.street_number, city: v.city, zip: v.zip, areaRank: rank.get(v.area) ?? Number.MAX_SAFE_INTEGER };
 }
 
 /** The columns of each channel's list, in order. */

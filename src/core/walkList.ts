@@ -96,17 +96,43 @@ export interface WalkDoor extends DoorAddress {
   areaRank: number;
 }
 
+/** What a door is sorted by, computed once per door (sorting calls the comparison n log n times). */
+export interface WalkKey {
+  areaRank: number;
+  precinct: string | null;
+  street: string;
+  city: string | null;
+  zip: string | null;
+  side: number;
+  house: HouseNumber;
+}
+
+export function walkKey(door: WalkDoor): WalkKey {
+  const house = parseHouseNumber(door.street_number);
+  return {
+    areaRank: door.areaRank,
+    precinct: door.precinct,
+    street: normalizeStreet(door.street),
+    city: door.city,
+    zip: door.zip,
+    side: SIDE_ORDER[sideOf(house)],
+    house,
+  };
+}
+
 /** Walk order: area, precinct, street (then city, zip), side (odd, even, unknown), house number. */
-export function compareDoors(a: WalkDoor, b: WalkDoor): number {
-  const ha = parseHouseNumber(a.street_number);
-  const hb = parseHouseNumber(b.street_number);
+export function compareWalkKeys(a: WalkKey, b: WalkKey): number {
   return (
     a.areaRank - b.areaRank ||
     compareNullableText(a.precinct, b.precinct) ||
-    compareNullableText(normalizeStreet(a.street), normalizeStreet(b.street)) ||
+    compareNullableText(a.street, b.street) ||
     compareNullableText(a.city, b.city) ||
     compareNullableText(a.zip, b.zip) ||
-    SIDE_ORDER[sideOf(ha)] - SIDE_ORDER[sideOf(hb)] ||
-    compareHouseNumbers(ha, hb)
+    a.side - b.side ||
+    compareHouseNumbers(a.house, b.house)
   );
+}
+
+export function compareDoors(a: WalkDoor, b: WalkDoor): number {
+  return compareWalkKeys(walkKey(a), walkKey(b));
 }

@@ -25,7 +25,9 @@ function readLines(file: string): Line[] {
   if (text.includes('\uFFFD')) text = iconv.decode(bytes, 'windows-1252');
   text = text.replace(/^\uFEFF/, '');
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-  const delimiter = [';', '\t', ','].reduce((best, d) => (firstLine.split(d).length > firstLine.split(best).length ? d : best), ',');
+  // On a tie, tab and semicolon win over comma: "Opéra<tab>62,5" has a decimal comma.
+  const count = (d: string): number => firstLine.split(d).length;
+  const delimiter = ['\t', ';', ','].reduce((best, d) => (count(d) > count(best) ? d : best));
   let records: string[][];
   try {
     records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, trim: true }) as string[][];

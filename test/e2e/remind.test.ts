@@ -124,6 +124,28 @@ describe('turnout remind --channel sms (the default)', () => {
   });
 });
 
+describe('--under-mobilized: the areas turnout status flags, by its options and rule', () => {
+  it('keeps only flagged areas, in status order, and can be narrowed with --area', async () => {
+    // Against an expected 80 %: Belsunce 1/10 (z ≈ −5.5, 9 to vote), Panier 2/5 (z ≈ −2.2, 3 to vote),
+    // Noailles 2/3 (1 to vote). With --min-remaining 5 only Belsunce is flagged; with 3, Panier too.
+    const belsunce = await remind(base, '--under-mobilized', '--expected', '80', '--min-remaining', '5');
+    expect(belsunce.code, belsunce.stderr).toBe(0);
+    expect(belsunce.stdout).toBe(csv(SMS.B11, SMS.B01, SMS.B06, SMS.B04, SMS.B05));
+    expect(belsunce.stderr).toContain('for 6 supporters who have not voted (1 under-mobilized area by neighborhood: Belsunce)');
+    const two = await remind(base, '--under-mobilized', '--expected', '80', '--min-remaining', '3', '--format', 'ndjson');
+    expect(two.stdout.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['B11', 'B01', 'B06', 'B04', 'B05', 'P02', 'P04']);
+    const narrowed = await remind(base, '--under-mobilized', '--expected', '80', '--min-remaining', '3', '--area', 'Panier');
+    expect(narrowed.stdout).toBe(csv(SMS.P02, SMS.P04));
+  });
+
+  it('lists nobody when no area is flagged, and says so', async () => {
+    const result = await remind(base, '--under-mobilized');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(csv());
+    expect(result.stderr).toContain('0 text messages for 0 supporters who have not voted (no under-mobilized area by neighborhood right now)');
+  });
+});
+
 describe('cooldown', () => {
   it('leaves out voters and phone numbers reminded within the cooldown unless --include-reminded', async () => {
     const db = election();

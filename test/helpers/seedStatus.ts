@@ -1,74 +1,44 @@
+import fs from 'node:fs';
 import Database from 'better-sqlite3';
+import { parse } from 'csv-parse/sync';
+import { isVoterField } from '../../src/core/fields.js';
 import { runTurnout } from './cli.js';
 
-/** A voter row for seeding: standard fields by name, other columns in `extra`. */
-export interface SeedVoter {
-  id: string;
-  neighborhood?: string | null;
-  precinct?: string | null;
-  support?: number | null;
-  extra?: Record<string, string>;
-}
-
-export interface SeedCheck {
-  voter_id: string;
-  /** ISO UTC, as the import stores it. */
-  checked_at: string;
-  source?: string;
-}
-
 /**
- * Creates a real database with the CLI (`turnout init`), then writes voters and checks with SQL,
- * as the importer would (the triggers of migration 001 keep voters.voted_at in step).
- * Used until `turnout import` is on main; the status tests then import fixture CSVs instead.
+ * Creates a real database with the CLI (`turnout init`), then writes the voters and checks of
+ * plain fixture CSVs (comma, UTF-8, headers named as the fields) with SQL, as the importer
+ * would: standard fields in their columns, other columns in `extra` and `voter_columns`, check
+ * times stored as ISO UTC (the triggers of migration 001 keep voters.voted_at in step).
+ * Stands in for `turnout import voters|checks` until those are on main.
  */
-export async function seedElection(
-  dbPath: string,
-  data: { timeZone?: string; voters: SeedVoter[]; checks?: SeedCheck[] },
-): Promise<void> {
-  const init = await runTurnout(['--db', dbPath, '--quiet', 'init', '--timezone', data.timeZone ?? 'Europe/Paris']);
+export async function seedElection(dbPath: string, files: { voters: string; checks?: string[]; timeZone?: string }): Promise<void> {
+  const init = await runTurnout(['--db', dbPath, '--quiet', 'init', '--timezone', files.timeZone ?? 'Europe/Paris']);
   if (init.code !== 0) throw new Error(`turnout init failed: ${init.stderr}`);
+  const read = (file: string) => parse(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const voters = read(files.voters);
+  const headers = Object.keys(voters[0] ?? {});
+  const extras = headers.filter((h) => !isVoterField(h));
+  const standard = headers.filter((h) => isVoterField(h));
   const db = new Database(dbPath);
   try {
-    const extraNames = [...new Set(data.voters.flatMap((v) => Object.keys(v.extra ?? {})))];
-    const column = db.prepare('INSERT OR IGNORE INTO voter_columns (name, position) VALUES (?, ?)');
+    const column = db.prepare('INSERT INTO voter_columns (name, position) VALUES (?, ?)');
     const voter = db.prepare(
-      'INSERT INTO voters (id, neighborhood, precinct, support, extra) VALUES (@id, @neighborhood, @precinct, @support, @extra)',
+      `INSERT INTO voters (${[...standard, 'extra'].join(', ')}) VALUES (${[...standard, 'extra'].map(() => '?').join(', ')})`,
     );
-    const check = db.prepare("INSERT INTO checks (voter_id, checked_at, source, recorded_at) VALUES (?, ?, ?, '2026-01-01T00:00:00.000Z')");
+    const check = db.prepare('INSERT INTO checks (voter_id, checked_at, source, recorded_at) VALUES (?, ?, ?, ?)');
     db.transaction(() => {
-      extraNames.forEach((name, i) => column.run(name, i + 1));
-      for (const v of data.voters) {
-        voter.run({
-          id: v.id,
-          neighborhood: v.neighborhood ?? null,
-          precinct: v.precinct ?? null,
-          support: v.support ?? null,
-          extra: JSON.stringify(v.extra ?? {}),
-        });
+      extras.forEach((name, i) => column.run(name, i + 1));
+      for (const v of voters) {
+        const values = standard.map((f) => (v[f] === '' ? null : f === 'support' ? Number(v[f]) : v[f]));
+        voter.run(...values, JSON.stringify(Object.fromEntries(extras.map((e) => [e, v[e]]))));
       }
-      for (const c of data.checks ?? []) check.run(c.voter_id, c.checked_at, c.source ?? null);
+      for (const file of files.checks ?? []) {
+        for (const c of read(file)) {
+          check.run(c.voter_id, new Date(c.checked_at!).toISOString(), c.source ?? null, '2026-03-15T20:00:00.000Z');
+        }
+      }
     })();
   } finally {
     db.close();
   }
-}
-
-/** `count` voters of one area and support level, ids `${prefix}1`…; the first `voted` checked at `at`. */
-export function block(
-  prefix: string,
-  count: number,
-  fields: Omit<SeedVoter, 'id'>,
-  voted: number | { at: string; n: number }[] = 0,
-  at = '2026-03-15T09:00:00.000Z',
-): { voters: SeedVoter[]; checks: SeedCheck[] } {
-  const voters: SeedVoter[] = [];
-  const checks: SeedCheck[] = [];
-  const schedule = typeof voted === 'number' ? [{ at, n: voted }] : voted;
-  let next = 0;
-  for (let i = 1; i <= count; i++) voters.push({ id: `${prefix}${i}`, ...fields });
-  for (const slot of schedule) {
-    for (let k = 0; k < slot.n; k++) checks.push({ voter_id: voters[next++]!.id, checked_at: slot.at });
-  }
-  return { voters, checks };
 }

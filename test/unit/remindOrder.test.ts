@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compareVoters, rankAreas, shortfall, turnoutPriority } from '../../src/core/remindOrder.js';
+import { compareVoters, turnoutPriority } from '../../src/core/remindOrder.js';
 import { emailKey, groupContacts, joinIds, joinNames } from '../../src/core/remindHouseholds.js';
-import { parseCooldown, parseLimit, parseSupportLevels } from '../../src/core/remindSelection.js';
+import { parseChannel, parseCooldown, parseLimit } from '../../src/core/remindSelection.js';
 import { UsageError } from '../../src/core/errors.js';
 
 describe('turnout priority', () => {
@@ -14,39 +14,22 @@ describe('turnout priority', () => {
     expect(turnoutPriority(Number.NaN)).toBe(Infinity);
   });
 
-  it('orders areas by need, then voters by priority, then by id', () => {
-    const rank = rankAreas([
-      { area: 'Calm', shortfall: 0, remaining: 3 },
-      { area: 'Lagging', shortfall: 12, remaining: 40 },
-      { area: null, shortfall: 12, remaining: 40 },
-      { area: 'Also calm', shortfall: 0, remaining: 9 },
+  it('orders areas by rank, then voters by priority, then by id', () => {
+    const rank = new Map<string | null, number>([
+      ['Lagging', 0],
+      [null, 1],
+      ['Calm', 2],
     ]);
-    expect([...rank.keys()]).toEqual(['Lagging', null, 'Also calm', 'Calm']);
     const voters = [
       { id: 'c3', area: 'Calm', turnout_score: 50 },
+      { id: 'n1', area: null, turnout_score: 0 },
       { id: 'l9', area: 'Lagging', turnout_score: null },
       { id: 'l2', area: 'Lagging', turnout_score: 90 },
       { id: 'l1', area: 'Lagging', turnout_score: 45 },
       { id: 'l0', area: 'Lagging', turnout_score: 55 },
       { id: 'x1', area: 'Unknown area', turnout_score: 50 },
     ];
-    expect(voters.sort(compareVoters(rank)).map((v) => v.id)).toEqual(['l0', 'l1', 'l2', 'l9', 'c3', 'x1']);
-  });
-
-  it('puts areas flagged by the status rule before the others', () => {
-    const rank = rankAreas([
-      { area: 'Big shortfall', shortfall: 30, remaining: 100 },
-      { area: 'Flagged', shortfall: 5, remaining: 20, underMobilized: true },
-    ]);
-    expect([...rank.keys()]).toEqual(['Flagged', 'Big shortfall']);
-  });
-
-  it('computes the shortfall as status does, never below 0', () => {
-    expect(shortfall(0.5, 40, 10)).toBe(10);
-    expect(shortfall(5 / 18, 10, 1)).toBe(2);
-    expect(shortfall(0.3, 10, 8)).toBe(0);
-    expect(shortfall(0.5, 0, 0)).toBe(0);
-    expect(shortfall(Number.NaN, 10, 0)).toBe(0);
+    expect(voters.sort(compareVoters(rank)).map((v) => v.id)).toEqual(['l0', 'l1', 'l2', 'l9', 'n1', 'c3', 'x1']);
   });
 });
 
@@ -77,10 +60,9 @@ describe('households', () => {
 });
 
 describe('selection options', () => {
-  it('reads support levels, limits and cooldowns', () => {
-    expect(parseSupportLevels('2,1, 2')).toEqual([1, 2]);
-    expect(() => parseSupportLevels('1,6')).toThrow(UsageError);
-    expect(() => parseSupportLevels('')).toThrow(UsageError);
+  it('reads channels, limits and cooldowns', () => {
+    expect(parseChannel(' SMS ')).toBe('sms');
+    expect(() => parseChannel('fax')).toThrow(UsageError);
     expect(parseLimit('25')).toBe(25);
     expect(() => parseLimit('0')).toThrow(UsageError);
     expect(() => parseLimit('ten')).toThrow(UsageError);

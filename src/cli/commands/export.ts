@@ -1,5 +1,33 @@
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
+import { action, examples } from '../action.js';
+import { withDatabase } from '../database.js';
+import { addOutputOptions, chooseFormat, writeRows, type OutputOptions } from '../output.js';
 
-export function registerExport(_program: Command): void {
-  // not yet written
+export function registerExport(program: Command): void {
+  addOutputOptions(
+    program
+      .command('export')
+      .description('write all voters (every field, extra columns by header, voted, checked_at) or all checks to stdout')
+      .addArgument(new Argument('<what>', 'voters or checks').choices(['voters', 'checks'])),
+    false,
+  )
+    .addHelpText(
+      'after',
+      examples('turnout export voters > voters.csv', 'turnout export voters --format ndjson | jq .phone_e164', 'turnout export checks --format json --out checks.json'),
+    )
+    .action(
+      action<OutputOptions>(async (ctx, options, args) => {
+        const { exportVoters, exportChecks } = await import('../../app/exportData.js');
+        const { exportStore } = await import('../../store/exportData.js');
+        const format = chooseFormat(ctx, options, 'csv', false);
+        await withDatabase(
+          ctx,
+          async (db) => {
+            const data = args[0] === 'checks' ? exportChecks(exportStore(db)) : exportVoters(exportStore(db));
+            await writeRows(ctx, data.rows, data.columns, { format, out: options.out });
+          },
+          { create: false },
+        );
+      }),
+    );
 }

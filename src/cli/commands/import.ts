@@ -1,5 +1,204 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { action, examples } from '../action.js';
+import { withDatabase } from '../database.js';
+import { progressReporter } from '../progress.js';
+import type { CliContext } from '../context.js';
+import type { ImportVotersSummary } from '../../app/importVoters.js';
+import type { ImportChecksSummary } from '../../app/importChecks.js';
 
-export function registerImport(_program: Command): void {
-  // not yet written
+interface CommonImportOptions {
+  map: string[];
+  delimiter?: string;
+  encoding?: string;
+  dryRun?: boolean;
+}
+
+interface VoterImportOptions extends CommonImportOptions {
+  region?: string;
+  strict?: boolean;
+  rejects?: string;
+}
+
+interface CheckImportOptions extends CommonImportOptions {
+  key?: string;
+  source?: string;
+  at?: string;
+  strict?: boolean;
+  rejects?: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function addReadingOptions(command: Command): Command {
+  return command
+    .option('--map <field=Header>', 'read FIELD from the column HEADER (repeatable); overrides the automatic mapping', collect, [])
+    .option('--delimiter <char>', 'field delimiter: , ; | or tab (default: detected)')
+    .option('--encoding <name>', 'utf-8, windows-1252 or latin1 (default: detected)')
+    .option('--dry-run', 'read and check everything and print the summary, but write nothing');
+}
+
+export function registerImport(program: Command): void {
+  const command = program.command('import').description('import a voter file or a poll-check file (CSV) into the database');
+
+  addReadingOptions(
+    command
+      .command('voters')
+      .description('import or update voters from a CSV file (- reads standard input); upsert by voter id')
+      .argument('<file>', 'CSV file, or - for standard input'),
+  )
+    .option('--region <CC>', "phone region for numbers written without +country code (default: the database's, see init)")
+    .option('--rejects <file>', 'write every rejected row, whole, with its line and reason, to FILE (mode 0600)')
+    .option('--strict', 'any rejected row fails the import, and nothing is written')
+    .addHelpText(
+      'after',
+      examples(
+        'turnout import voters voters.csv',
+        'turnout import voters liste.csv --region FR --rejects rejets.csv',
+        'turnout import voters export.tsv --map id="SOS Voter ID" --map phone="Cell Phone"',
+        'curl -s https://example.org/voters.csv | turnout import voters - --dry-run',
+      ),
+    )
+    .action(action<VoterImportOptions>((ctx, options, args) => importVotersCommand(ctx, args[0] as string, options)));
+
+  addReadingOptions(
+    command
+      .command('checks')
+      .description('import a poll-check file (who has voted): by voter id, or by precinct and list number')
+      .argument('<file>', 'CSV file, or - for standard input'),
+  )
+    .addOption(new Option('--key <key>', 'how rows name voters: id, or precinct,list_number (default: detected from the headers)'))
+    .option('--source <name>', 'label for the whole file: polling station, watcher')
+    .option('--at <time>', "check time for rows without one, in the election's time zone (14:35, 2026-03-15 14:35); default now")
+    .option('--rejects <file>', 'write every rejected row, whole, with its line and reason, to FILE (mode 0600)')
+    .option('--strict', 'any rejected row fails the import, and nothing is written')
+    .addHelpText(
+      'after',
+      examples(
+        'turnout import checks bureau-12.csv --source "Bureau 12" --at 14:30',
+        'turnout import checks pointage.csv --key precinct,list_number',
+        'turnout import checks - --source watcher-app < checks.csv',
+      ),
+    )
+    .action(action<CheckImportOptions>((ctx, options, args) => importChecksCommand(ctx, args[0] as string, options)));
+}
+
+async function importVotersCommand(ctx: CliContext, file: string, options: VoterImportOptions): Promise<number> {
+  const [{ importVoters }, { openInput }, { openVoterFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions }, { VOTER_FIELDS }, { normalizeRegion }, { voterImportStore }, { loadSettings }, { rejectFile }] =
+    await Promise.all([
+      import('../../app/importVoters.js'),
+      import('../../io/input.js'),
+      import('../../io/voterFile.js'),
+      import('../../io/csv/decode.js'),
+      import('../../io/csv/table.js'),
+      import('../../core/mapping.js'),
+      import('../../core/fields.js'),
+      import('../../core/settings.js'),
+      import('../../store/voters.js'),
+      import('../../store/settings.js'),
+      import('../../io/rejects.js'),
+    ]);
+  const encoding = checkEncoding(options.encoding);
+  const delimiter = checkDelimiter(options.delimiter);
+  const map = parseMapOptions(options.map, VOTER_FIELDS);
+  const regionOption = options.region === undefined ? undefined : normalizeRegion(options.region);
+  const input = openInput(file, ctx.stdin);
+  const reporter = await progressReporter(ctx);
+  try {
+    const summary = await withDatabase(ctx, async (db) => {
+      const region = regionOption ?? loadSettings(db).region;
+      const reading = await openVoterFile(input, { delimiter, encoding, region, map });
+      const rejects = options.rejects ? rejectFile(options.rejects) : undefined;
+      return importVoters({ store: voterImportStore(db), reporter, clock: ctx.clock }, reading, {
+        dryRun: options.dryRun,
+        strict: options.strict,
+        rejects,
+      });
+    });
+    reporter.stop();
+    ctx.reporter.info(renderVoterSummary(ctx, summary));
+    return 0;
+  } finally {
+    reporter.stop();
+  }
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function dialect(summary: { delimiter: string; encoding: string }): string {
+  const d = summary.delimiter === '\t' ? 'tab' : summary.delimiter;
+  return `${summary.encoding}, "${d}"-delimited`.replace('"tab"', 'tab');
+}
+
+export function renderVoterSummary(ctx: CliContext, s: ImportVotersSummary): string {
+  const lines = [
+    `${s.dryRun ? ctx.err.yellow('dry run, nothing written:') : ctx.err.green('✔')} ${s.file} (${dialect(s)})`,
+    `  read       ${count(s.read)} rows`,
+    `  inserted   ${count(s.inserted)}`,
+    `  updated    ${count(s.updated)}`,
+    `  unchanged  ${count(s.unchanged)}`,
+    `  rejected   ${count(s.rejected)}`,
+    `  phones invalid ${count(s.phonesInvalid)}${s.phonesInvalid > 0 ? ' (kept as written, marked phone_valid = 0)' : ''}`,
+  ];
+  if (s.badScores > 0) lines.push(`  turnout scores not in 0–100, left empty: ${count(s.badScores)}`);
+  if (s.checksApplied > 0) lines.push(`  earlier unmatched checks now matched: ${count(s.checksApplied)}`);
+  if (s.rejected > s.firstRejects.length) lines.push(`  (${count(s.rejected - s.firstRejects.length)} more rejects not listed; use --rejects FILE to get them all)`);
+  return lines.join('\n');
+}
+
+async function importChecksCommand(ctx: CliContext, file: string, options: CheckImportOptions): Promise<number> {
+  const [{ importChecks, parseCheckKey }, { openInput }, { openCheckFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions, CHECK_FIELDS }, { checkImportStore }, { loadSettings }, { rejectFile }] =
+    await Promise.all([
+      import('../../app/importChecks.js'),
+      import('../../io/input.js'),
+      import('../../io/checkFile.js'),
+      import('../../io/csv/decode.js'),
+      import('../../io/csv/table.js'),
+      import('../../core/mapping.js'),
+      import('../../store/checks.js'),
+      import('../../store/settings.js'),
+      import('../../io/rejects.js'),
+    ]);
+  const encoding = checkEncoding(options.encoding);
+  const delimiter = checkDelimiter(options.delimiter);
+  const map = parseMapOptions(options.map, CHECK_FIELDS);
+  const key = parseCheckKey(options.key);
+  const input = openInput(file, ctx.stdin);
+  const reporter = await progressReporter(ctx);
+  try {
+    const summary = await withDatabase(ctx, async (db) => {
+      const { timeZone } = loadSettings(db);
+      const reading = await openCheckFile(input, { delimiter, encoding });
+      const rejects = options.rejects ? rejectFile(options.rejects) : undefined;
+      return importChecks({ store: checkImportStore(db), reporter, clock: ctx.clock }, reading, {
+        key,
+        map,
+        source: options.source,
+        at: options.at,
+        timeZone,
+        dryRun: options.dryRun,
+        strict: options.strict,
+        rejects,
+      });
+    });
+    reporter.stop();
+    ctx.reporter.info(renderCheckSummary(ctx, summary));
+    return 0;
+  } finally {
+    reporter.stop();
+  }
+}
+
+export function renderCheckSummary(ctx: CliContext, s: ImportChecksSummary): string {
+  const lines = [
+    `${s.dryRun ? ctx.err.yellow('dry run, nothing written:') : ctx.err.green('✔')} ${s.file} (${dialect(s)}, key ${s.key})`,
+    `  read             ${count(s.read)} rows`,
+    `  newly checked    ${count(s.newlyChecked)}`,
+    `  already checked  ${count(s.alreadyChecked)}`,
+    `  unmatched        ${count(s.unmatched)}${s.unmatched > 0 ? ' (kept; see turnout checks unmatched)' : ''}`,
+    `  rejected         ${count(s.rejected)}`,
+  ];
+  if (s.rejected > s.firstRejects.length) lines.push(`  (${count(s.rejected - s.firstRejects.length)} more rejects not listed; use --rejects FILE to get them all)`);
+  return lines.join('\n');
 }

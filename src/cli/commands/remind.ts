@@ -3,14 +3,12 @@ import { action, examples } from '../action.js';
 import { addOutputOptions, chooseFormat, writeRows, type OutputOptions } from '../output.js';
 import { withDatabase } from '../database.js';
 import { addSendOptions, runSend } from './remind-send.js';
+import { addStatusOptions, statusInputFrom, type StatusCliOptions } from './status-options.js';
 
-interface RemindOptions extends OutputOptions {
+interface RemindOptions extends OutputOptions, StatusCliOptions {
   channel: string;
-  support: string;
-  by?: string;
   area?: string[];
   underMobilized?: boolean;
-  at?: string;
   limit?: string;
   cooldown: string;
   includeReminded?: boolean;
@@ -26,12 +24,10 @@ export function registerRemind(program: Command): void {
     .description(
       'list the supporters still to contact (SMS, call sheet, walk list, e-mail), most useful first; with --send, text them',
     )
-    .addOption(new Option('--channel <channel>', 'how they will be contacted').choices(['sms', 'call', 'door', 'email']).default('sms'))
-    .option('--support <levels>', 'support levels that count as supporters (1 strong support … 5 strong opposition)', '1,2')
-    .option('--by <field>', 'the field that defines areas (default: neighborhood, else precinct)')
+    .addOption(new Option('--channel <channel>', 'how they will be contacted').choices(['sms', 'call', 'door', 'email']).default('sms'));
+  addStatusOptions(command)
     .option('--area <name...>', 'only these areas (repeatable; case and accents ignored)')
-    .option('--under-mobilized', 'only the areas `turnout status` flags as under-mobilized')
-    .option('--at <time>', 'as of this time: checks after it are ignored (e.g. 15:30)')
+    .option('--under-mobilized', 'only the areas `turnout status` flags as under-mobilized (same options, same rule)')
     .option('--limit <n>', 'at most N rows (messages, calls, doors, e-mails), the most useful first')
     .option('--cooldown <duration>', 'leave out voters this tool reminded within this time', '2h')
     .option('--include-reminded', 'list voters even if they were reminded within the cooldown')
@@ -44,22 +40,23 @@ export function registerRemind(program: Command): void {
       `
 Rows: one per contact point (phone number, door, e-mail address). id, first_name and last_name
 are the row's first voter in priority order; voters, ids and names ("; "-separated) list every
-voter the row stands for. Order: areas by shortfall, then turnout_score closest to 50 first
-(unknown scores last), then id; the walk list (--channel door) is in walking order instead.
+voter the row stands for. Order: areas as \`turnout status\` orders them (flagged first, then by
+shortfall), then turnout_score closest to 50 first (unknown scores last), then id; the walk list
+(--channel door) is in walking order instead: precinct, street, odd side then even side.
 ${examples(
   'turnout remind --area Belsunce --limit 200 > belsunce-sms.csv',
   'turnout remind --channel door --by precinct --area 101 --area 102 --spreadsheet-safe --out walk.csv',
   'turnout remind --channel call --support 1 --format json',
-  'turnout remind --under-mobilized --send --yes',
+  'turnout remind --under-mobilized --dry-run --template reminder.txt',
 )}`,
     )
     .action(
       action<RemindOptions>(async (ctx, options) => {
         const { UsageError } = await import('../../core/errors.js');
-        const { parseChannel, parseCooldown, parseLimit, parseSupportLevels } = await import('../../core/remindSelection.js');
-        const { parseTime } = await import('../../core/time.js');
+        const { parseChannel, parseCooldown, parseLimit } = await import('../../core/remindSelection.js');
         const { selectReminders, reminderRow, smsRecipients, REMIND_COLUMNS } = await import('../../app/remind.js');
         const { reminderSource } = await import('../../store/reminders.js');
+        const { statusStore } = await import('../../store/status.js');
         const { loadSettings } = await import('../../store/settings.js');
 
         const channel = parseChannel(options.channel);
@@ -69,40 +66,26 @@ ${examples(
             hint: 'Drop --send to print the list, or use --channel sms.',
           });
         }
-        if (options.underMobilized) {
-          throw new UsageError('--under-mobilized is not available yet: it needs the status rule of `turnout status`', {
-            hint: 'Name the areas with --area for now.',
-          });
-        }
-        const supportLevels = parseSupportLevels(options.support);
         const limit = options.limit === undefined ? undefined : parseLimit(options.limit);
         const cooldownMs = parseCooldown(options.cooldown);
         const now = ctx.clock.now();
 
         const outcome = await withDatabase(
           ctx,
-          (db) => {
+          async (db) => {
             const settings = loadSettings(db);
-            let at: Date | undefined;
-            if (options.at !== undefined) {
-              at = parseTime(options.at, settings.timeZone, now);
-              if (at === undefined) {
-                throw new UsageError(`--at is not a time: "${options.at}"`, {
-                  hint: `Write it like 15:30, "2026-03-15 15:30" or 2026-03-15T14:30:00Z (local times are in ${settings.timeZone}).`,
-                });
-              }
-            }
+            const status = await statusInputFrom(options, { timeZone: settings.timeZone, now });
             const source = reminderSource(db);
-            const result = selectReminders(source, {
+            const result = selectReminders({ source, status: statusStore(db) }, {
               channel,
-              by: options.by,
-              supportLevels,
-              at,
+              status,
+              underMobilized: options.underMobilized === true,
               areas: options.area,
               limit,
               cooldownMs,
               includeReminded: options.includeReminded === true,
               now,
+              forSending: sending,
             });
             return { result, recipients: sending ? smsRecipients(source, result.contacts) : undefined };
           },
@@ -110,7 +93,8 @@ ${examples(
         );
 
         const { summary } = outcome.result;
-        ctx.reporter.info(describe(summary, options.cooldown));
+        for (const warning of outcome.result.warnings) ctx.reporter.warn(warning);
+        ctx.reporter.info(describe(summary, options.cooldown, options.underMobilized === true));
         if (outcome.recipients) return runSend(ctx, options as unknown as Record<string, unknown>, outcome.recipients);
 
         const safe = options.spreadsheetSafe ? (await import('../../core/spreadsheet.js')).spreadsheetSafeRow : undefined;
@@ -138,13 +122,14 @@ function plural(n: number, one: string, many: string): string {
 }
 
 /** One paragraph on stderr: what was listed, for whom, where, and who was left out and why. */
-function describe(summary: Summary, cooldown: string): string {
+function describe(summary: Summary, cooldown: string, underMobilized: boolean): string {
   const [one, many] = ROW_NOUN[summary.channel];
-  const areas = summary.areas.map((a) => a.area ?? '(none)');
+  const areas = summary.areas.map((a) => a.area ?? '(no value)');
+  const kind = underMobilized ? 'under-mobilized area' : 'area';
   const where =
     areas.length === 0
-      ? `no ${summary.areaField} with supporters`
-      : `${plural(areas.length, 'area', 'areas')} by ${summary.areaField}: ${areas.slice(0, 5).join(', ')}${areas.length > 5 ? ', …' : ''}`;
+      ? `no ${kind} by ${summary.areaField}${underMobilized ? ' right now' : ' with supporters'}`
+      : `${plural(areas.length, kind, `${kind}s`)} by ${summary.areaField}: ${areas.slice(0, 5).join(', ')}${areas.length > 5 ? ', …' : ''}`;
   const lines = [
     `${plural(summary.rows, one, many)} for ${plural(summary.voters, 'supporter', 'supporters')} who have not voted (${where})`,
   ];

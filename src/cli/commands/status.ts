@@ -181,6 +181,7 @@ export function renderStatus(ctx: CliContext, report: StatusReport, areas: reado
     z: a.z === null ? '–' : a.z.toFixed(2),
     under_mobilized: flagText(a, marks, total),
     _flagged: a.under_mobilized && !total,
+    _recovered: !total && marks.recovered?.has(a.area) === true,
     _total: total,
   });
   const rows = [...areas.map((a) => asRow(a)), asRow(report.totals, true)];
@@ -188,7 +189,7 @@ export function renderStatus(ctx: CliContext, report: StatusReport, areas: reado
   const table = renderTable(rows, TABLE_COLUMNS, {
     headers: HEADERS,
     align: Object.fromEntries(right.map((c) => [c, 'right' as const])),
-    rowStyle: (row, text) => (row._flagged ? out.red(text) : row._total ? out.bold(text) : text),
+    rowStyle: (row, text) => (row._flagged ? out.red(text) : row._recovered ? out.green(text) : row._total ? out.bold(text) : text),
   }, ctx);
   const flagged = report.areas.filter((a) => a.under_mobilized).length;
   const heading =
@@ -255,17 +256,22 @@ function renderTimeline(ctx: CliContext, report: StatusReport, series: readonly 
   const cell = 3;
   const hourRow =
     ' '.repeat(width) + '  ' + hours.map((h) => localTime(h, report.timeZone, false).slice(0, 2).padEnd(cell)).join('') + '  now';
+  // Scale to the highest turnout on the chart so that the pace of the day shows, not just its end.
+  const top = Math.max(0.01, ...series.flatMap((s) => s.points.map((p) => p.supporterTurnout ?? 0)));
   const lines = series.map((s) => {
     const blocks = s.points
       .map((p) => {
         const v = p.supporterTurnout ?? 0;
-        const block = LEVELS[Math.min(LEVELS.length - 1, Math.round(v * (LEVELS.length - 1)))]!;
-        return block.repeat(2).padEnd(cell);
+        const level = v <= 0 ? 0 : Math.max(1, Math.round((v / top) * (LEVELS.length - 1)));
+        return LEVELS[level]!.repeat(2).padEnd(cell);
       })
       .join('');
     const last = s.points[s.points.length - 1];
     const text = `${name(s).padEnd(width)}  ${blocks}  ${percent(last?.supporterTurnout ?? null).padStart(6)}`;
     return s.area === TOTAL_AREA ? ctx.out.bold(text) : text;
   });
-  return `${heading}\n${hourRow}\n${lines.join('\n')}\n\nEach column is an hour (local time); the block is the supporters' cumulative turnout at its end, from empty (0%) to full (100%).\n`;
+  return (
+    `${heading}\n${hourRow}\n${lines.join('\n')}\n\n` +
+    `Each column is an hour (local time): the supporters' cumulative turnout at its end; a full block is ${percent(top)}.\n`
+  );
 }

@@ -34,7 +34,7 @@ export const foundation: Migration = {
         turnout_score REAL,     -- 0..100
         extra         TEXT,     -- JSON object: every other column of the file, by its header
         voted_at      TEXT      -- first poll check; kept in step with checks by the triggers below
-      );
+      ) WITHOUT ROWID;          -- one B-tree keyed by id: imports write half as much as with a rowid table
 
       -- Columns beyond the standard fields, in file order, so exports and --by can name them.
       CREATE TABLE voter_columns (

@@ -1,0 +1,208 @@
+/**
+ * Use case: import a poll-check file (who has voted). Rows name voters by id, or by precinct and
+ * list number. Idempotent: a voter checked twice keeps the earliest time; checks that match no
+ * voter are kept as unmatched and applied when a later voter import brings the voter.
+ */
+import { DataError, UsageError } from '../core/errors.js';
+import { CHECK_SYNONYMS, mapHeaders, type CheckField } from '../core/mapping.js';
+import { parseTime, toIso } from '../core/time.js';
+import type { Clock, Reporter } from './ports.js';
+import type { RejectedRow, RejectSink } from './importVoters.js';
+
+export type CheckKey = 'id' | 'precinct,list_number';
+
+export interface CheckFileReading {
+  file: string;
+  headers: string[];
+  delimiter: string;
+  encoding: string;
+  /** Data rows in batches: cells as read and the line each starts on. */
+  rows: AsyncIterable<Array<{ fields: string[]; line: number }>>;
+}
+
+/** A voter named by a check row. */
+export type CheckTarget = { voterId: string } | { precinct: string; listNumber: string };
+
+export interface CheckToRecord {
+  target: CheckTarget;
+  checkedAt: string;
+  source: string | null;
+  file: string;
+  line: number;
+  recordedAt: string;
+}
+
+export type CheckOutcome = 'new' | 'already' | 'unmatched' | { ambiguous: number };
+
+export interface CheckImportStore {
+  begin(): void;
+  commit(): void;
+  rollback(): void;
+  /** Records one check: a first check of the voter, a repeat (earliest time kept), or unmatched (kept aside). */
+  record(check: CheckToRecord): CheckOutcome;
+}
+
+export interface ImportChecksOptions {
+  key?: CheckKey;
+  /** Field → header overrides (--map). */
+  map?: Partial<Record<CheckField, string>>;
+  source?: string;
+  /** Time for rows without one, as typed (--at); default now. */
+  at?: string;
+  timeZone: string;
+  dryRun?: boolean;
+  strict?: boolean;
+  rejects?: RejectSink;
+  keepRejects?: number;
+}
+
+export interface ImportChecksSummary {
+  file: string;
+  delimiter: string;
+  encoding: string;
+  key: CheckKey;
+  read: number;
+  newlyChecked: number;
+  alreadyChecked: number;
+  unmatched: number;
+  rejected: number;
+  firstRejects: RejectedRow[];
+  dryRun: boolean;
+}
+
+export interface ImportChecksPorts {
+  store: CheckImportStore;
+  reporter: Reporter;
+  clock: Clock;
+}
+
+/** `--key` as typed → a key; usage error otherwise. */
+export function parseCheckKey(text: string | undefined): CheckKey | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(/[,+ ]+/).map((p) => p.trim().toLowerCase()).filter(Boolean);
+  if (parts.length === 1 && ['id', 'voter_id'].includes(parts[0]!)) return 'id';
+  if (parts.length === 2 && parts.includes('precinct') && parts.includes('list_number')) return 'precinct,list_number';
+  throw new UsageError(`--key must be "id" or "precinct,list_number", not "${text}"`, {
+    hint: 'Use --key id when the file has voter ids, --key precinct,list_number when watchers noted list numbers.',
+  });
+}
+
+export async function importChecks(ports: ImportChecksPorts, reading: CheckFileReading, options: ImportChecksOptions): Promise<ImportChecksSummary> {
+  const { store, reporter, clock } = ports;
+  const now = clock.now();
+  const mapping = mapHeaders(reading.headers, CHECK_SYNONYMS, options.map ?? {}, ['reject_line', 'reject_reason']);
+  const f = mapping.fields;
+  const listHeaders = `The headers are: ${reading.headers.map((h) => JSON.stringify(h)).join(', ')}.`;
+  let key = options.key;
+  if (key === undefined) {
+    if (f.id !== undefined) key = 'id';
+    else if (f.precinct !== undefined && f.list_number !== undefined) key = 'precinct,list_number';
+    else {
+      throw new DataError('no voter id column, nor precinct and list number columns, found', {
+        where: { file: reading.file, line: 1 },
+        hint: `${listHeaders} Name them with --map id="<header>", or --map precinct=… --map list_number=….`,
+      });
+    }
+  }
+  if (key === 'id' && f.id === undefined) {
+    throw new DataError('--key id but no voter id column found', { where: { file: reading.file, line: 1 }, hint: `${listHeaders} Use --map id="<header>".` });
+  }
+  if (key === 'precinct,list_number' && (f.precinct === undefined || f.list_number === undefined)) {
+    throw new DataError(`--key precinct,list_number but no ${f.precinct === undefined ? 'precinct' : 'list number'} column found`, {
+      where: { file: reading.file, line: 1 },
+      hint: `${listHeaders} Use --map precinct="<header>" --map list_number="<header>".`,
+    });
+  }
+  let defaultTime = toIso(now);
+  if (options.at !== undefined) {
+    const at = parseTime(options.at, options.timeZone, now);
+    if (!at) {
+      throw new UsageError(`--at "${options.at}" is not a time`, { hint: `Write 14:35, 2026-03-15 14:35, or an ISO time; read in ${options.timeZone}.` });
+    }
+    defaultTime = toIso(at);
+  }
+  const recordedAt = toIso(now);
+  const keep = options.keepRejects ?? 5;
+  const summary: ImportChecksSummary = {
+    file: reading.file,
+    delimiter: reading.delimiter,
+    encoding: reading.encoding,
+    key,
+    read: 0,
+    newlyChecked: 0,
+    alreadyChecked: 0,
+    unmatched: 0,
+    rejected: 0,
+    firstRejects: [],
+    dryRun: options.dryRun === true,
+  };
+  const cell = (fields: string[], index: number | undefined): string => (index === undefined ? '' : (fields[index] ?? '').trim());
+  const reject = async (row: { fields: string[]; line: number }, reason: string): Promise<void> => {
+    summary.rejected++;
+    const rejected = { line: row.line, reason, fields: row.fields };
+    if (summary.firstRejects.length < keep) {
+      summary.firstRejects.push(rejected);
+      reporter.warn(`${reading.file}:${row.line}: rejected: ${reason}`);
+    }
+    if (options.rejects) await options.rejects.write(reading.headers, rejected);
+  };
+
+  let open = false;
+  try {
+    store.begin();
+    open = true;
+    for await (const batch of reading.rows) {
+      for (const row of batch) {
+        summary.read++;
+        let target: CheckTarget;
+        if (key === 'id') {
+          const voterId = cell(row.fields, f.id);
+          if (voterId === '') {
+            await reject(row, 'no voter id');
+            continue;
+          }
+          target = { voterId };
+        } else {
+          const precinct = cell(row.fields, f.precinct);
+          const listNumber = cell(row.fields, f.list_number);
+          if (precinct === '' || listNumber === '') {
+            await reject(row, precinct === '' ? 'no precinct' : 'no list number');
+            continue;
+          }
+          target = { precinct, listNumber };
+        }
+        let checkedAt = defaultTime;
+        const timeText = cell(row.fields, f.checked_at);
+        if (timeText !== '') {
+          const time = parseTime(timeText, options.timeZone, now);
+          if (!time) {
+            await reject(row, `check time "${timeText}" is not a time (write 14:35 or 2026-03-15 14:35)`);
+            continue;
+          }
+          checkedAt = toIso(time);
+        }
+        const source = cell(row.fields, f.source) || options.source || null;
+        const outcome = store.record({ target, checkedAt, source, file: reading.file, line: row.line, recordedAt });
+        if (outcome === 'new') summary.newlyChecked++;
+        else if (outcome === 'already') summary.alreadyChecked++;
+        else if (outcome === 'unmatched') summary.unmatched++;
+        else await reject(row, "precinct and list number match several voters; use voter ids (--key id)");
+      }
+      reporter.progress({ task: 'importing checks', done: summary.read, unit: 'rows' });
+    }
+    if (options.strict && summary.rejected > 0) {
+      const first = summary.firstRejects[0]!;
+      throw new DataError(`${summary.rejected} row${summary.rejected === 1 ? '' : 's'} rejected and --strict is set: nothing was imported (first: ${first.reason})`, {
+        where: { file: reading.file, line: first.line },
+        hint: 'Fix the rows listed above (or see --rejects FILE), or run without --strict to import the rest.',
+      });
+    }
+    if (summary.dryRun) store.rollback();
+    else store.commit();
+    open = false;
+    return summary;
+  } finally {
+    if (open) store.rollback();
+    await options.rejects?.close();
+  }
+}

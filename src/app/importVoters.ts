@@ -1,0 +1,177 @@
+/**
+ * Use case: import a voter file. Reading (decoding, parsing, mapping, phone normalization,
+ * duplicate detection) happens behind VoterFileReader, on a worker thread in the CLI's
+ * implementation; this function writes the batches in one transaction, so a failure anywhere
+ * leaves the database as it was, and returns the summary.
+ */
+import { DataError } from '../core/errors.js';
+import type { VoterRowColumn, VoterValue } from '../core/voterRecord.js';
+import type { Clock, Reporter } from './ports.js';
+
+/** A row left out of the import, with the line it starts on and its cells as read. */
+export interface RejectedRow {
+  line: number;
+  reason: string;
+  fields: string[];
+}
+
+export interface VoterFileHeader {
+  /** The file's name as shown in messages ("-" is "stdin"). */
+  file: string;
+  headers: string[];
+  delimiter: string;
+  encoding: string;
+  /** Standard field → header it was read from. */
+  mapped: Record<string, string>;
+  /** Other columns, kept in `extra` by header, in file order. */
+  extras: string[];
+  /** Stored columns the file supplies; an update changes only these (and merges extras). */
+  suppliedColumns: VoterRowColumn[];
+}
+
+export interface VoterBatch {
+  /** `rows` voters, VOTER_ROW_COLUMNS.length values each, flat. */
+  values: VoterValue[];
+  rows: number;
+  rejects: RejectedRow[];
+  /** Data rows read from the file for this batch (accepted + rejected). */
+  read: number;
+  phonesInvalid: number;
+  badScores: number;
+}
+
+/** An open voter file being read. */
+export interface VoterFileReading {
+  header: VoterFileHeader;
+  batches: AsyncIterable<VoterBatch>;
+  /** Stops reading early and frees what the reading holds. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** The part of the database this use case writes. All calls happen inside begin() … commit()/rollback(). */
+export interface VoterImportStore {
+  begin(): void;
+  commit(): void;
+  rollback(): void;
+  countVoters(): number;
+  /** Records new extra column names after the known ones (file order). */
+  addExtraColumns(names: readonly string[]): void;
+  /** Prepares the upsert for this file's columns; the writer returns how many voters it inserted or changed. */
+  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: VoterValue[], rows: number) => number;
+  /** Called before and after loading when the table was empty: lets the store defer index building. */
+  bulkLoad(phase: 'before' | 'after'): void;
+  /** Turns stored unmatched checks whose voter now exists into checks; returns how many. */
+  applyUnmatchedChecks(): number;
+}
+
+export interface RejectSink {
+  write(header: readonly string[], row: RejectedRow): void | Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ImportVotersOptions {
+  dryRun?: boolean;
+  strict?: boolean;
+  /** Where to write every rejected row; none: rejects are only counted and the first listed. */
+  rejects?: RejectSink;
+  /** How many rejects to list (reporter.warn) and keep in the summary. */
+  keepRejects?: number;
+}
+
+export interface ImportVotersSummary {
+  file: string;
+  delimiter: string;
+  encoding: string;
+  mapped: Record<string, string>;
+  extras: string[];
+  read: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  phonesInvalid: number;
+  /** Turnout scores outside 0–100 or not numbers, left empty. */
+  badScores: number;
+  /** Earlier unmatched poll checks that this import's voters matched. */
+  checksApplied: number;
+  /** The first rejects, for display. */
+  firstRejects: RejectedRow[];
+  dryRun: boolean;
+}
+
+export interface ImportVotersPorts {
+  store: VoterImportStore;
+  reporter: Reporter;
+  clock?: Clock;
+}
+
+export async function importVoters(ports: ImportVotersPorts, reading: VoterFileReading, options: ImportVotersOptions = {}): Promise<ImportVotersSummary> {
+  const { store, reporter } = ports;
+  const { header } = reading;
+  const keep = options.keepRejects ?? 5;
+  const summary: ImportVotersSummary = {
+    file: header.file,
+    delimiter: header.delimiter,
+    encoding: header.encoding,
+    mapped: header.mapped,
+    extras: header.extras,
+    read: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: 0,
+    phonesInvalid: 0,
+    badScores: 0,
+    checksApplied: 0,
+    firstRejects: [],
+    dryRun: options.dryRun === true,
+  };
+  let open = false;
+  try {
+    store.begin();
+    open = true;
+    const before = store.countVoters();
+    const bulk = before === 0;
+    if (bulk) store.bulkLoad('before');
+    store.addExtraColumns(header.extras);
+    const write = store.voterWriter(header.suppliedColumns, header.extras);
+    let changed = 0;
+    let accepted = 0;
+    for await (const batch of reading.batches) {
+      if (batch.rows > 0) changed += write(batch.values, batch.rows);
+      accepted += batch.rows;
+      summary.read += batch.read;
+      summary.phonesInvalid += batch.phonesInvalid;
+      summary.badScores += batch.badScores;
+      for (const reject of batch.rejects) {
+        summary.rejected++;
+        if (summary.firstRejects.length < keep) {
+          summary.firstRejects.push(reject);
+          reporter.warn(`${header.file}:${reject.line}: rejected: ${reject.reason}`);
+        }
+        if (options.rejects) await options.rejects.write(header.headers, reject);
+      }
+      reporter.progress({ task: 'importing voters', done: summary.read, unit: 'rows' });
+    }
+    if (bulk) store.bulkLoad('after');
+    summary.inserted = store.countVoters() - before;
+    summary.updated = changed - summary.inserted;
+    summary.unchanged = accepted - changed;
+    if (options.strict && summary.rejected > 0) {
+      const first = summary.firstRejects[0]!;
+      throw new DataError(`${summary.rejected} row${summary.rejected === 1 ? '' : 's'} rejected and --strict is set: nothing was imported (first: ${first.reason})`, {
+        where: { file: header.file, line: first.line },
+        hint: 'Fix the rows listed above (or see --rejects FILE), or run without --strict to import the rest.',
+      });
+    }
+    summary.checksApplied = store.applyUnmatchedChecks();
+    if (summary.dryRun) store.rollback();
+    else store.commit();
+    open = false;
+    return summary;
+  } finally {
+    if (open) store.rollback();
+    await reading.close();
+    await options.rejects?.close();
+  }
+}

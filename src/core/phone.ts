@@ -1,0 +1,119 @@
+/**
+ * Phone numbers to E.164. libphonenumber-js (with its "max" metadata, so that validity checks the
+ * real number ranges, not only lengths) is the authority; it costs 5–8 µs a call, which would
+ * dominate a million-row import. So the common shapes of a voter file (national numbers with or
+ * without the trunk prefix, "+<country code of the region>" numbers, with spaces, dots, dashes or
+ * parentheses) go through a fast path built from the same metadata: it accepts a number only when
+ * libphonenumber's own validity rule (national pattern, then one of the type patterns with its
+ * possible lengths) holds, and hands everything else (other countries, "00" prefixes, extensions,
+ * invalid numbers) to libphonenumber. test/unit/phone.test.ts checks both agree.
+ */
+import { Metadata, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+export interface NormalizedPhone {
+  /** The number as written, trimmed; null when empty. */
+  phone: string | null;
+  /** E.164 (+33612345678); null when empty or invalid. */
+  e164: string | null;
+  /** 1 valid, 0 could not be normalized, null no phone. */
+  valid: 0 | 1 | null;
+}
+
+export type PhoneNormalizer = (raw: string) => NormalizedPhone;
+
+const TYPES = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'] as const;
+
+interface FastPlan {
+  callingCode: string;
+  /** Trunk prefix stripped from national numbers ("0" in FR), or "" when the region has none. */
+  trunk: string;
+  general: RegExp;
+  types: Array<{ pattern: RegExp; lengths: readonly number[] | undefined }>;
+}
+
+interface TypeDefinition {
+  pattern(): string;
+  possibleLengths(): number[] | undefined;
+}
+interface NumberingPlan {
+  callingCode(): string;
+  nationalPrefixForParsing(): string | undefined;
+  nationalPrefixTransformRule(): string | undefined;
+  nationalNumberPattern(): string;
+  type(type: string): TypeDefinition | undefined;
+}
+
+function fastPlanFor(region: string): FastPlan | undefined {
+  const metadata = new Metadata() as unknown as { selectNumberingPlan(c: string): void; numberingPlan: NumberingPlan };
+  metadata.selectNumberingPlan(region);
+  const plan = metadata.numberingPlan;
+  const forParsing = plan.nationalPrefixForParsing();
+  // Regions whose trunk prefix is a pattern or is rewritten (AR, MX, BR…) always take the slow path.
+  if (plan.nationalPrefixTransformRule()) return undefined;
+  if (forParsing && !/^\d+$/.test(forParsing)) return undefined;
+  const types: FastPlan['types'] = [];
+  for (const name of TYPES) {
+    const type = plan.type(name);
+    const pattern = type?.pattern();
+    if (!type || !pattern) continue;
+    types.push({ pattern: new RegExp(`^(?:${pattern})$`), lengths: type.possibleLengths() });
+  }
+  if (types.length === 0) return undefined;
+  return {
+    callingCode: plan.callingCode(),
+    trunk: forParsing ?? '',
+    general: new RegExp(`^(?:${plan.nationalNumberPattern()})$`),
+    types,
+  };
+}
+
+function validNational(plan: FastPlan, nsn: string): boolean {
+  if (!plan.general.test(nsn)) return false;
+  for (const type of plan.types) {
+    if (type.lengths && !type.lengths.includes(nsn.length)) continue;
+    if (type.pattern.test(nsn)) return true;
+  }
+  return false;
+}
+
+/** Separators people put in numbers; anything else (letters, "ext", "#", "*") takes the slow path. */
+const SEPARATORS = /[\s.\-()/\u00a0]/g;
+const DIGITS = /^\+?\d+$/;
+
+/** The fast path: the E.164 form when it is sure the number is valid, else undefined (ask libphonenumber). */
+function fastE164(plan: FastPlan, text: string): string | undefined {
+  const compact = text.replace(SEPARATORS, '');
+  if (!DIGITS.test(compact)) return undefined;
+  let nsn: string;
+  if (compact.charCodeAt(0) === 43 /* + */) {
+    if (!compact.startsWith(plan.callingCode, 1)) return undefined;
+    nsn = compact.slice(1 + plan.callingCode.length);
+  } else if (plan.trunk !== '' && compact.startsWith(plan.trunk)) {
+    nsn = compact.slice(plan.trunk.length);
+  } else {
+    nsn = compact;
+  }
+  return validNational(plan, nsn) ? `+${plan.callingCode}${nsn}` : undefined;
+}
+
+/** libphonenumber's answer: E.164 when valid, else undefined. */
+export function slowE164(text: string, region: string | undefined): string | undefined {
+  const parsed = region
+    ? parsePhoneNumberFromString(text, { defaultCountry: region as CountryCode })
+    : parsePhoneNumberFromString(text);
+  return parsed && parsed.isValid() ? parsed.number : undefined;
+}
+
+/**
+ * A normalizer for numbers of `region` (ISO 3166 alpha-2; undefined: only +international numbers
+ * can be read). An invalid number is kept as written with valid = 0.
+ */
+export function phoneNormalizer(region: string | undefined): PhoneNormalizer {
+  const plan = region ? fastPlanFor(region) : undefined;
+  return (raw) => {
+    const phone = raw.trim();
+    if (phone === '') return { phone: null, e164: null, valid: null };
+    const e164 = (plan && fastE164(plan, phone)) ?? slowE164(phone, region);
+    return e164 === undefined ? { phone, e164: null, valid: 0 } : { phone, e164, valid: 1 };
+  };
+}

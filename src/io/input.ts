@@ -1,0 +1,29 @@
+/** Input files: a path, or "-" for standard input. */
+import fs from 'node:fs';
+import { DataError } from '../core/errors.js';
+
+export interface ByteInput {
+  /** For messages: the path, or "stdin". */
+  name: string;
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+/** Opens `path` ("-": the given stdin stream), failing early with a clear message if it cannot be read. */
+export function openInput(path: string, stdin: NodeJS.ReadableStream): ByteInput {
+  if (path === '-') {
+    return { name: 'stdin', chunks: () => stdin as AsyncIterable<Uint8Array> };
+  }
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new DataError(code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? (error as Error).message})`, {
+      where: { file: path },
+      hint: code === 'ENOENT' ? 'Check the path; use - to read standard input.' : 'Check the file and its permissions.',
+      cause: error,
+    });
+  }
+  if (stat.isDirectory()) throw new DataError('this is a folder, not a file', { where: { file: path }, hint: 'Give the path of a CSV file.' });
+  return { name: path, chunks: () => fs.createReadStream(path, { highWaterMark: 1 << 20 }) };
+}

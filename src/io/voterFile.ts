@@ -1,0 +1,117 @@
+/**
+ * Reads a voter file for importVoters: the bytes are read here and parsed on a worker thread
+ * (voterFileWorker.ts), so that parsing and SQLite writing run on both cores at once.
+ */
+import { Worker } from 'node:worker_threads';
+import type { VoterBatch, VoterFileHeader, VoterFileReading } from '../app/importVoters.js';
+import { DataError, InternalError, RuntimeError, TurnoutError, UsageError } from '../core/errors.js';
+import type { VoterField } from '../core/fields.js';
+import type { EncodingChoice } from './csv/decode.js';
+import type { ByteInput } from './input.js';
+import type { FromWorker, SerializedError, ToWorker, VoterWorkerData } from './voterFileWorker.js';
+
+export interface VoterFileOptions {
+  delimiter?: string;
+  encoding: EncodingChoice;
+  region: string | undefined;
+  map: Partial<Record<VoterField, string>>;
+  /** Voters per batch handed to the store. */
+  batchRows?: number;
+}
+
+export function revive(error: SerializedError): TurnoutError {
+  const options = { hint: error.hint, where: error.where };
+  switch (error.kind) {
+    case 'DataError':
+      return new DataError(error.message, options);
+    case 'UsageError':
+      return new UsageError(error.message, options);
+    case 'RuntimeError':
+      return new RuntimeError(error.message, options);
+    default:
+      return new InternalError(`the import worker failed: ${error.message}`);
+  }
+}
+
+/** Opens the file and waits for its header (mapping decided); rejects on a broken header. */
+export async function openVoterFile(input: ByteInput, options: VoterFileOptions): Promise<VoterFileReading> {
+  const data: VoterWorkerData = {
+    file: input.name,
+    delimiter: options.delimiter,
+    encoding: options.encoding,
+    region: options.region,
+    map: options.map,
+    batchRows: options.batchRows ?? 2000,
+  };
+  const worker = new Worker(new URL('./voterFileWorker.js', import.meta.url), { workerData: data });
+  const source = input.chunks()[Symbol.asyncIterator]();
+  const queue: Array<FromWorker | { type: 'failure'; error: unknown }> = [];
+  let wake: (() => void) | undefined;
+  let closed = false;
+  const push = (message: FromWorker | { type: 'failure'; error: unknown }): void => {
+    queue.push(message);
+    wake?.();
+    wake = undefined;
+  };
+  const send = (message: ToWorker, transfer?: ArrayBuffer[]): void => {
+    if (!closed) worker.postMessage(message, transfer);
+  };
+  const feed = async (): Promise<void> => {
+    try {
+      const next = await source.next();
+      if (next.done) send({ type: 'end' });
+      else {
+        const copy = new Uint8Array(next.value);
+        send({ type: 'chunk', data: copy }, [copy.buffer]);
+      }
+    } catch (error) {
+      push({
+        type: 'failure',
+        error: new DataError(`cannot read the input: ${(error as Error).message}`, { where: { file: input.name }, cause: error }),
+      });
+    }
+  };
+  worker.on('message', (message: FromWorker) => {
+    if (message.type === 'need') void feed();
+    else push(message);
+  });
+  worker.on('error', (error) => push({ type: 'failure', error }));
+  worker.on('exit', (code) => {
+    if (!closed) push({ type: 'failure', error: new InternalError(`the import worker stopped (exit code ${code})`) });
+  });
+
+  const nextMessage = async (): Promise<FromWorker> => {
+    while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    const message = queue.shift()!;
+    if (message.type === 'failure') throw message.error;
+    if (message.type === 'error') throw revive(message.error);
+    return message;
+  };
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await source.return?.();
+    await worker.terminate();
+  };
+
+  let header: VoterFileHeader;
+  try {
+    const first = await nextMessage();
+    if (first.type !== 'header') throw new InternalError(`the import worker sent "${first.type}" before the header`);
+    header = first.header;
+  } catch (error) {
+    await close();
+    throw error;
+  }
+
+  async function* batches(): AsyncGenerator<VoterBatch> {
+    for (;;) {
+      const message = await nextMessage();
+      if (message.type === 'done') return;
+      if (message.type !== 'batch') throw new InternalError(`unexpected message "${message.type}" from the import worker`);
+      yield message;
+      send({ type: 'ack' });
+    }
+  }
+  return { header, batches: batches(), close };
+}

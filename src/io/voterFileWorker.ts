@@ -1,0 +1,171 @@
+/**
+ * Worker thread of a voter import: decodes, parses, maps, normalizes phones and finds duplicate
+ * ids while the main thread writes the previous batches to SQLite. Driven by the main thread
+ * (src/io/voterFile.ts): it asks for input ("need") only while fewer than MAX_IN_FLIGHT batches
+ * wait to be written, so memory stays flat whatever the file's size.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { IdSet } from '../core/idSet.js';
+import { mapHeaders, VOTER_SYNONYMS } from '../core/mapping.js';
+import { phoneNormalizer } from '../core/phone.js';
+import { voterPreparer, VOTER_ROW_COLUMNS, type VoterPreparer, type VoterValue } from '../core/voterRecord.js';
+import { DataError, TurnoutError } from '../core/errors.js';
+import type { VoterField } from '../core/fields.js';
+import type { RejectedRow, VoterFileHeader } from '../app/importVoters.js';
+import { CsvTable } from './csv/table.js';
+import { REJECT_COLUMNS } from './rejectColumns.js';
+import type { CsvRecord } from './csv/parser.js';
+import type { EncodingChoice } from './csv/decode.js';
+
+export interface VoterWorkerData {
+  file: string;
+  delimiter: string | undefined;
+  encoding: EncodingChoice;
+  region: string | undefined;
+  map: Partial<Record<VoterField, string>>;
+  batchRows: number;
+}
+
+export type ToWorker = { type: 'chunk'; data: Uint8Array } | { type: 'end' } | { type: 'ack' };
+export type FromWorker =
+  | { type: 'need' }
+  | { type: 'header'; header: VoterFileHeader }
+  | { type: 'batch'; values: VoterValue[]; rows: number; rejects: RejectedRow[]; read: number; phonesInvalid: number; badScores: number }
+  | { type: 'done' }
+  | { type: 'error'; error: SerializedError };
+
+export interface SerializedError {
+  kind: string;
+  message: string;
+  hint?: string;
+  where?: { file: string; line?: number; column?: number };
+  exitCode?: number;
+}
+
+
+const MAX_IN_FLIGHT = 3;
+const port = parentPort!;
+const options = workerData as VoterWorkerData;
+const table = new CsvTable(options.file, { delimiter: options.delimiter, encoding: options.encoding });
+const ids = new IdSet();
+const width = VOTER_ROW_COLUMNS.length;
+let preparer: VoterPreparer | undefined;
+let values: VoterValue[] = [];
+let rows = 0;
+let rejects: RejectedRow[] = [];
+let read = 0;
+let phonesInvalid = 0;
+let badScores = 0;
+let inFlight = 0;
+let wantInput = false;
+let failed = false;
+
+function post(message: FromWorker): void {
+  port.postMessage(message);
+}
+
+function setUp(): void {
+  const header = table.header!;
+  const mapping = mapHeaders(header.names, VOTER_SYNONYMS, options.map, REJECT_COLUMNS);
+  if (mapping.fields.id === undefined) {
+    throw new DataError('no voter id column found', {
+      where: { file: options.file, line: header.line },
+      hint: `The headers are: ${header.names.map((h) => JSON.stringify(h)).join(', ')}. Name the id column with --map id="<header>".`,
+    });
+  }
+  preparer = voterPreparer(mapping, phoneNormalizer(options.region));
+  const mapped: Record<string, string> = {};
+  for (const [field, index] of Object.entries(mapping.fields)) mapped[field] = header.names[index as number]!;
+  post({
+    type: 'header',
+    header: {
+      file: options.file,
+      headers: header.names,
+      delimiter: header.delimiter,
+      encoding: header.encoding,
+      mapped,
+      extras: [...preparer.extraNames],
+      suppliedColumns: [...preparer.suppliedColumns],
+    },
+  });
+}
+
+function take(records: CsvRecord[]): void {
+  if (!preparer && table.header) setUp();
+  const p = preparer;
+  if (!p) return;
+  for (const record of records) {
+    read++;
+    const prepared = p.prepare(record.fields);
+    if (typeof prepared === 'string') {
+      rejects.push({ line: record.line, reason: prepared, fields: record.fields });
+      continue;
+    }
+    const id = prepared.values[0] as string;
+    const first = ids.add(id, record.line);
+    if (first !== 0) {
+      rejects.push({ line: record.line, reason: `duplicate voter id "${id}" (first on line ${first})`, fields: record.fields });
+      continue;
+    }
+    const v = prepared.values;
+    for (let i = 0; i < width; i++) values.push(v[i]!);
+    rows++;
+    if (prepared.phoneInvalid) phonesInvalid++;
+    if (prepared.badScore) badScores++;
+    if (rows >= options.batchRows) flush();
+  }
+}
+
+function flush(): void {
+  if (read === 0 && rejects.length === 0) return;
+  post({ type: 'batch', values, rows, rejects, read, phonesInvalid, badScores });
+  inFlight++;
+  values = [];
+  rows = 0;
+  rejects = [];
+  read = 0;
+  phonesInvalid = 0;
+  badScores = 0;
+}
+
+function askForInput(): void {
+  if (inFlight < MAX_IN_FLIGHT) {
+    wantInput = false;
+    post({ type: 'need' });
+  } else {
+    wantInput = true;
+  }
+}
+
+function serialize(error: unknown): SerializedError {
+  if (error instanceof TurnoutError) {
+    return { kind: error.name, message: error.message, hint: error.hint, where: error.where, exitCode: error.exitCode };
+  }
+  return { kind: 'Error', message: error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error) };
+}
+
+port.on('message', (message: ToWorker) => {
+  if (failed) return;
+  try {
+    switch (message.type) {
+      case 'chunk':
+        take(table.push(message.data));
+        askForInput();
+        break;
+      case 'end':
+        take(table.end());
+        flush();
+        post({ type: 'done' });
+        break;
+      case 'ack':
+        inFlight--;
+        if (wantInput) askForInput();
+        break;
+    }
+  } catch (error) {
+    failed = true;
+    post({ type: 'error', error: serialize(error) });
+  }
+});
+
+post({ type: 'need' });

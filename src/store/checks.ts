@@ -1,0 +1,132 @@
+import type { Db } from './db.js';
+
+/**
+ * Turns unmatched checks whose voter now exists (by id, or by precinct + list number) into
+ * checks, keeping the earliest time, and forgets them. Returns how many checks were applied.
+ */
+export function applyUnmatchedChecks(db: Db): number {
+  const pending = (db.prepare('SELECT count(*) AS n FROM unmatched_checks').get() as { n: number }).n;
+  if (pending === 0) return 0;
+  db.exec(`
+    CREATE TEMP TABLE IF NOT EXISTS matched_checks (key TEXT PRIMARY KEY, voter_id TEXT NOT NULL, checked_at TEXT NOT NULL, source TEXT, recorded_at TEXT NOT NULL);
+    DELETE FROM temp.matched_checks;
+    INSERT OR IGNORE INTO temp.matched_checks (key, voter_id, checked_at, source, recorded_at)
+      SELECT u.key, v.id, u.checked_at, u.source, u.recorded_at FROM unmatched_checks u JOIN voters v ON v.id = u.voter_id
+      WHERE u.voter_id IS NOT NULL;
+    INSERT OR IGNORE INTO temp.matched_checks (key, voter_id, checked_at, source, recorded_at)
+      SELECT u.key, v.id, u.checked_at, u.source, u.recorded_at FROM unmatched_checks u
+      JOIN voters v ON v.precinct = u.precinct AND v.list_number = u.list_number
+      WHERE u.voter_id IS NULL;
+  `);
+  const applied = db
+    .prepare(
+      `INSERT INTO checks (voter_id, checked_at, source, recorded_at)
+         SELECT voter_id, min(checked_at), source, min(recorded_at) FROM temp.matched_checks WHERE true GROUP BY voter_id
+       ON CONFLICT (voter_id) DO UPDATE SET checked_at = excluded.checked_at, source = excluded.source
+         WHERE excluded.checked_at < checks.checked_at`,
+    )
+    .run().changes;
+  db.exec('DELETE FROM unmatched_checks WHERE key IN (SELECT key FROM temp.matched_checks); DELETE FROM temp.matched_checks;');
+  return applied;
+}
+
+import type { CheckImportStore, CheckToRecord, CheckOutcome } from '../app/importChecks.js';
+
+export function checkImportStore(db: Db): CheckImportStore {
+  const voterById = db.prepare<[string], { id: string }>('SELECT id FROM voters WHERE id = ?');
+  const votersByPlace = db.prepare<[string, string], { id: string }>('SELECT id FROM voters WHERE precinct = ? AND list_number = ? LIMIT 2');
+  const existing = db.prepare<[string], { checked_at: string }>('SELECT checked_at FROM checks WHERE voter_id = ?');
+  const upsert = db.prepare(
+    `INSERT INTO checks (voter_id, checked_at, source, recorded_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (voter_id) DO UPDATE SET checked_at = excluded.checked_at, source = excluded.source
+     WHERE excluded.checked_at < checks.checked_at`,
+  );
+  const keepUnmatched = db.prepare(
+    `INSERT INTO unmatched_checks (key, voter_id, precinct, list_number, checked_at, source, file, line, recorded_at)
+     VALUES (@key, @voterId, @precinct, @listNumber, @checkedAt, @source, @file, @line, @recordedAt)
+     ON CONFLICT (key) DO UPDATE SET checked_at = excluded.checked_at, source = excluded.source, file = excluded.file, line = excluded.line
+     WHERE excluded.checked_at < unmatched_checks.checked_at`,
+  );
+  return {
+    begin: () => db.exec('BEGIN IMMEDIATE'),
+    commit: () => db.exec('COMMIT'),
+    rollback: () => {
+      if (db.inTransaction) db.exec('ROLLBACK');
+    },
+    record(check: CheckToRecord): CheckOutcome {
+      let voterId: string | undefined;
+      if ('voterId' in check.target) {
+        voterId = voterById.get(check.target.voterId)?.id;
+      } else {
+        const found = votersByPlace.all(check.target.precinct, check.target.listNumber);
+        if (found.length > 1) return { ambiguous: found.length };
+        voterId = found[0]?.id;
+      }
+      if (voterId === undefined) {
+        const t = check.target;
+        keepUnmatched.run({
+          key: 'voterId' in t ? `id:${t.voterId}` : `pl:${t.precinct}\u001f${t.listNumber}`,
+          voterId: 'voterId' in t ? t.voterId : null,
+          precinct: 'voterId' in t ? null : t.precinct,
+          listNumber: 'voterId' in t ? null : t.listNumber,
+          checkedAt: check.checkedAt,
+          source: check.source,
+          file: check.file,
+          line: check.line,
+          recordedAt: check.recordedAt,
+        });
+        return 'unmatched';
+      }
+      const before = existing.get(voterId);
+      upsert.run(voterId, check.checkedAt, check.source, check.recordedAt);
+      return before ? 'already' : 'new';
+    },
+  };
+}
+
+import type { MarkStore } from '../app/markVoters.js';
+
+export function markStore(db: Db): MarkStore {
+  const exists = db.prepare<[string], { id: string }>('SELECT id FROM voters WHERE id = ?');
+  const existing = db.prepare<[string], { checked_at: string }>('SELECT checked_at FROM checks WHERE voter_id = ?');
+  const upsert = db.prepare(
+    `INSERT INTO checks (voter_id, checked_at, source, recorded_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (voter_id) DO UPDATE SET checked_at = excluded.checked_at, source = excluded.source
+     WHERE excluded.checked_at < checks.checked_at`,
+  );
+  const remove = db.prepare('DELETE FROM checks WHERE voter_id = ?');
+  const removeUnmatched = db.prepare('DELETE FROM unmatched_checks WHERE key = ?');
+  return {
+    transaction: (fn) => db.transaction(fn).immediate(),
+    voterExists: (id) => exists.get(id) !== undefined,
+    mark(id, checkedAt, source, recordedAt) {
+      const before = existing.get(id)?.checked_at;
+      upsert.run(id, checkedAt, source, recordedAt);
+      return before;
+    },
+    unmark(id) {
+      const removed = remove.run(id).changes + removeUnmatched.run(`id:${id}`).changes;
+      return removed > 0;
+    },
+  };
+}
+
+export interface UnmatchedCheckRow {
+  voter_id: string | null;
+  precinct: string | null;
+  list_number: string | null;
+  checked_at: string;
+  source: string | null;
+  file: string | null;
+  line: number | null;
+  recorded_at: string;
+}
+
+export const UNMATCHED_COLUMNS = ['voter_id', 'precinct', 'list_number', 'checked_at', 'source', 'file', 'line', 'recorded_at'] as const;
+
+/** Unmatched checks, oldest check first. */
+export function unmatchedChecks(db: Db): IterableIterator<UnmatchedCheckRow> {
+  return db
+    .prepare<[], UnmatchedCheckRow>(`SELECT ${UNMATCHED_COLUMNS.join(', ')} FROM unmatched_checks ORDER BY checked_at, key`)
+    .iterate();
+}

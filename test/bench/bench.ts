@@ -1,0 +1,421 @@
+/**
+ * `npm run bench`: turnout against the plain tools, on generated data, each command spawned as a
+ * separate process as a user would run it. Reports figures and PASS/MISS against the targets of
+ * issues 2–4; always exits 0 (a benchmark reports, it does not gate).
+ *
+ *   npm run bench -- [--rows N] [--only import|status|version|checks|send|memory] [--keep] [--memory-check] [--data DIR]
+ *
+ * Sections:
+ *   version  `turnout --version` vs `node -e 0`, median of 15 runs each          target ≤ 2×
+ *   import   `turnout import voters` vs `sqlite3 .import` (TEXT PRIMARY KEY id)   target ≤ 1.2×, peak RSS < 300 MB
+ *   status   `turnout status --format json` vs the sqlite3 shell's LEFT JOIN … GROUP BY   target ≤ 0.5×
+ *   checks   importing 10,000 new checks into the big database                   target < 0.5 s
+ *   send     test/bench/send.ts, when present (see types.ts)
+ *   memory   peak RSS importing 1M and 3M rows (with --memory-check, or --rows above 1M)   target < 300 MB, flat
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { repoRoot, writeBenchFiles, BENCH_VOTER_HEADERS, type BenchFiles } from './generate.js';
+import { firstError, hasCommand, measure, median, memoryMethod, type Measured } from './measure.js';
+import type { BenchContext, BenchRow } from './types.js';
+
+const SECTIONS = ['version', 'import', 'status', 'checks', 'send', 'memory'] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Options {
+  rows: number;
+  only: Section | undefined;
+  keep: boolean;
+  memoryCheck: boolean;
+  data: string;
+}
+
+function parseArgs(argv: string[], root: string): Options {
+  const options: Options = { rows: 1_000_000, only: undefined, keep: false, memoryCheck: false, data: path.join(root, 'bench-data') };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--rows') {
+      const rows = Number(value().replace(/[_,]/g, ''));
+      if (!Number.isInteger(rows) || rows < 1000) throw new Error('--rows takes a whole number of at least 1000');
+      options.rows = rows;
+    } else if (arg === '--only') {
+      const only = value() as Section;
+      if (!SECTIONS.includes(only)) throw new Error(`--only takes one of ${SECTIONS.join(', ')}`);
+      options.only = only;
+    } else if (arg === '--keep') options.keep = true;
+    else if (arg === '--memory-check') options.memoryCheck = true;
+    else if (arg === '--data') options.data = path.resolve(value());
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(
+        'usage: npm run bench -- [--rows N] [--only import|status|version|checks|send|memory] [--keep] [--memory-check] [--data DIR]\n',
+      );
+      process.exit(0);
+    } else throw new Error(`unknown option ${arg}`);
+  }
+  return options;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const root = repoRoot();
+const BIN = path.join(root, 'bin', 'turnout.js');
+const NODE = process.execPath;
+const rows: BenchRow[] = [];
+const started = Date.now();
+
+function log(message: string): void {
+  const t = ((Date.now() - started) / 1000).toFixed(1).padStart(6);
+  process.stderr.write(`[bench ${t}s] ${message}\n`);
+}
+
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const key of Object.keys(env)) if (key.startsWith('TURNOUT_') || key.startsWith('TWILIO_') || key === 'FORCE_COLOR') delete env[key];
+  return env;
+}
+const ENV = cleanEnv();
+
+const fmtS = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);
+const fmtMB = (kb: number | undefined): string => (kb === undefined ? 'not measured' : `${Math.round(kb / 1024)} MB`);
+const fmtN = (n: number): string => Math.round(n).toLocaleString('en-US');
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+
+function turnout(args: string[], extra: { stdinFile?: string } = {}): Promise<Measured> {
+  return measure(NODE, [BIN, ...args], { env: ENV, cwd: root, ...extra });
+}
+
+function sqlite(db: string, commands: string[]): Promise<Measured> {
+  return measure('sqlite3', ['-batch', '-bail', db, ...commands], { env: ENV, cwd: root });
+}
+
+function notAvailable(section: string, measure_: string, result: Measured): void {
+  rows.push({ section, measure: measure_, result: 'n/a', note: `not available: ${firstError(result.stderr)}` });
+}
+
+function removeDb(file: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+function ensureData(dir: string, count: number): BenchFiles {
+  const stamp = path.join(dir, 'generated.json');
+  if (fs.existsSync(stamp)) {
+    const previous = JSON.parse(fs.readFileSync(stamp, 'utf8')) as BenchFiles;
+    if (previous.rows === count && fs.existsSync(previous.voters) && fs.statSync(previous.voters).size === previous.bytes) {
+      log(`reusing ${fmtN(count)} generated voters in ${path.relative(root, dir) || dir}`);
+      return previous;
+    }
+  }
+  log(`generating ${fmtN(count)} voters (${BENCH_VOTER_HEADERS.length} columns) and their checks in ${path.relative(root, dir) || dir}`);
+  const t = Date.now();
+  const files = writeBenchFiles(dir, count);
+  fs.writeFileSync(stamp, JSON.stringify(files));
+  log(`generated ${fmtN(files.bytes / 1e6)} MB of voters, ${fmtN(files.checkCount)} checks, ${fmtN(files.newCheckCount)} new checks in ${fmtS(Date.now() - t)}`);
+  return files;
+}
+
+const REF_VOTERS_TABLE = `CREATE TABLE voters (id TEXT PRIMARY KEY NOT NULL, ${BENCH_VOTER_HEADERS.filter((h) => h !== 'id')
+  .map((h) => `${h} ${h === 'support' || h === 'list_number' ? 'INTEGER' : h === 'turnout_score' ? 'REAL' : 'TEXT'}`)
+  .join(', ')});`;
+const REF_CHECKS_TABLE = 'CREATE TABLE checks (voter_id TEXT PRIMARY KEY NOT NULL, checked_at TEXT NOT NULL);';
+const REF_STATUS_QUERY = `SELECT v.neighborhood AS area, count(*) AS voters, count(c.voter_id) AS voted,
+  sum(v.support IN (1, 2)) AS supporters, sum(v.support IN (1, 2) AND c.voter_id IS NOT NULL) AS supporters_voted
+  FROM voters v LEFT JOIN checks c ON c.voter_id = v.id GROUP BY v.neighborhood ORDER BY v.neighborhood;`;
+
+/** The state the sections share: the big turnout database and the sqlite3 reference database. */
+interface State {
+  files: BenchFiles;
+  db: string;
+  refDb: string;
+  votersImported: boolean;
+  checksImported: boolean;
+  /** A failed setup step, so later sections report it instead of retrying it. */
+  setupFailure?: Measured;
+  refVoters: boolean;
+  refChecks: boolean;
+}
+
+async function freshTurnoutDb(state: State): Promise<Measured> {
+  removeDb(state.db);
+  state.votersImported = false;
+  state.checksImported = false;
+  return turnout(['--db', state.db, 'init', '--region', 'FR', '--timezone', 'Europe/Paris', '--name', 'bench']);
+}
+
+async function importVoters(state: State): Promise<Measured> {
+  const init = await freshTurnoutDb(state);
+  if (init.code !== 0) return init;
+  const result = await turnout(['--db', state.db, 'import', 'voters', state.files.voters]);
+  state.votersImported = result.code === 0;
+  return result;
+}
+
+async function importChecks(state: State): Promise<Measured | undefined> {
+  if (state.setupFailure) return state.setupFailure;
+  if (!state.votersImported) {
+    log(`setting up: importing ${fmtN(state.files.rows)} voters (not timed)`);
+    const result = await importVoters(state);
+    if (result.code !== 0) return (state.setupFailure = result);
+  }
+  log(`setting up: importing ${fmtN(state.files.checkCount)} checks`);
+  const result = await turnout(['--db', state.db, 'import', 'checks', state.files.checks]);
+  state.checksImported = result.code === 0;
+  if (!state.checksImported) state.setupFailure = result;
+  if (state.checksImported) {
+    rows.push({ section: 'status', measure: `import ${fmtN(state.files.checkCount)} checks (setup)`, turnout: fmtS(result.ms), note: 'for information' });
+  }
+  return result;
+}
+
+async function refVoters(state: State): Promise<Measured | undefined> {
+  removeDb(state.refDb);
+  state.refVoters = false;
+  state.refChecks = false;
+  const create = await sqlite(state.refDb, [REF_VOTERS_TABLE]);
+  if (create.code !== 0) return create;
+  const result = await sqlite(state.refDb, ['.mode csv', `.import --skip 1 '${state.files.voters}' voters`]);
+  state.refVoters = result.code === 0;
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+async function benchVersion(): Promise<void> {
+  const runs = 15;
+  log(`version: ${runs} runs of turnout --version and node -e 0, interleaved`);
+  const first = await turnout(['--version']);
+  if (first.code !== 0) return notAvailable('version', 'turnout --version', first);
+  await measure(NODE, ['-e', '0']);
+  const ours: number[] = [];
+  const base: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    ours.push((await turnout(['--version'])).ms);
+    base.push((await measure(NODE, ['-e', '0'])).ms);
+  }
+  const a = median(ours);
+  const b = median(base);
+  rows.push({ section: 'version', measure: 'turnout --version vs node -e 0 (median of 15)', turnout: fmtS(a), reference: fmtS(b), ratio: ratio(a, b), target: '≤ 2×', result: a / b <= 2 ? 'PASS' : 'MISS' });
+}
+
+/** Returns turnout's peak RSS, for the memory section. */
+async function benchImport(state: State): Promise<number | undefined> {
+  const n = state.files.rows;
+  log(`import: turnout import voters (${fmtN(n)} rows)`);
+  const ours = await importVoters(state);
+  if (ours.code !== 0) {
+    state.setupFailure = ours;
+    notAvailable('import', `import ${fmtN(n)} voters`, ours);
+    return undefined;
+  }
+  const summary = firstError(ours.stderr);
+  let reference: Measured | undefined;
+  if (hasCommand('sqlite3')) {
+    log('import: sqlite3 .import into a table of the same columns, TEXT PRIMARY KEY id');
+    reference = await refVoters(state);
+    if (reference && reference.code !== 0) {
+      rows.push({ section: 'import', measure: 'sqlite3 .import', result: 'n/a', note: `sqlite3 failed: ${firstError(reference.stderr)}` });
+      reference = undefined;
+    }
+  }
+  const r = reference ? ours.ms / reference.ms : undefined;
+  rows.push({
+    section: 'import',
+    measure: `import ${fmtN(n)} voters (${fmtN(n / (ours.ms / 1000))} rows/s)`,
+    turnout: fmtS(ours.ms),
+    reference: reference ? fmtS(reference.ms) : 'sqlite3 not installed',
+    ...(r === undefined ? {} : { ratio: `${r.toFixed(2)}×` }),
+    target: '≤ 1.2×',
+    result: r === undefined ? 'n/a' : r <= 1.2 ? 'PASS' : 'MISS',
+    note: summary,
+  });
+  rows.push({
+    section: 'import',
+    measure: `peak RSS, ${fmtN(n)} rows (${memoryMethod()})`,
+    turnout: fmtMB(ours.peakRssKb),
+    ...(reference?.peakRssKb === undefined ? {} : { reference: fmtMB(reference.peakRssKb) }),
+    target: '< 300 MB',
+    result: ours.peakRssKb === undefined ? 'n/a' : ours.peakRssKb < 300 * 1024 ? 'PASS' : 'MISS',
+  });
+  return ours.peakRssKb;
+}
+
+async function benchStatus(state: State): Promise<void> {
+  if (!state.checksImported) {
+    const setup = await importChecks(state);
+    if (setup && setup.code !== 0) return notAvailable('status', 'turnout status --format json', setup);
+  }
+  log('status: turnout status --format json, 3 runs');
+  const first = await turnout(['--db', state.db, 'status', '--format', 'json']);
+  if (first.code !== 0) return notAvailable('status', 'turnout status --format json', first);
+  if (!first.stdoutHead.trimStart().startsWith('[')) {
+    rows.push({ section: 'status', measure: 'turnout status --format json', result: 'n/a', note: 'stdout is not a JSON array' });
+    return;
+  }
+  const ours = [first.ms];
+  for (let i = 0; i < 2; i++) ours.push((await turnout(['--db', state.db, 'status', '--format', 'json'])).ms);
+  if (!hasCommand('sqlite3')) {
+    rows.push({ section: 'status', measure: 'status, whole process', turnout: fmtS(median(ours)), reference: 'sqlite3 not installed', target: '≤ 0.5×', result: 'n/a' });
+    return;
+  }
+  if (!state.refVoters) {
+    log('status: building the sqlite3 reference voters table (not timed)');
+    const built = await refVoters(state);
+    if (built && built.code !== 0) return notAvailable('status', 'sqlite3 reference', built);
+  }
+  if (!state.refChecks) {
+    const create = await sqlite(state.refDb, [REF_CHECKS_TABLE, '.mode csv', `.import --skip 1 '${state.files.checks}' checks`]);
+    if (create.code !== 0) return notAvailable('status', 'sqlite3 reference checks', create);
+    state.refChecks = true;
+  }
+  log('status: the sqlite3 shell, LEFT JOIN voters/checks GROUP BY neighborhood, 3 runs');
+  const base: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const result = await sqlite(state.refDb, [REF_STATUS_QUERY]);
+    if (result.code !== 0) return notAvailable('status', 'sqlite3 reference query', result);
+    base.push(result.ms);
+  }
+  const a = median(ours);
+  const b = median(base);
+  rows.push({
+    section: 'status',
+    measure: `status, whole process, ${fmtN(state.files.rows)} voters, ${fmtN(state.files.checkCount)} checks (median of 3)`,
+    turnout: fmtS(a),
+    reference: fmtS(b),
+    ratio: ratio(a, b),
+    target: '≤ 0.5×',
+    result: a / b <= 0.5 ? 'PASS' : 'MISS',
+  });
+}
+
+async function benchChecks(state: State): Promise<void> {
+  if (!state.checksImported) {
+    const setup = await importChecks(state);
+    if (setup && setup.code !== 0) return notAvailable('checks', 'import checks', setup);
+  }
+  const count = state.files.newCheckCount;
+  log(`checks: importing ${fmtN(count)} new checks`);
+  const result = await turnout(['--db', state.db, 'import', 'checks', state.files.newChecks]);
+  if (result.code !== 0) return notAvailable('checks', `import ${fmtN(count)} new checks`, result);
+  rows.push({
+    section: 'checks',
+    measure: `import ${fmtN(count)} new checks into ${fmtN(state.files.rows)} voters (whole process)`,
+    turnout: fmtS(result.ms),
+    target: '< 0.5 s',
+    result: result.ms < 500 ? 'PASS' : 'MISS',
+    note: firstError(result.stderr),
+  });
+}
+
+async function benchSend(dir: string, count: number): Promise<void> {
+  const file = new URL('./send.js', import.meta.url);
+  if (!fs.existsSync(file)) {
+    rows.push({ section: 'send', measure: '10,000 reminders through a loopback fake Twilio', result: 'n/a', note: 'not available: test/bench/send.ts not written yet' });
+    return;
+  }
+  const module = (await import(file.href)) as Record<string, unknown>;
+  const run = [module.benchSend, module.bench, module.run, module.default].find((f): f is (ctx: BenchContext) => Promise<BenchRow[]> => typeof f === 'function');
+  if (!run) {
+    rows.push({ section: 'send', measure: 'send', result: 'n/a', note: 'not available: send.js exports no benchSend function' });
+    return;
+  }
+  const scratch = path.join(dir, 'send');
+  fs.mkdirSync(scratch, { recursive: true });
+  log('send: test/bench/send.ts');
+  const result = await run({ root, bin: BIN, node: NODE, dir: scratch, rows: count, env: ENV, log: (m) => log(`send: ${m}`) });
+  if (Array.isArray(result)) rows.push(...result.map((r) => ({ ...r, section: r.section ?? 'send' })));
+}
+
+async function benchMemory(options: Options, state: State | undefined, importRss: number | undefined): Promise<void> {
+  const sizes = [1_000_000, 3_000_000];
+  const peaks: Array<number | undefined> = [];
+  for (const size of sizes) {
+    if (state && size === state.files.rows && importRss !== undefined) {
+      peaks.push(importRss);
+      continue;
+    }
+    const dir = path.join(options.data, `rows-${size}`);
+    const files = ensureData(dir, size);
+    const db = path.join(dir, 'memory.db');
+    removeDb(db);
+    const init = await turnout(['--db', db, 'init', '--region', 'FR', '--timezone', 'Europe/Paris']);
+    log(`memory: turnout import voters, ${fmtN(size)} rows`);
+    const result = init.code === 0 ? await turnout(['--db', db, 'import', 'voters', files.voters]) : init;
+    removeDb(db);
+    if (!options.keep) fs.rmSync(dir, { recursive: true, force: true });
+    if (result.code !== 0) return notAvailable('memory', `peak RSS at ${fmtN(size)} rows`, result);
+    peaks.push(result.peakRssKb);
+  }
+  const [one, three] = peaks;
+  const flat = one !== undefined && three !== undefined && three <= one * 1.25;
+  rows.push({
+    section: 'memory',
+    measure: `peak RSS importing 1M vs 3M rows (${memoryMethod()})`,
+    turnout: `${fmtMB(one)} → ${fmtMB(three)}`,
+    target: '< 300 MB, flat (3M ≤ 1.25 × 1M)',
+    result: one === undefined || three === undefined ? 'n/a' : three < 300 * 1024 && one < 300 * 1024 && flat ? 'PASS' : 'MISS',
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function printTable(): void {
+  const columns: Array<[keyof BenchRow, string]> = [
+    ['section', 'section'],
+    ['measure', 'measure'],
+    ['turnout', 'turnout'],
+    ['reference', 'reference'],
+    ['ratio', 'ratio'],
+    ['target', 'target'],
+    ['result', 'result'],
+  ];
+  const cells = rows.map((r) => columns.map(([key]) => String(r[key] ?? '')));
+  const widths = columns.map(([, title], i) => Math.max(title.length, ...cells.map((c) => c[i]!.length)));
+  const line = (values: string[]): string => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const out = [line(columns.map(([, t]) => t)), line(widths.map((w) => '-'.repeat(w)))];
+  rows.forEach((r, i) => {
+    out.push(line(cells[i]!));
+    if (r.note) out.push(`${' '.repeat(widths[0]! + 2)}↳ ${r.note}`);
+  });
+  process.stdout.write(`\n${out.join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2), root);
+  if (!fs.existsSync(path.join(root, 'dist', 'src', 'cli', 'main.js'))) throw new Error('build first: npx tsc -p tsconfig.json (npm run bench does it)');
+  const want = (s: Section): boolean => (options.only === undefined ? s !== 'memory' || options.memoryCheck || options.rows > 1_000_000 : options.only === s);
+  const dir = path.join(options.data, `rows-${options.rows}`);
+  log(`turnout bench: ${fmtN(options.rows)} rows; node ${process.version}; sqlite3 ${hasCommand('sqlite3') ? 'found' : 'not installed'}; memory by ${memoryMethod()}`);
+
+  if (want('version')) await benchVersion();
+  let state: State | undefined;
+  let importRss: number | undefined;
+  if (want('import') || want('status') || want('checks')) {
+    const files = ensureData(dir, options.rows);
+    state = { files, db: path.join(dir, 'turnout.db'), refDb: path.join(dir, 'ref.db'), votersImported: false, checksImported: false, refVoters: false, refChecks: false };
+    if (want('import')) importRss = await benchImport(state);
+    if (want('status')) await benchStatus(state);
+    if (want('checks')) await benchChecks(state);
+  }
+  if (want('send')) await benchSend(dir, options.rows);
+  if (want('memory')) await benchMemory(options, state, importRss);
+
+  printTable();
+  if (!options.keep) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    log(`removed ${path.relative(root, dir)} (--keep keeps the generated files and databases)`);
+  } else log(`kept ${path.relative(root, dir)}`);
+}
+
+main().catch((error: unknown) => {
+  printTable();
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  // A benchmark reports, it does not gate: exit 0 even so.
+});

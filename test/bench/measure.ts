@@ -1,0 +1,130 @@
+/**
+ * Running a command as a separate process, the way a user would, and measuring its wall time and
+ * peak resident memory: with GNU time (`/usr/bin/time -f %M`) when it is installed, else by
+ * polling the child's VmHWM in /proc (Linux), else without memory figures.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface Measured {
+  code: number | null;
+  /** Wall time, milliseconds. */
+  ms: number;
+  /** Peak resident set size, kilobytes; undefined when it could not be measured. */
+  peakRssKb: number | undefined;
+  stdoutBytes: number;
+  stderr: string;
+  /** First kilobytes of stdout, for checks. */
+  stdoutHead: string;
+}
+
+export interface RunOptions {
+  /** A file to feed on stdin. */
+  stdinFile?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+let gnuTime: boolean | undefined;
+function hasGnuTime(): boolean {
+  if (gnuTime === undefined) {
+    const probe = spawnSync('/usr/bin/time', ['-f', '%M', 'true'], { encoding: 'utf8' });
+    gnuTime = probe.status === 0 && /^\d+\s*$/m.test(probe.stderr ?? '');
+  }
+  return gnuTime;
+}
+
+export function hasCommand(name: string): boolean {
+  const probe = spawnSync(name, ['--version'], { stdio: 'ignore' });
+  return probe.error === undefined && probe.status === 0;
+}
+
+export function memoryMethod(): string {
+  if (hasGnuTime()) return '/usr/bin/time -f %M';
+  if (fs.existsSync('/proc/self/status')) return '/proc/PID/status VmHWM';
+  return 'not measured';
+}
+
+function vmHwmKb(pid: number): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+)\s*kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `command args` to completion; stdout is counted and dropped (only its start is kept). */
+export function measure(command: string, args: string[], options: RunOptions = {}): Promise<Measured> {
+  const useTime = hasGnuTime();
+  const rssFile = useTime ? path.join(os.tmpdir(), `turnout-bench-rss-${process.pid}-${Date.now()}-${Math.floor(performance.now())}`) : undefined;
+  const argv = useTime ? ['-f', '%M', '-o', rssFile!, command, ...args] : args;
+  const program = useTime ? '/usr/bin/time' : command;
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(program, argv, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.stdinFile ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    let stdoutBytes = 0;
+    let head = '';
+    let stderr = '';
+    let peak: number | undefined;
+    const poll = useTime
+      ? undefined
+      : setInterval(() => {
+          const kb = child.pid === undefined ? undefined : vmHwmKb(child.pid);
+          if (kb !== undefined) peak = Math.max(peak ?? 0, kb);
+        }, 20);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
+      if (head.length < 4096) head += chunk.toString('utf8');
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (stderr.length < 16_384) stderr += chunk.toString('utf8');
+    });
+    if (options.stdinFile) {
+      child.stdin!.on('error', () => {});
+      fs.createReadStream(options.stdinFile).pipe(child.stdin!);
+    }
+    child.on('error', (error) => {
+      if (poll) clearInterval(poll);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      if (poll) clearInterval(poll);
+      if (rssFile) {
+        try {
+          const text = fs.readFileSync(rssFile, 'utf8');
+          // GNU time writes "Command exited with non-zero status N" before the figure when it fails.
+          const lines = text.trim().split('\n');
+          const kb = Number(lines[lines.length - 1]);
+          if (Number.isFinite(kb)) peak = kb;
+          fs.rmSync(rssFile, { force: true });
+        } catch {
+          // no figure
+        }
+      }
+      resolve({ code, ms, peakRssKb: peak, stdoutBytes, stderr, stdoutHead: head });
+    });
+  });
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The first meaningful line of a failed command's stderr, for a "not available" note. */
+export function firstError(stderr: string): string {
+  const line = stderr
+    .split('\n')
+    .map((l) => l.replace(/\u001b\[[0-9;]*m/g, '').trim())
+    .find((l) => l !== '' && !/^Command exited with non-zero status/.test(l));
+  return line ?? 'no message';
+}

@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
+import { seedElection } from '../helpers/seedStatus.js';
+
+// The election of test/e2e/status.test.ts; at 20:00 in Paris Le Panier alone is flagged.
+const EVENING = { TURNOUT_NOW: '2026-03-15T19:00:00Z' };
+
+let dir: string;
+let db: string;
+let cleanup: () => void;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = tempDir('turnout-watch-'));
+  db = path.join(dir, 'election.db');
+  await seedElection(db, { voters: path.join(FIXTURES, 'status-voters.csv'), checks: [path.join(FIXTURES, 'status-checks.csv')] });
+});
+afterAll(() => cleanup());
+
+const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+
+describe('turnout watch without a terminal', () => {
+  it('prints one JSON line per refresh and stops after --max-refreshes', async () => {
+    const result = await runTurnout(['--db', db, 'watch', '--interval', '0.2', '--max-refreshes', '2'], { env: EVENING });
+    expect(result.code).toBe(0);
+    const [first, second, ...rest] = lines(result.stdout);
+    expect(rest).toEqual([]);
+    expect(first).toMatchObject({ refresh: 1, at: '2026-03-15T19:00:00.000Z', by: 'neighborhood', files: [], newly_flagged: [], recovered: [] });
+    expect(first!.reference).toEqual({ kind: 'overall', rate: 0.4 });
+    expect(first!.areas.map((a: { area: string }) => a.area)).toEqual(['Le Panier', 'Belsunce', 'Noailles']);
+    expect(first!.areas[0]).toEqual({
+      area: 'Le Panier',
+      voters: 240,
+      voted: 84,
+      turnout: 0.35,
+      supporters: 200,
+      supporters_voted: 64,
+      supporter_turnout: 0.32,
+      remaining: 136,
+      reference: 0.4,
+      shortfall: 16,
+      z: -2.309,
+      under_mobilized: true,
+    });
+    expect(first!.totals).toMatchObject({ area: '(total)', supporters: 400, supporters_voted: 160, shortfall: 18 });
+    expect(second).toMatchObject({ refresh: 2, newly_flagged: [], recovered: [] });
+  });
+
+  it('applies the status options, e.g. --expected and --at', async () => {
+    const result = await runTurnout(['--db', db, 'watch', '--once', '--expected', '30', '--at', '12:00'], { env: EVENING });
+    expect(result.code).toBe(0);
+    const [line] = lines(result.stdout);
+    expect(line!.at).toBe('2026-03-15T11:00:00.000Z');
+    expect(line!.areas.filter((a: { under_mobilized: boolean }) => a.under_mobilized).map((a: { area: string }) => a.area)).toEqual(['Le Panier']);
+    expect(line!.totals).toMatchObject({ supporters_voted: 80, reference: 0.3, shortfall: 40, z: -4.364, under_mobilized: true });
+  });
+
+  it('draws the status table with --format table', async () => {
+    const result = await runTurnout(['--db', db, 'watch', '--once', '--format', 'table'], { env: { ...EVENING, NO_COLOR: '1' } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Supporter turnout by neighborhood, as of 2026-03-15 20:00 (Europe/Paris)');
+    expect(result.stdout).toMatch(/\nLe Panier .* LOW\n/);
+    expect(result.stdout).toContain('refresh 1 at 2026-03-15 20:00 · no --checks-dir: status only');
+    expect(result.stdout).not.toContain('\u001b[2J'); // no screen clearing without a terminal
+  });
+
+  it('refuses a --checks-dir that is not a folder', async () => {
+    const result = await runTurnout(['--db', db, 'watch', '--once', '--checks-dir', path.join(dir, 'nope')], { env: EVENING });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('is not a folder');
+  });
+
+  it('exits cleanly with code 0 on Ctrl-C', async () => {
+    const child = spawn(process.execPath, [BIN, '--db', db, 'watch', '--interval', '30'], {
+      env: { ...process.env, ...EVENING },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    const firstLine = new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+        if (stdout.includes('\n')) resolve();
+      });
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
+    await firstLine;
+    child.kill('SIGINT');
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(lines(stdout)).toHaveLength(1);
+  });
+});
