@@ -10,6 +10,9 @@ import type { EncodingChoice } from './csv/decode.js';
 import type { ByteInput } from './input.js';
 import type { FromWorker, SerializedError, ToWorker, VoterWorkerData } from './voterFileWorker.js';
 
+/** Joins a batch's values between the threads (see voterFileWorker.ts). */
+const SEPARATOR = '\u0001';
+
 export interface VoterFileOptions {
   delimiter?: string;
   encoding: EncodingChoice;
@@ -109,7 +112,8 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
       const message = await nextMessage();
       if (message.type === 'done') return;
       if (message.type !== 'batch') throw new InternalError(`unexpected message "${message.type}" from the import worker`);
-      yield message;
+      const values = typeof message.values === 'string' ? (message.rows === 0 ? [] : message.values.split(SEPARATOR)) : message.values;
+      yield { ...message, values };
       send({ type: 'ack' });
     }
   }
