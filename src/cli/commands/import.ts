@@ -104,8 +104,9 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
   const input = openInput(file, ctx.stdin);
   const reporter = await progressReporter(ctx);
   try {
+    let region: string | undefined;
     const summary = await withDatabase(ctx, async (db) => {
-      const region = regionOption ?? loadSettings(db).region;
+      region = regionOption ?? loadSettings(db).region;
       const reading = await openVoterFile(input, { delimiter, encoding, region, map });
       const rejects = options.rejects ? rejectFile(options.rejects) : undefined;
       return importVoters({ store: voterImportStore(db), reporter, clock: ctx.clock }, reading, {
@@ -116,6 +117,9 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
     });
     reporter.stop();
     ctx.reporter.info(renderVoterSummary(ctx, summary));
+    if (summary.phonesInvalid > 0 && region === undefined) {
+      ctx.reporter.info('  hint: no phone region is set, so only +international numbers can be read; use --region FR (or turnout init --region).');
+    }
     return 0;
   } finally {
     reporter.stop();
