@@ -81,7 +81,10 @@ function setUp(): void {
   if (mapping.fields.id === undefined) {
     throw new DataError('no voter id column found', {
       where: { file: options.file, line: header.line },
-      hint: `The headers are: ${header.names.map((h) => JSON.stringify(h)).join(', ')}. Name the id column with --map id="<header>".`,
+      hint:
+        header.names.length === 1
+          ? `The header line reads as one column (${JSON.stringify(header.names[0])}): is the --delimiter right? Leave it out to detect it.`
+          : `The headers are: ${header.names.map((h) => JSON.stringify(h)).join(', ')}. Name the id column with --map id="<header>".`,
     });
   }
   preparer = voterPreparer(mapping, phoneNormalizer(options.region));

@@ -7,7 +7,7 @@ import type { ImportVotersSummary } from '../../app/importVoters.js';
 import type { ImportChecksSummary } from '../../app/importChecks.js';
 
 interface CommonImportOptions {
-  map: string[];
+  map?: string[];
   delimiter?: string;
   encoding?: string;
   dryRun?: boolean;
@@ -27,11 +27,11 @@ interface CheckImportOptions extends CommonImportOptions {
   rejects?: string;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 function addReadingOptions(command: Command): Command {
   return command
-    .option('--map <field=Header>', 'read FIELD from the column HEADER (repeatable); overrides the automatic mapping', collect, [])
+    .option('--map <field=Header>', 'read FIELD from the column HEADER (repeatable); overrides the automatic mapping', collect)
     .option('--delimiter <char>', 'field delimiter: , ; | or tab (default: detected)')
     .option('--encoding <name>', 'utf-8, windows-1252 or latin1 (default: detected)')
     .option('--dry-run', 'read and check everything and print the summary, but write nothing');
@@ -99,7 +99,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
     ]);
   const encoding = checkEncoding(options.encoding);
   const delimiter = checkDelimiter(options.delimiter);
-  const map = parseMapOptions(options.map, VOTER_FIELDS);
+  const map = parseMapOptions(options.map ?? [], VOTER_FIELDS);
   const regionOption = options.region === undefined ? undefined : normalizeRegion(options.region);
   const input = openInput(file, ctx.stdin);
   const reporter = await progressReporter(ctx);
@@ -166,7 +166,7 @@ async function importChecksCommand(ctx: CliContext, file: string, options: Check
     ]);
   const encoding = checkEncoding(options.encoding);
   const delimiter = checkDelimiter(options.delimiter);
-  const map = parseMapOptions(options.map, CHECK_FIELDS);
+  const map = parseMapOptions(options.map ?? [], CHECK_FIELDS);
   const key = parseCheckKey(options.key);
   const input = openInput(file, ctx.stdin);
   const reporter = await progressReporter(ctx);
