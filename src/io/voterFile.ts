@@ -40,6 +40,7 @@ export function revive(error: SerializedError): TurnoutError {
 export async function openVoterFile(input: ByteInput, options: VoterFileOptions): Promise<VoterFileReading> {
   const data: VoterWorkerData = {
     file: input.name,
+    path: input.path,
     delimiter: options.delimiter,
     encoding: options.encoding,
     region: options.region,
@@ -47,7 +48,7 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
     batchRows: options.batchRows ?? 2000,
   };
   const worker = new Worker(new URL('./voterFileWorker.js', import.meta.url), { workerData: data });
-  const source = input.chunks()[Symbol.asyncIterator]();
+  const source = input.path === undefined ? input.chunks()[Symbol.asyncIterator]() : undefined;
   const queue: Array<FromWorker | { type: 'failure'; error: unknown }> = [];
   let wake: (() => void) | undefined;
   let closed = false;
@@ -61,7 +62,7 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
   };
   const feed = async (): Promise<void> => {
     try {
-      const next = await source.next();
+      const next = await source!.next();
       if (next.done) send({ type: 'end' });
       else {
         const copy = new Uint8Array(next.value);
@@ -93,7 +94,7 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
-    await source.return?.();
+    await source?.return?.();
     await worker.terminate();
   };
 

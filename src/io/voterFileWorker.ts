@@ -4,6 +4,7 @@
  * (src/io/voterFile.ts): it asks for input ("need") only while fewer than MAX_IN_FLIGHT batches
  * wait to be written, so memory stays flat whatever the file's size.
  */
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { IdSet } from '../core/idSet.js';
 import { mapHeaders, VOTER_SYNONYMS } from '../core/mapping.js';
@@ -19,6 +20,8 @@ import type { EncodingChoice } from './csv/decode.js';
 
 export interface VoterWorkerData {
   file: string;
+  /** Read this file here, without waiting on the main thread; else the main thread sends the bytes. */
+  path: string | undefined;
   delimiter: string | undefined;
   encoding: EncodingChoice;
   region: string | undefined;
@@ -151,10 +154,42 @@ function flush(): void {
   badScores = 0;
 }
 
+const CHUNK = 1 << 20;
+let fd: number | undefined;
+let readBuffer: Buffer | undefined;
+let finished = false;
+
+/** Reads and parses the file while fewer than MAX_IN_FLIGHT batches wait to be written. */
+function pump(): void {
+  fd ??= fs.openSync(options.path!, 'r');
+  readBuffer ??= Buffer.allocUnsafe(CHUNK);
+  while (inFlight < MAX_IN_FLIGHT) {
+    const n = fs.readSync(fd, readBuffer, 0, CHUNK, null);
+    if (n === 0) {
+      finished = true;
+      fs.closeSync(fd);
+      take(table.end());
+      flush();
+      post({ type: 'done' });
+      return;
+    }
+    take(table.push(readBuffer.subarray(0, n)));
+  }
+}
+
 function askForInput(): void {
+  if (options.path !== undefined) {
+    pump();
+    return;
+  }
   if (inFlight < MAX_IN_FLIGHT) {
     wantInput = false;
-    post({ type: 'need' });
+    try {
+  askForInput();
+} catch (error) {
+  failed = true;
+  post({ type: 'error', error: serialize(error) });
+}
   } else {
     wantInput = true;
   }
@@ -182,7 +217,9 @@ port.on('message', (message: ToWorker) => {
         break;
       case 'ack':
         inFlight--;
-        if (wantInput) askForInput();
+        if (options.path !== undefined) {
+          if (!finished) pump();
+        } else if (wantInput) askForInput();
         break;
     }
   } catch (error) {
@@ -191,4 +228,9 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
-post({ type: 'need' });
+try {
+  askForInput();
+} catch (error) {
+  failed = true;
+  post({ type: 'error', error: serialize(error) });
+}
