@@ -184,12 +184,7 @@ function askForInput(): void {
   }
   if (inFlight < MAX_IN_FLIGHT) {
     wantInput = false;
-    try {
-  askForInput();
-} catch (error) {
-  failed = true;
-  post({ type: 'error', error: serialize(error) });
-}
+    post({ type: 'need' });
   } else {
     wantInput = true;
   }
