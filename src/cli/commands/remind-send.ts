@@ -179,7 +179,14 @@ export async function runSend(ctx: CliContext, rawOptions: Record<string, unknow
         [describePlan(plan), `  sender: ${senderOf(config)}`, `  rate: ${rate}/s (about ${Math.ceil(plan.messages.length / rate)} s)`, ...samples, ''].join('\n'),
       );
       const { confirm } = await import('@inquirer/prompts');
-      const ok = await confirm({ message: `Send ${plural(plan.messages.length, 'message')} now?`, default: false }, { input: ctx.stdin, output: ctx.stderr });
+      let ok: boolean;
+      try {
+        ok = await confirm({ message: `Send ${plural(plan.messages.length, 'message')} now?`, default: false }, { input: ctx.stdin, output: ctx.stderr });
+      } catch (error) {
+        // Ctrl-C at the prompt is a "no", not a crash.
+        if ((error as Error).name !== 'ExitPromptError') throw error;
+        ok = false;
+      }
       if (!ok) {
         ctx.reporter.info('cancelled: nothing sent');
         return 0;
