@@ -419,8 +419,11 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency(options.rate));
     await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, total)) }, () => worker()));
   } finally {
-    log.flush();
-    lock.release(options.runId);
+    try {
+      log.flush();
+    } finally {
+      lock.release(options.runId);
+    }
   }
   summary.not_attempted = total - done;
   const elapsed = (timer.monotonic() - firstStart) / 1000;

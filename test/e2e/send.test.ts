@@ -123,6 +123,11 @@ describe('turnout remind --send', () => {
     const withDefault = await send(['--message', 'Salut {surnom|toi} !']);
     expect(JSON.parse(withDefault.stdout)).toMatchObject({ sent: 7 });
     expect(fake.sentTo('+33612345704')[0]!.body).toBe('Salut toi !\nSTOP au 36180');
+    // Later, nobody left to text: an extra column is still a known field, the run is just empty.
+    const nobody = await send(['--message', 'Salut {surnom|toi} !']);
+    expect(nobody.code).toBe(0);
+    expect(JSON.parse(nobody.stdout)).toMatchObject({ recipients: 0, sent: 0 });
+    expect(nobody.stderr).toContain('nothing to send');
   });
 
   it('retries 429 and sends every message once', async () => {

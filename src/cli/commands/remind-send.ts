@@ -153,7 +153,9 @@ export async function runSend(ctx: CliContext, rawOptions: Record<string, unknow
     if (footer === undefined) {
       throw usage('no opt-out footer: French rules (CNIL) require every campaign SMS to say how to opt out', 'Record it once with turnout init --footer "STOP au 36xxx" (your short code), or give --footer.');
     }
-    const plan = send.planMessages(parsed, footer, recipients, send.knownFields(recipients, [...VOTER_FIELDS, 'phone_e164']));
+    // The file's extra columns are fields even when nobody is left to text (a later cron run).
+    const { extraColumns } = await import('../../store/fields.js');
+    const plan = send.planMessages(parsed, footer, recipients, send.knownFields(recipients, [...VOTER_FIELDS, 'phone_e164', ...extraColumns(db)]));
     const now = ctx.clock.now();
     const quietNow = isQuietTime(now, quietHours, settings.timeZone);
     const quietText = quietHours ? `quiet hours (${quietHours.text} ${settings.timeZone})` : '';
