@@ -17,6 +17,8 @@ import type { Clock, Reporter } from './ports.js';
 export interface DemoManifest {
   name: string;
   region: string;
+  /** The SMS opt-out footer recorded by init. */
+  footer?: string;
   timeZone: string;
   /** Election day, local date (YYYY-MM-DD). */
   date: string;
@@ -52,6 +54,7 @@ export function parseDemoManifest(text: string, file: string): DemoManifest {
     text_(m.date) &&
     text_(m.asOf) &&
     text_(m.asOfInstant) &&
+    (m.footer === undefined || text_(m.footer)) &&
     !Number.isNaN(new Date(m.asOfInstant).getTime()) &&
     typeof m.voters === 'object' &&
     text_(m.voters?.file) &&
@@ -137,7 +140,12 @@ export function demoClock(manifest: DemoManifest): Clock {
 
 /** Runs init and the imports on a fresh database; returns what each step did. */
 export async function buildDemo(manifest: DemoManifest, ports: DemoPorts): Promise<DemoReport> {
-  initElection(ports.settings, { region: manifest.region, timeZone: manifest.timeZone, name: manifest.name });
+  initElection(ports.settings, {
+    region: manifest.region,
+    timeZone: manifest.timeZone,
+    name: manifest.name,
+    ...(manifest.footer === undefined ? {} : { footer: manifest.footer }),
+  });
   ports.settings.set(DEMO_MARKER, manifest.name);
 
   const voters = { file: manifest.voters.file, ...(await ports.imports.voters(ports.resolve(manifest.voters.file), { region: manifest.region })) };

@@ -30,6 +30,8 @@ export const DEMO_SEED = 'turnout demo — Marseille, municipales 2026';
 export const DEMO_ELECTION = {
   name: 'Municipales 2026 — Marseille (démo)',
   region: 'FR',
+  /** The SMS opt-out footer French rules require (GSM-7 only: no extra SMS cost). */
+  footer: 'Répondez STOP pour ne plus recevoir nos SMS',
   timeZone: 'Europe/Paris',
   /** Election day (first round of the 2026 municipal elections). */
   date: '2026-03-15',
@@ -103,8 +105,11 @@ export interface DemoFile {
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 function mobileDigits(rng: Random): string {
-  // 06 xx xx xx xx, or 07 with the ranges in service (073–079).
-  return rng.chance(0.72) ? `06${rng.int(0, 99_999_999).toString().padStart(8, '0')}` : `07${rng.int(3, 9)}${rng.int(0, 9_999_999).toString().padStart(7, '0')}`;
+  // Metropolitan mobiles: 06 with a second digit other than 3 and 9 (0639, 069x are overseas
+  // ranges that a region-FR import rightly refuses), or 07 3–9.
+  return rng.chance(0.72)
+    ? `06${rng.pick([0, 1, 2, 4, 5, 6, 7, 8])}${rng.int(0, 9_999_999).toString().padStart(7, '0')}`
+    : `07${rng.int(3, 9)}${rng.int(0, 9_999_999).toString().padStart(7, '0')}`;
 }
 
 function landlineDigits(rng: Random): string {
@@ -399,6 +404,7 @@ export function generateDemo(seed = DEMO_SEED): DemoFile[] {
   const manifest = {
     name: DEMO_ELECTION.name,
     region: DEMO_ELECTION.region,
+    footer: DEMO_ELECTION.footer,
     timeZone: DEMO_ELECTION.timeZone,
     date: DEMO_ELECTION.date,
     asOf: DEMO_ELECTION.asOf,

@@ -67,7 +67,7 @@ describe('buildDemo', () => {
       reporter: silentReporter,
       resolve: (file) => path.join('/somewhere', file),
     });
-    expect(Object.fromEntries(settings)).toEqual({ region: 'FR', timezone: 'Europe/Paris', name: manifest.name, [DEMO_MARKER]: manifest.name });
+    expect(Object.fromEntries(settings)).toEqual({ region: 'FR', timezone: 'Europe/Paris', name: manifest.name, footer: manifest.footer, [DEMO_MARKER]: manifest.name });
     expect(calls).toEqual([
       `voters ${manifest.voters.file} FR`,
       ...manifest.checks.map((c) => `checks ${c.file} ${c.source} ${c.at ?? '-'}`),

@@ -1,5 +1,203 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import type { DemoImports, DemoManifest, DemoReport, ExistingDatabase } from '../../app/demo.js';
+import { RuntimeError } from '../../core/errors.js';
+import { action, examples } from '../action.js';
+import type { Db } from '../../store/db.js';
+import type { CliContext, GlobalOptions } from '../context.js';
+import { withDatabase } from '../database.js';
 
-export function registerDemo(_program: Command): void {
-  // not yet written
+/** The demo's own database, so that it never lands in a campaign's turnout.db by accident. */
+export const DEMO_DB = 'turnout-demo.db';
+
+interface DemoOptions {
+  force?: boolean;
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description(`build a demo database (./${DEMO_DB}) for a Marseille-like city on election day at 15:30, and show what to try next`)
+    .option('--force', 'rebuild the demo database if it already exists (a database that is not a demo is never overwritten)')
+    .addHelpText(
+      'after',
+      `
+The demo city has 20 quartiers, 30 bureaux de vote and about 5,000 voters; its poll checks are
+those known at 15:30 on election day (Sunday 15 March 2026, Europe/Paris), and four quartiers
+clearly lag. Everything works offline, with no credentials. The global --db chooses another
+file; TURNOUT_DB is ignored here, so the demo never touches your real database.
+${examples('turnout demo', 'turnout demo --force', 'turnout --db /tmp/city.db demo')}`,
+    )
+    .action(
+      action<DemoOptions>(async (ctx, options) => {
+        const app = await import('../../app/demo.js');
+        // Only an explicit --db moves the demo; TURNOUT_DB points at the campaign's real data.
+        const dbPath = program.opts<GlobalOptions>().db ?? DEMO_DB;
+        const folder = demoFolder();
+        const manifestFile = path.join(folder, 'demo.json');
+        const manifest = app.parseDemoManifest(fs.readFileSync(manifestFile, 'utf8'), manifestFile);
+
+        const plan = app.planDemo(await inspect(dbPath), options.force === true, dbPath);
+        if (plan === 'keep') {
+          ctx.reporter.info(`${ctx.err.green('✔')} ${dbPath} is already the demo database (turnout demo --force rebuilds it)`);
+          ctx.reporter.info(nextSteps(ctx, dbPath, manifest));
+          return;
+        }
+        // Built aside and moved into place at the end: a failed run leaves no half-built demo,
+        // and a rebuild keeps the previous demo until the new one is complete.
+        const building = `${dbPath}.building-${process.pid}`;
+        removeDatabase(building);
+        const demoCtx: CliContext = { ...ctx, dbPath: building, clock: app.demoClock(manifest) };
+        let report: DemoReport;
+        try {
+          report = await withDatabase(demoCtx, async (db) => {
+            const { settingsStore } = await import('../../store/settings.js');
+            return app.buildDemo(manifest, {
+              settings: settingsStore(db),
+              imports: await demoImports(demoCtx, db),
+              reporter: ctx.reporter,
+              resolve: (file) => path.join(folder, file),
+            });
+          });
+        } catch (error) {
+          removeDatabase(building);
+          throw error;
+        }
+        removeDatabase(dbPath);
+        fs.renameSync(building, dbPath);
+        removeDatabase(building); // any -wal/-shm left beside it (normally none after close)
+        ctx.reporter.info(summary(ctx, dbPath, report, plan === 'rebuild'));
+        ctx.reporter.info(nextSteps(ctx, dbPath, manifest));
+      }),
+    );
+}
+
+/** fixtures/demo of the installed package, wherever the command is run from. */
+function demoFolder(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'fixtures', 'demo');
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(candidate, 'demo.json'))) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) {
+      throw new RuntimeError('the demo data (fixtures/demo) is missing from this installation of turnout', {
+        hint: 'Reinstall turnout (npm install); the package ships fixtures/demo.',
+      });
+    }
+    dir = parent;
+  }
+}
+
+/** What is at the demo's path now: nothing, a demo database, or something to leave alone. */
+async function inspect(file: string): Promise<ExistingDatabase> {
+  if (!fs.existsSync(file)) return { kind: 'absent' };
+  if (!fs.statSync(file).isFile()) return { kind: 'other', reason: 'not a file' };
+  const { openDatabase } = await import('../../store/db.js');
+  const { settingsStore } = await import('../../store/settings.js');
+  const { DEMO_MARKER } = await import('../../app/demo.js');
+  let db;
+  try {
+    db = openDatabase(file, { readonly: true, create: false });
+  } catch (error) {
+    return { kind: 'other', reason: error instanceof Error ? error.message.replace(`${file} `, '') : 'unreadable' };
+  }
+  try {
+    const name = settingsStore(db).get(DEMO_MARKER);
+    return name === undefined ? { kind: 'other', reason: 'it has no demo marker' } : { kind: 'demo', name };
+  } catch {
+    return { kind: 'other', reason: 'not a turnout database' };
+  } finally {
+    db.close();
+  }
+}
+
+function removeDatabase(file: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
+}
+
+/** The import use cases, exactly as `turnout import voters|checks` runs them, with the demo's fixed clock. */
+async function demoImports(ctx: CliContext, db: Db): Promise<DemoImports> {
+  const [{ importVoters }, { importChecks }, { openInput }, { openVoterFile }, { openCheckFile }, { voterImportStore }, { checkImportStore }, { loadSettings }] =
+    await Promise.all([
+      import('../../app/importVoters.js'),
+      import('../../app/importChecks.js'),
+      import('../../io/input.js'),
+      import('../../io/voterFile.js'),
+      import('../../io/checkFile.js'),
+      import('../../store/voters.js'),
+      import('../../store/checks.js'),
+      import('../../store/settings.js'),
+    ]);
+  const ports = { reporter: ctx.reporter, clock: ctx.clock };
+  return {
+    async voters(file, { region }) {
+      const reading = await openVoterFile(openInput(file, ctx.stdin), { encoding: 'auto', region, map: {} });
+      const s = await importVoters({ ...ports, store: voterImportStore(db) }, reading);
+      return { read: s.read, inserted: s.inserted, updated: s.updated, rejected: s.rejected, phonesInvalid: s.phonesInvalid };
+    },
+    async checks(file, { source, at }) {
+      const reading = await openCheckFile(openInput(file, ctx.stdin), { encoding: 'auto' });
+      const s = await importChecks({ ...ports, store: checkImportStore(db) }, reading, {
+        source,
+        ...(at === undefined ? {} : { at }),
+        timeZone: loadSettings(db).timeZone,
+      });
+      return { read: s.read, newlyChecked: s.newlyChecked, alreadyChecked: s.alreadyChecked, unmatched: s.unmatched };
+    },
+  };
+}
+
+const n = (value: number): string => value.toLocaleString('en-US');
+
+function summary(ctx: CliContext, dbPath: string, report: DemoReport, rebuilt: boolean): string {
+  const m = report.manifest;
+  const v = report.voters;
+  const width = Math.max(...[v.file, ...report.checks.map((c) => c.file)].map((f) => f.length));
+  const lines = [
+    `${ctx.err.green('✔')} ${dbPath} ${rebuilt ? 'rebuilt' : 'built'}: ${m.name} (phones read as ${m.region}, time zone ${m.timeZone})`,
+    '',
+    `  turnout init --region ${m.region} --timezone ${m.timeZone} --name "${m.name}"${m.footer ? ` --footer "${m.footer}"` : ''}`,
+    `  turnout import voters ${v.file.padEnd(width)}   ${n(v.inserted)} voters imported${v.rejected ? `, ${n(v.rejected)} rejected` : ''}, ${n(v.phonesInvalid)} phones kept as written but unusable`,
+  ];
+  for (const c of report.checks) {
+    const at = m.checks.find((x) => x.file === c.file)?.at;
+    lines.push(
+      `  turnout import checks ${c.file.padEnd(width)}   ${n(c.newlyChecked)} newly checked, ${n(c.alreadyChecked)} already checked, ${n(c.unmatched)} unmatched${at ? `  (no times in the file: --at "${at}")` : ''}`,
+    );
+  }
+  lines.push(
+    '',
+    `  ${n(report.voted)} of ${n(v.inserted)} voters checked as having voted by ${m.asOf} on ${m.date}; ${n(report.unmatched)} checks matched no voter (turnout checks unmatched).`,
+  );
+  return lines.join('\n');
+}
+
+/** The commands to try next, with --db when needed and the demo's moment (--at) spelled out. */
+export function nextSteps(ctx: CliContext, dbPath: string, manifest: DemoManifest): string {
+  const db = `--db ${shellQuote(dbPath)}`;
+  const at = `--at "${manifest.date} ${manifest.asOf}"`;
+  const commands: Array<[string, string?]> = [
+    [`turnout ${db} status ${at}`, 'which quartiers lag'],
+    [`turnout ${db} status --by precinct --under-mobilized ${at}`],
+    [`turnout ${db} status --timeline ${at}`, 'the pace of the day'],
+    [`turnout ${db} remind --under-mobilized --channel door ${at} --out walk-list.csv`],
+    [`turnout ${db} remind --under-mobilized --channel call ${at} --out call-sheet.csv`],
+    [`turnout ${db} checks unmatched`, "the watchers' typos"],
+    [`turnout ${db} export voters --format csv | head`],
+    [`TURNOUT_NOW=${manifest.asOfInstant} turnout ${db} remind --under-mobilized --send --dry-run --message "Bonjour {first_name}, votre bureau ({polling_place}) vous attend jusqu'à 18h."`],
+  ];
+  const width = Math.max(...commands.filter(([, note]) => note).map(([command]) => command.length));
+  const lines = [
+    '',
+    `The demo's checks stop at ${manifest.asOf} on election day (${manifest.date}, ${manifest.timeZone}); ${ctx.err.bold('--at')} replays that moment.`,
+    'Try next:',
+    ...commands.map(([command, note]) => (note ? `  ${command.padEnd(width)}  ${ctx.err.dim(`# ${note}`)}` : `  ${command}`)),
+  ];
+  return lines.join('\n');
+}
+
+function shellQuote(text: string): string {
+  return /^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoTruth, readManifest } from '../bench/demo-files.js';
+import { FIXTURES, runTurnout, tempDir, type RunResult } from '../helpers/cli.js';
+
+const DEMO_DIR = path.join(FIXTURES, 'demo');
+const truth = demoTruth(DEMO_DIR);
+const manifest = readManifest(DEMO_DIR);
+
+/** No credentials, and any attempt to reach the network through a proxy would fail. */
+const OFFLINE = {
+  HTTP_PROXY: 'http://127.0.0.1:9',
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  NO_COLOR: '1',
+};
+
+function counts(file: string): { voters: number; voted: number; checks: number; unmatched: number; demo: string | undefined } {
+  const db = new Database(file, { readonly: true });
+  try {
+    const one = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
+    return {
+      voters: one('SELECT count(*) AS n FROM voters'),
+      voted: one('SELECT count(*) AS n FROM voters WHERE voted_at IS NOT NULL'),
+      checks: one('SELECT count(*) AS n FROM checks'),
+      unmatched: one('SELECT count(*) AS n FROM unmatched_checks'),
+      demo: (db.prepare("SELECT value FROM settings WHERE key = 'demo'").get() as { value: string } | undefined)?.value,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+const num = (n: number): string => n.toLocaleString('en-US');
+
+describe('turnout demo', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let first: RunResult;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = tempDir('turnout-demo-'));
+    // Run from an unrelated folder, with TURNOUT_DB pointing at a "real" database that must stay untouched.
+    first = await runTurnout(['demo'], { cwd: dir, env: { ...OFFLINE, TURNOUT_DB: path.join(dir, 'campaign.db') } });
+  });
+  afterAll(() => cleanup());
+
+  it('builds ./turnout-demo.db (mode 0600) in the current folder from the packaged fixtures, offline', () => {
+    expect(first.stderr).not.toMatch(/error:/);
+    expect(first.code).toBe(0);
+    const db = path.join(dir, 'turnout-demo.db');
+    expect(fs.statSync(db).mode & 0o777).toBe(0o600);
+    expect(fs.existsSync(path.join(dir, 'campaign.db'))).toBe(false);
+    expect(first.stdout).toBe('');
+  });
+
+  it('imports every voter and check of the files, and prints the counts it did', () => {
+    const db = counts(path.join(dir, 'turnout-demo.db'));
+    expect(db.voters).toBe(truth.voters.length);
+    expect(db.voted).toBe(truth.votedAt.size);
+    expect(db.checks).toBe(truth.votedAt.size);
+    expect(db.unmatched).toBe(truth.unmatchedKeys.size);
+    expect(db.demo).toBeDefined();
+    expect(first.stderr).toContain(`${num(truth.voters.length)} voters imported`);
+    expect(first.stderr).toContain(`${num(truth.votedAt.size)} of ${num(truth.voters.length)} voters checked as having voted by ${manifest.asOf}`);
+    expect(first.stderr).toContain(`${num(truth.unmatchedKeys.size)} checks matched no voter`);
+    for (const c of manifest.checks) expect(first.stderr).toContain(c.file);
+  });
+
+  it('keeps each check time as the watchers wrote it (Paris time, stored in UTC)', () => {
+    const db = new Database(path.join(dir, 'turnout-demo.db'), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT voter_id AS id, checked_at AS at FROM checks').all() as Array<{ id: string; at: string }>;
+      const wrong = rows.filter((r) => truth.votedAt.get(r.id)?.toISOString() !== r.at);
+      expect(wrong).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('shows the commands to try next, at the demo moment', () => {
+    expect(first.stderr).toContain(`--db turnout-demo.db status --at "${manifest.date} ${manifest.asOf}"`);
+    expect(first.stderr).toMatch(/remind --under-mobilized/);
+  });
+
+  it('keeps the demo database when run again without --force', async () => {
+    const again = await runTurnout(['demo'], { cwd: dir, env: OFFLINE });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('already the demo database');
+    expect(again.stderr).toContain('status --at');
+  });
+
+  it('rebuilds it with --force, twice in a row, to the same counts', async () => {
+    const file = path.join(dir, 'turnout-demo.db');
+    const scribble = new Database(file);
+    scribble.prepare("DELETE FROM checks WHERE voter_id IN (SELECT voter_id FROM checks LIMIT 10)").run();
+    scribble.close();
+    const before = counts(file);
+    expect(before.checks).toBe(truth.votedAt.size - 10);
+    for (let i = 0; i < 2; i++) {
+      const result = await runTurnout(['demo', '--force'], { cwd: dir, env: OFFLINE });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain('rebuilt');
+      const after = counts(file);
+      expect(after.voters).toBe(truth.voters.length);
+      expect(after.checks).toBe(truth.votedAt.size);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    }
+  });
+
+  it('honours the global --db', async () => {
+    const other = path.join(dir, 'elsewhere.db');
+    const result = await runTurnout(['--db', other, 'demo', '--quiet'], { cwd: dir, env: OFFLINE });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(counts(other).voters).toBe(truth.voters.length);
+  });
+
+  it('refuses to overwrite a database that is not a demo, even with --force, and leaves it as it was', async () => {
+    const campaign = path.join(dir, 'campaign.db');
+    expect((await runTurnout(['--db', campaign, 'init', '--region', 'FR', '--timezone', 'Europe/Paris'])).code).toBe(0);
+    const bytes = fs.readFileSync(campaign);
+    for (const args of [['demo'], ['demo', '--force']]) {
+      const result = await runTurnout(['--db', campaign, ...args], { cwd: dir, env: OFFLINE });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('is not a demo database');
+      expect(result.stderr).toContain('hint:');
+      expect(fs.readFileSync(campaign).equals(bytes)).toBe(true);
+    }
+    const notSqlite = path.join(dir, 'notes.txt');
+    fs.writeFileSync(notSqlite, 'my notes\n');
+    const result = await runTurnout(['--db', notSqlite, 'demo', '--force'], { cwd: dir, env: OFFLINE });
+    expect(result.code).toBe(1);
+    expect(fs.readFileSync(notSqlite, 'utf8')).toBe('my notes\n');
+  });
+});
