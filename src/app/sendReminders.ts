@@ -291,7 +291,8 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     summary.errors[key] = (summary.errors[key] ?? 0) + 1;
   };
   const progress = (): void => {
-    reporter.progress({ task: 'sending', done, total, unit: 'messages' });
+    const trouble = summary.failed + summary.unknown;
+    reporter.progress({ task: trouble ? `sending (${summary.failed} failed, ${summary.unknown} unknown)` : 'sending', done, total, unit: 'messages' });
     const t = timer.monotonic();
     if (t - lastFlush > 250) {
       lastFlush = t;
