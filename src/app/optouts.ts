@@ -6,7 +6,8 @@
  * that texts someone who said stop.
  */
 import { DataError, UsageError, type SourceLocation } from '../core/errors.js';
-import { normalizePhone } from '../core/remindPhones.js';
+import { normalizeHeader, VOTER_SYNONYMS } from '../core/mapping.js';
+import { phoneNormalizer } from '../core/phone.js';
 
 export interface OptoutRecord {
   phone: string;
@@ -33,9 +34,10 @@ export interface OptoutChange {
 }
 
 function normalizeAll(phones: readonly string[], region: string | undefined): string[] {
+  const normalize = phoneNormalizer(region);
   return phones.map((text) => {
-    const e164 = normalizePhone(text, region);
-    if (e164 === undefined) throw unreadable(text, region);
+    const e164 = normalize(text).e164;
+    if (e164 === null) throw unreadable(text, region);
     return e164;
   });
 }
@@ -74,15 +76,13 @@ export interface Table {
   records: Array<{ line: number; values: string[] }>;
 }
 
-/** Headers that name a phone column, folded (lower case, no accents, letters and digits only). */
-const PHONE_HEADERS = [
-  'phone', 'phones', 'phonenumber', 'phonee164', 'telephone', 'tel', 'numerodetelephone', 'numtel', 'portable',
-  'mobile', 'mobilephone', 'cell', 'cellphone', 'cellular', 'gsm', 'numero', 'number', 'msisdn', 'e164',
-];
-
-function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z0-9]/g, '');
-}
+/**
+ * Headers that name a phone column: the import's synonyms for a voter's phone, plus what opt-out
+ * exports call it. Compared as the import compares headers (case, accents, punctuation ignored).
+ */
+const PHONE_HEADERS = new Set(
+  ['phone', ...VOTER_SYNONYMS.phone, 'phones', 'phone e164', 'e164', 'numero', 'number', 'msisdn', 'cellular'].map(normalizeHeader),
+);
 
 export interface ImportOptoutsResult extends OptoutChange {
   /** Records whose phone cell was empty. */
@@ -106,12 +106,13 @@ export function importOptouts(
     throw new DataError('the file is empty', { where: { file: table.file }, hint: 'Give a CSV with a phone column, or one number per line.' });
   }
   const headers = first.values;
+  const normalize = phoneNormalizer(options.region);
   let index: number;
   let records = rest;
   let column: string | undefined;
   if (options.column !== undefined) {
-    index = headers.findIndex((h) => h.trim() === options.column) ;
-    if (index === -1) index = headers.findIndex((h) => fold(h) === fold(options.column!));
+    index = headers.findIndex((h) => h.trim() === options.column);
+    if (index === -1) index = headers.findIndex((h) => normalizeHeader(h) === normalizeHeader(options.column!));
     if (index === -1) {
       throw new UsageError(`the file has no column "${options.column}"`, {
         hint: `Its columns are: ${headers.map((h) => `"${h}"`).join(', ')}.`,
@@ -119,11 +120,11 @@ export function importOptouts(
     }
     column = headers[index];
   } else {
-    index = headers.findIndex((h) => PHONE_HEADERS.includes(fold(h)));
+    index = headers.findIndex((h) => PHONE_HEADERS.has(normalizeHeader(h)));
     if (index !== -1) {
       column = headers[index];
     } else {
-      index = headers.findIndex((h) => normalizePhone(h, options.region) !== undefined);
+      index = headers.findIndex((h) => normalize(h).e164 !== null);
       if (index === -1) {
         throw new DataError('no phone column found', {
           where: { file: table.file, line: first.line },
@@ -141,8 +142,8 @@ export function importOptouts(
       empty++;
       continue;
     }
-    const e164 = normalizePhone(text, options.region);
-    if (e164 === undefined) throw unreadable(text, options.region, { file: table.file, line: record.line, column: index + 1 });
+    const e164 = normalize(text).e164;
+    if (e164 === null) throw unreadable(text, options.region, { file: table.file, line: record.line, column: index + 1 });
     numbers.push(e164);
   }
   const at = options.now.toISOString();

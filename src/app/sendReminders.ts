@@ -54,10 +54,14 @@ export interface ClaimRequest {
 export type ClaimResult = { kind: 'claimed'; id: number } | { kind: 'opted-out' | 'unusable' | 'recent' | 'ambiguous' };
 
 export interface MessageLog {
-  /** Re-checks and records the message as 'pending' in one committed transaction. */
+  /** Re-checks and records the message as 'pending' (first attempt) in one committed transaction. */
   claim(request: ClaimRequest): ClaimResult;
+  /** Counts one more attempt (a retry after 429). */
   attempt(id: number, now: string): void;
+  /** May be written later (with the next claim, or by flush); a lost write leaves the row 'pending'. */
   accepted(id: number, sid: string, status: string, now: string): void;
+  /** Writes accepted answers still waiting. */
+  flush(): void;
   failed(id: number, code: number | undefined, message: string, now: string): void;
   unknown(id: number, message: string, now: string): void;
   recordOptout(phone: string, source: string, now: string): boolean;
@@ -274,6 +278,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
   const firstStart = timer.monotonic();
   let lastBeat = firstStart;
   let lastLine = firstStart;
+  let lastFlush = firstStart;
 
   const stop = (reason: Exclude<StopReason, null>): void => {
     if (summary.stopped === null) summary.stopped = reason;
@@ -285,6 +290,10 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
   const progress = (): void => {
     reporter.progress({ task: 'sending', done, total, unit: 'messages' });
     const t = timer.monotonic();
+    if (t - lastFlush > 250) {
+      lastFlush = t;
+      log.flush();
+    }
     if (t - lastBeat > 5000) {
       lastBeat = t;
       lock.heartbeat(options.runId, iso());
@@ -327,7 +336,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     }
     const id = claim.id;
     for (let attempt = 1; ; attempt++) {
-      log.attempt(id, iso());
+      if (attempt > 1) log.attempt(id, iso());
       let result: SendResult;
       try {
         result = await gateway.send({ to: phone, body: message.body });
@@ -407,6 +416,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency(options.rate));
     await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, total)) }, () => worker()));
   } finally {
+    log.flush();
     lock.release(options.runId);
   }
   summary.not_attempted = total - done;

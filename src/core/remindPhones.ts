@@ -5,7 +5,6 @@
  * gap in the metadata never silently drops a supporter.
  */
 import { parsePhoneNumberFromString as parseMax } from 'libphonenumber-js/max';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
 const typeCache = new Map<string, boolean>();
 
@@ -17,16 +16,4 @@ export function isSmsCapable(e164: string): boolean {
     typeCache.set(e164, capable);
   }
   return capable;
-}
-
-/**
- * A phone number as people write it (`06 12 34 56 78`, `+33 6…`, `0033 6…`), read in `region`
- * when it has no country code, as E.164; undefined when it is not a valid number.
- */
-export function normalizePhone(text: string, region: string | undefined): string | undefined {
-  const value = text.trim();
-  if (value === '') return undefined;
-  const international = value.replace(/^00(?=[1-9])/, '+');
-  const parsed = parsePhoneNumberFromString(international, region as CountryCode | undefined);
-  return parsed?.isValid() ? parsed.number : undefined;
 }

@@ -26,7 +26,7 @@ export function messageLog(db: Db): MessageLog {
   );
   const insert = db.prepare(
     `INSERT INTO messages (run_id, phone, body, segments, encoding, status, sender, attempts, created_at, updated_at)
-     VALUES (@runId, @phone, @body, @segments, @encoding, 'pending', @sender, 0, @now, @now)`,
+     VALUES (@runId, @phone, @body, @segments, @encoding, 'pending', @sender, 1, @now, @now)`,
   );
   const link = db.prepare('INSERT OR IGNORE INTO message_voters (message_id, voter_id) VALUES (?, ?)');
   const attempt = db.prepare('UPDATE messages SET attempts = attempts + 1, updated_at = ? WHERE id = ?');
@@ -39,7 +39,22 @@ export function messageLog(db: Db): MessageLog {
     'INSERT INTO sms_unusable (phone, error_code, recorded_at) VALUES (?, ?, ?) ON CONFLICT (phone) DO NOTHING',
   );
 
-  const claim = db.transaction((request: ClaimRequest): ClaimResult => {
+  // Accepted answers wait here and are written with the next claim, in its transaction: one
+  // commit per message instead of two. A crash may lose the few waiting: those rows stay
+  // 'pending', become 'unknown' at the next run, and `turnout sync` finds them by recipient and text.
+  const waiting: Array<{ id: number; sid: string; status: string; now: string }> = [];
+  const applyWaiting = (count: number): void => {
+    for (let i = 0; i < count; i++) accepted.run(waiting[i]!);
+  };
+  const flushTx = db.transaction(applyWaiting);
+  const flush = (): void => {
+    const count = waiting.length;
+    if (count === 0) return;
+    flushTx.immediate(count);
+    waiting.splice(0, count);
+  };
+  const claim = db.transaction((request: ClaimRequest, count: number): ClaimResult => {
+    applyWaiting(count);
     if (optedOut.get(request.phone)) return { kind: 'opted-out' };
     if (unusable.get(request.phone)) return { kind: 'unusable' };
     if (ambiguous.get(request.phone)) return { kind: 'ambiguous' };
@@ -54,9 +69,18 @@ export function messageLog(db: Db): MessageLog {
 
   return {
     // IMMEDIATE: the check and the insert happen under the write lock, so two processes cannot both claim.
-    claim: (request) => claim.immediate(request),
+    claim: (request) => {
+      const count = waiting.length;
+      const result = claim.immediate(request, count);
+      waiting.splice(0, count);
+      return result;
+    },
     attempt: (id, now) => void attempt.run(now, id),
-    accepted: (id, sid, status, now) => void accepted.run({ id, sid, status, now }),
+    accepted: (id, sid, status, now) => {
+      waiting.push({ id, sid, status, now });
+      if (waiting.length >= 100) flush();
+    },
+    flush,
     failed: (id, code, message, now) => void failed.run({ id, status: 'failed', code: code ?? null, message, now }),
     unknown: (id, message, now) => void failed.run({ id, status: 'unknown', code: null, message, now }),
     recordOptout: (phone, source, now) => addOptout.run(phone, source, now).changes === 1,

@@ -4,7 +4,6 @@ import Database from 'better-sqlite3';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
-import { seedVoters } from '../helpers/seedVoters.js';
 
 const NOW = '2026-03-15T16:00:00.000Z';
 const env = { TURNOUT_NOW: NOW };
@@ -122,7 +121,7 @@ describe('turnout optout import', () => {
     const db = await newElection();
     const result = await optout(db, ['import', '-'], 'phone\n"0612345601\n');
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/error: stdin:2: not a readable CSV/);
+    expect(result.stderr).toContain('error: stdin:2:1: a quoted field is never closed');
   });
 });
 
@@ -150,7 +149,10 @@ describe('turnout optout list / export', () => {
 
   it('keeps opted-out numbers off SMS and call lists but not off the walk list', async () => {
     const db = await newElection();
-    seedVoters(db, path.join(FIXTURES, 'remind-voters.csv'), path.join(FIXTURES, 'remind-checks.csv'));
+    for (const kind of ['voters', 'checks']) {
+      const result = await runTurnout(['--db', db, 'import', kind, path.join(FIXTURES, `remind-${kind}.csv`)]);
+      expect(result.code, result.stderr).toBe(0);
+    }
     const imported = await optout(db, ['import', path.join(FIXTURES, 'remind-optouts.csv')]);
     expect(imported.code).toBe(0);
     for (const channel of ['sms', 'call']) {

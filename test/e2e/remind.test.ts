@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
-import { recordMessage, seedVoters } from '../helpers/seedVoters.js';
+import { recordMessage } from '../helpers/seedVotersMessages.js';
 
 /**
  * A small hand-made election (fixtures/remind-voters.csv, 20 voters in three Marseille
@@ -22,7 +22,10 @@ beforeAll(async () => {
   base = path.join(tmp.dir, 'base.db');
   const init = await runTurnout(['--db', base, 'init', '--region', 'FR', '--timezone', 'Europe/Paris']);
   expect(init.code).toBe(0);
-  seedVoters(base, path.join(FIXTURES, 'remind-voters.csv'), path.join(FIXTURES, 'remind-checks.csv'));
+  for (const kind of ['voters', 'checks']) {
+    const imported = await runTurnout(['--db', base, 'import', kind, path.join(FIXTURES, `remind-${kind}.csv`)]);
+    expect(imported.code, imported.stderr).toBe(0);
+  }
   const optout = await runTurnout(['--db', base, 'optout', 'add', '06 12 34 56 10']);
   expect(optout.code, optout.stderr).toBe(0);
 });
@@ -146,6 +149,20 @@ describe('--under-mobilized: the areas turnout status flags, by its options and 
   });
 });
 
+describe('handing the selection to the sending half', () => {
+  it('--dry-run renders one message per row of the list, in its order, households greeted together', async () => {
+    const result = await remind(base, '--limit', '3', '--dry-run', '--message', 'Bonjour {first_names}', '--footer', 'STOP au 36xxx', '--format', 'ndjson');
+    expect(result.code, result.stderr).toBe(0);
+    const messages = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(messages.map((m) => [m.phone, m.voter_ids])).toEqual([
+      ['+33612345611', 'B11'],
+      ['+33612345601', 'B01; B02'],
+      ['+33612345606', 'B06'],
+    ]);
+    expect(messages[1].body).toBe('Bonjour Amina & Karim\nSTOP au 36xxx');
+  });
+});
+
 describe('cooldown', () => {
   it('leaves out voters and phone numbers reminded within the cooldown unless --include-reminded', async () => {
     const db = election();
@@ -262,6 +279,12 @@ describe('errors', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('no neighborhood is called "Vieux-Port"');
     expect(result.stderr).toContain('Known values: Belsunce, Noailles, Panier');
+  });
+
+  it('refuses --send and --dry-run on a list-only channel (exit 2)', async () => {
+    const send = await remind(base, '--channel', 'door', '--send', '--yes', '--message', 'Bonjour');
+    expect(send.code).toBe(2);
+    expect(send.stderr).toContain('--send and --dry-run work with --channel sms only (got door)');
   });
 
   it('refuses bad numbers and unknown fields (exit 2)', async () => {

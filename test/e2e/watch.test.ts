@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
 import { seedElection } from '../helpers/seedStatus.js';
@@ -70,6 +72,86 @@ describe('turnout watch without a terminal', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('is not a folder');
+  });
+
+  it('imports a poll-check file dropped into the folder, skips a bad one, and says who recovered', async () => {
+    const tmp = tempDir('turnout-watch-drop-');
+    try {
+      const file = path.join(tmp.dir, 'election.db');
+      await seedElection(file, { voters: path.join(FIXTURES, 'status-voters.csv'), checks: [path.join(FIXTURES, 'status-checks.csv')] });
+      const inbox = path.join(tmp.dir, 'incoming');
+      fs.mkdirSync(inbox);
+      const child = spawn(process.execPath, [BIN, '--db', file, 'watch', '--checks-dir', inbox, '--interval', '1', '--max-refreshes', '3'], {
+        env: { ...process.env, ...EVENING },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const firstLine = new Promise<void>((resolve) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString('utf8');
+          if (stdout.includes('\n')) resolve();
+        });
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await firstLine;
+      // Dropped while watching: 16 more Panier supporters (semicolons, French header, CRLF), a
+      // file with no voter id column, and Belsunce checks under names that must be left alone.
+      fs.copyFileSync(path.join(FIXTURES, 'status-watch-bad.csv'), path.join(inbox, 'bureau-1303.csv'));
+      fs.copyFileSync(path.join(FIXTURES, 'status-watch-panier.csv'), path.join(inbox, 'bureau-1301.csv'));
+      fs.copyFileSync(path.join(FIXTURES, 'status-watch-belsunce.csv'), path.join(inbox, '.bureau-1303-bis.csv'));
+      fs.copyFileSync(path.join(FIXTURES, 'status-watch-belsunce.csv'), path.join(inbox, 'bureau-1303-ter.csv.part'));
+      expect(await exited).toBe(0);
+
+      const refreshes = lines(stdout);
+      expect(refreshes.map((r) => r.refresh)).toEqual([1, 2, 3]);
+      expect(refreshes[0]!.areas[0]).toMatchObject({ area: 'Le Panier', supporters_voted: 64, under_mobilized: true });
+      // Oldest first, so the order depends on the copies' times: compare by name.
+      const files = refreshes.flatMap((r) => r.files).sort((a, b) => (a.file < b.file ? -1 : 1));
+      expect(files).toEqual([
+        {
+          file: 'bureau-1301.csv',
+          outcome: 'imported',
+          summary: { key: 'id', read: 16, newly_checked: 16, already_checked: 0, unmatched: 0, rejected: 0 },
+        },
+        { file: 'bureau-1303.csv', outcome: 'failed', error: expect.stringContaining('no voter id column') },
+      ]);
+      const after = refreshes.find((r) => r.files.length > 0)!;
+      // Le Panier 80 of 200 against 176 / 400 = 0.44: z = −0.04 / sqrt(0.44 × 0.56 / 200) = −1.1396.
+      expect(after.recovered).toEqual(['Le Panier']);
+      expect(after.newly_flagged).toEqual([]);
+      expect(after.areas.find((a: { area: string }) => a.area === 'Le Panier')).toMatchObject({
+        supporters_voted: 80,
+        reference: 0.44,
+        shortfall: 8,
+        z: -1.14,
+        under_mobilized: false,
+      });
+      expect(after.areas.find((a: { area: string }) => a.area === 'Belsunce')).toMatchObject({ supporters_voted: 6 });
+      expect(stderr).toMatch(/bureau-1303\.csv skipped: .*no voter id column/);
+
+      const check = new Database(file, { readonly: true });
+      try {
+        expect(check.prepare('SELECT COUNT(*) AS n FROM checks').get()).toEqual({ n: 209 });
+        expect(check.prepare("SELECT source FROM checks WHERE voter_id = 'P040'").get()).toEqual({ source: 'bureau-1301.csv' });
+        expect(check.prepare('SELECT name, size FROM imported_files').all()).toEqual([
+          { name: 'bureau-1301.csv', size: fs.statSync(path.join(inbox, 'bureau-1301.csv')).size },
+        ]);
+      } finally {
+        check.close();
+      }
+
+      // Watching again: the same content is not imported twice.
+      const again = await runTurnout(['--db', file, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
+      expect(again.code).toBe(0);
+      expect(lines(again.stdout)[0]!.files.sort((a: { file: string }, b: { file: string }) => (a.file < b.file ? -1 : 1))).toEqual([
+        { file: 'bureau-1301.csv', outcome: 'already-imported' },
+        { file: 'bureau-1303.csv', outcome: 'failed', error: expect.stringContaining('no voter id column') },
+      ]);
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it('exits cleanly with code 0 on Ctrl-C', async () => {

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Table } from '../../app/optouts.js';
@@ -130,50 +129,21 @@ function already(n: number, what: string): string {
 }
 
 /**
- * Reads a small CSV (an opt-out list) whole: UTF-8 with or without BOM, else Windows-1252;
- * delimiter , ; tab or | from the first line.
+ * Reads an opt-out CSV whole (they are small) with the import's CSV reader: encoding (UTF-8,
+ * BOM, Windows-1252) and delimiter detected, errors with file:line:column. Its first record
+ * comes back as the first of `records`: it may be a header or, in a bare list, a number.
  */
 async function readTable(ctx: CliContext, file: string): Promise<Table> {
-  const { DataError } = await import('../../core/errors.js');
-  const label = file === '-' ? 'stdin' : file;
-  let bytes: Buffer;
-  try {
-    bytes = file === '-' ? await readAll(ctx.stdin) : fs.readFileSync(file);
-  } catch (error) {
-    throw new DataError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, {
-      where: { file: label },
-      hint: 'Check the path.',
-    });
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    const iconv = (await import('iconv-lite')).default;
-    text = iconv.decode(bytes, 'win1252');
-  }
-  text = text.replace(/^\uFEFF/, '');
-  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-  const delimiter = [',', ';', '\t', '|'].reduce((best, d) => (firstLine.split(d).length > firstLine.split(best).length ? d : best), ',');
-  const { parse } = await import('csv-parse/sync');
-  try {
-    const parsed = parse(text, { delimiter, info: true, relax_column_count: true, skip_empty_lines: true }) as unknown as Array<{
-      info: { lines: number };
-      record: string[];
-    }>;
-    return { file: label, records: parsed.map((r) => ({ line: r.info.lines, values: r.record })) };
-  } catch (error) {
-    const e = error as { message: string; lines?: number };
-    throw new DataError(`not a readable CSV: ${e.message}`, {
-      where: { file: label, line: e.lines },
-      hint: 'Close the quote or remove the stray quote character on that line.',
-      cause: error,
-    });
-  }
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks);
+  const { openInput } = await import('../../io/input.js');
+  const { CsvTable } = await import('../../io/csv/table.js');
+  const input = openInput(file, ctx.stdin);
+  const table = new CsvTable(input.name, { encoding: 'auto' });
+  const rows = [];
+  for await (const chunk of input.chunks()) rows.push(...table.push(chunk));
+  rows.push(...table.end());
+  const header = table.header!;
+  return {
+    file: input.name,
+    records: [{ line: header.line, values: header.names }, ...rows.map((r) => ({ line: r.line, values: r.fields }))],
+  };
 }

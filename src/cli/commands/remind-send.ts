@@ -28,6 +28,7 @@ export interface SendCliOptions {
   includeReminded?: boolean;
   format?: string;
   out?: string;
+  spreadsheetSafe?: boolean;
 }
 
 /** Adds the sending options (--send, --message, --template, --yes, --dry-run, --rate…) to `remind`. */
@@ -269,7 +270,8 @@ async function dryRunOutput(ctx: CliContext, options: SendCliOptions, plan: Send
   }
   ctx.reporter.info(`dry run, nothing sent: ${describePlan(plan)}; sender ${sender}`);
   if (quietNote) ctx.reporter.warn(quietNote);
-  const rows = plan.messages.map((m) => ({
+  const safe = options.spreadsheetSafe ? (await import('../../core/spreadsheet.js')).spreadsheetSafeRow : <R>(row: R): R => row;
+  const rows = plan.messages.map((m) => safe({
     phone: m.recipient.phone,
     voter_ids: m.recipient.voters.map((v) => v.id).join('; '),
     names: m.recipient.voters.map((v) => [v.first_name, v.last_name].filter(Boolean).join(' ')).join('; '),
@@ -278,6 +280,7 @@ async function dryRunOutput(ctx: CliContext, options: SendCliOptions, plan: Send
     segments: m.segments.segments,
     body: m.body,
   }));
+
   const format = chooseFormat(ctx, { format: options.format as 'csv' | 'json' | 'ndjson' | undefined, out: options.out }, 'csv', false);
   await writeRows(ctx, rows, ['phone', 'voter_ids', 'names', 'area', 'encoding', 'segments', 'body'], { format, out: options.out });
   return 0;

@@ -80,17 +80,12 @@ async function watch(ctx: CliContext, options: WatchCliOptions): Promise<number>
         const input = await statusInputFrom(options, { timeZone: settings.timeZone, now: ctx.clock.now() });
         const { at, ...status } = input;
         const noFolder = { scan: async () => [], hash: async () => '' };
-        const importChecksFile = await checksImporter(ctx, db);
-        if (options.checksDir !== undefined && !importChecksFile) {
-          throw new UsageError('this build of turnout cannot import poll-check files yet (turnout import checks is missing)', {
-            hint: 'Run turnout watch without --checks-dir to follow the status only.',
-          });
-        }
+        const importChecksFile = options.checksDir !== undefined ? await checksImporter(ctx, db, screen) : async () => undefined;
         const watcher = createWatcher(
           {
             folder: options.checksDir !== undefined ? checksFolder(options.checksDir) : noFolder,
             imported: importedFilesStore(db),
-            importChecksFile: importChecksFile ?? (async () => undefined),
+            importChecksFile,
             source: statusStore(db),
             clock: ctx.clock,
             sleep: (ms) => sleep(ms),
@@ -114,11 +109,36 @@ async function watch(ctx: CliContext, options: WatchCliOptions): Promise<number>
 }
 
 /**
- * The check import behind each file: the import use case of `turnout import checks`.
- * Not in this build yet: watching a folder is refused up front rather than failing per file.
+ * The check import behind each file: the use case of `turnout import checks`, with its defaults
+ * (key and columns detected from the headers, rows without a time checked "now"), each check
+ * labelled with the file's name unless the file has a source column. On the screen, rejected
+ * rows are counted in the file's line; in JSON-lines mode they are also listed on stderr.
  */
-async function checksImporter(_ctx: CliContext, _db: Db): Promise<ImportChecksFile | undefined> {
-  return undefined;
+async function checksImporter(ctx: CliContext, db: Db, screen: boolean): Promise<ImportChecksFile> {
+  const [{ importChecks }, { openInput }, { openCheckFile }, { checkImportStore }, { loadSettings }, path, { silentReporter }] = await Promise.all([
+    import('../../app/importChecks.js'),
+    import('../../io/input.js'),
+    import('../../io/checkFile.js'),
+    import('../../store/checks.js'),
+    import('../../store/settings.js'),
+    import('node:path'),
+    import('../../app/ports.js'),
+  ]);
+  const store = checkImportStore(db);
+  const { timeZone } = loadSettings(db);
+  const reporter = screen ? silentReporter : { ...ctx.reporter, progress() {} };
+  return async (file) => {
+    const reading = await openCheckFile(openInput(file, ctx.stdin), { encoding: 'auto' });
+    const s = await importChecks({ store, reporter, clock: ctx.clock }, reading, { source: path.basename(file), timeZone });
+    return {
+      key: s.key,
+      read: s.read,
+      newly_checked: s.newlyChecked,
+      already_checked: s.alreadyChecked,
+      unmatched: s.unmatched,
+      rejected: s.rejected,
+    };
+  };
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

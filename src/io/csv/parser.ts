@@ -18,6 +18,8 @@ export interface CsvRecord {
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
+/** Beyond this many characters, an unfinished quoted record is scanned incrementally. */
+const LONG_RECORD = 1 << 18;
 
 export class CsvParser {
   private buffer = '';
@@ -28,7 +30,6 @@ export class CsvParser {
   private scanInQuote = false;
   private scanFieldStart = true;
   private scanQuoteAt = -1;
-  private scanLines = 0;
   private readonly delim: number;
 
   constructor(
@@ -73,14 +74,17 @@ export class CsvParser {
         pos = nl + 1;
         continue;
       }
-      // A record with quotes: find where it ends (resuming an earlier scan of the same record).
-      const recordEnd = this.scanRecord(text, pos, final, line);
-      if (recordEnd === -1) break;
-      const record = this.parseQuoted(text, pos, recordEnd, line);
-      out.push(record);
-      line += this.scanLines + 1;
-      this.resetScan();
-      pos = recordEnd + 1;
+      // A record with quotes. One that already spans a lot of input is first scanned to its end
+      // (resumably), so that a stray quote at the top of a big file is not re-parsed at every chunk.
+      if (this.scanPos > pos || n - pos > LONG_RECORD) {
+        if (this.scanRecord(text, pos, final, line) === -1) break;
+        this.resetScan();
+      }
+      const parsed = this.parseRecord(text, pos, line, final);
+      if (parsed === undefined) break;
+      out.push(parsed.record);
+      line += parsed.lines + 1;
+      pos = parsed.next;
     }
     this.buffer = pos >= n ? '' : text.slice(pos);
     if (pos > 0) {
@@ -88,7 +92,6 @@ export class CsvParser {
       if (this.scanQuoteAt >= 0) this.scanQuoteAt -= pos;
     }
     this.line = line;
-    if (final && this.buffer !== '') throw new DataError('internal: CSV input left over');
     return out;
   }
 
@@ -97,19 +100,16 @@ export class CsvParser {
     this.scanInQuote = false;
     this.scanFieldStart = true;
     this.scanQuoteAt = -1;
-    this.scanLines = 0;
   }
 
   /**
    * Index of the LF ending the record that starts at `start` (or text.length at the end of the
-   * input), or -1 when more input is needed. Quotes open a quoted field only at the start of a
-   * field, as in RFC 4180; elsewhere they are ordinary characters.
+   * input), or -1 when more input is needed; resumes where the previous call stopped.
    */
   private scanRecord(text: string, start: number, final: boolean, line: number): number {
     let i = this.scanPos > start ? this.scanPos : start;
     let inQuote = this.scanInQuote;
     let fieldStart = i === start ? true : this.scanFieldStart;
-    let lines = this.scanLines;
     let quoteAt = this.scanQuoteAt;
     const n = text.length;
     const delim = this.delim;
@@ -125,14 +125,10 @@ export class CsvParser {
           }
           continue;
         }
-        if (c === LF) lines++;
         i++;
         continue;
       }
-      if (c === LF) {
-        this.scanLines = lines;
-        return i;
-      }
+      if (c === LF) return i;
       if (c === QUOTE && fieldStart) {
         inQuote = true;
         quoteAt = i;
@@ -143,22 +139,21 @@ export class CsvParser {
       i++;
     }
     if (final) {
-      if (inQuote) {
-        const where = this.locate(text, start, quoteAt, line);
-        throw new DataError('a quoted field is never closed (unterminated quote)', {
-          where: { file: this.file, ...where },
-          hint: 'Close the quote, or double any quote inside a quoted field (""). The field runs from here to the end of the file.',
-        });
-      }
-      this.scanLines = lines;
+      if (inQuote) throw this.unterminated(text, start, quoteAt, line);
       return n;
     }
     this.scanPos = i;
     this.scanInQuote = inQuote;
     this.scanFieldStart = fieldStart;
-    this.scanLines = lines;
     this.scanQuoteAt = quoteAt;
     return -1;
+  }
+
+  private unterminated(text: string, start: number, at: number, line: number): DataError {
+    return new DataError('a quoted field is never closed (unterminated quote)', {
+      where: { file: this.file, ...this.locate(text, start, at, line) },
+      hint: 'Close the quote, or double any quote inside a quoted field (""). The field runs from here to the end of the file.',
+    });
   }
 
   private locate(text: string, start: number, at: number, line: number): { line: number; column: number } {
@@ -173,59 +168,74 @@ export class CsvParser {
     return { line: l, column: at - lineStart + 1 };
   }
 
-  /** Parses the complete record text[start, end) (end at its LF or the end of input). */
-  private parseQuoted(text: string, start: number, end: number, line: number): CsvRecord {
-    const fields: string[] = [];
+  /**
+   * Parses the record starting at `start`; undefined when it needs more input. A quote opens a
+   * quoted field only at the start of a field (RFC 4180); elsewhere it is an ordinary character.
+   */
+  private parseRecord(text: string, start: number, line: number, final: boolean): { record: CsvRecord; next: number; lines: number } | undefined {
+    const n = text.length;
     const delim = this.delim;
-    let stop = end;
-    if (stop > start && text.charCodeAt(stop - 1) === CR) stop--;
+    const delimiter = this.delimiter;
+    const fields: string[] = [];
+    let lines = 0;
     let i = start;
+    let lineEnd = text.indexOf('\n', i);
     for (;;) {
-      if (i < stop && text.charCodeAt(i) === QUOTE) {
-        let value = '';
+      if (text.charCodeAt(i) === QUOTE) {
+        const open = i;
         let from = i + 1;
-        let j = from;
+        let value = '';
+        let q: number;
         for (;;) {
-          const q = text.indexOf('"', j);
-          // scanRecord guarantees the closing quote exists before `end`.
+          q = text.indexOf('"', from);
+          if (q === -1 || (q + 1 >= n && !final)) {
+            if (!final) return undefined;
+            throw this.unterminated(text, start, open, line);
+          }
           if (text.charCodeAt(q + 1) === QUOTE) {
             value += text.slice(from, q + 1);
-            j = q + 2;
-            from = j;
+            from = q + 2;
             continue;
           }
-          value += text.slice(from, q);
-          i = q + 1;
           break;
         }
-        fields.push(value);
-        if (i >= stop) break;
+        fields.push(value === '' ? text.slice(from, q) : value + text.slice(from, q));
+        if (lineEnd !== -1 && lineEnd < q) {
+          while (lineEnd !== -1 && lineEnd < q) {
+            lines++;
+            lineEnd = text.indexOf('\n', lineEnd + 1);
+          }
+        }
+        i = q + 1;
         const c = text.charCodeAt(i);
         if (c === delim) {
           i++;
-          if (i === stop) {
-            fields.push('');
-            break;
-          }
           continue;
         }
-        if (c === CR && i + 1 === end) break;
+        if (c === LF) return { record: { fields, line }, next: i + 1, lines };
+        if (c === CR && text.charCodeAt(i + 1) === LF) return { record: { fields, line }, next: i + 2, lines };
+        if (i >= n || (c === CR && i + 1 >= n)) {
+          if (!final) return undefined;
+          return { record: { fields, line }, next: n, lines };
+        }
         throw new DataError(`unexpected ${describe(text[i]!)} after a closing quote`, {
           where: { file: this.file, ...this.locate(text, start, i, line) },
           hint: 'A quoted field must end at a delimiter or the end of the line; write a quote inside a quoted field as "".',
         });
       }
-      let next = i;
-      while (next < stop && text.charCodeAt(next) !== delim) next++;
-      fields.push(text.slice(i, next));
-      if (next >= stop) break;
-      i = next + 1;
-      if (i === stop) {
-        fields.push('');
-        break;
+      if (lineEnd === -1 && !final) return undefined;
+      const stop = lineEnd === -1 ? n : lineEnd;
+      const d = text.indexOf(delimiter, i);
+      if (d !== -1 && d < stop) {
+        fields.push(text.slice(i, d));
+        i = d + 1;
+        continue;
       }
+      let end = stop;
+      if (end > i && text.charCodeAt(end - 1) === CR) end--;
+      fields.push(text.slice(i, end));
+      return { record: { fields, line }, next: stop === n ? n : stop + 1, lines };
     }
-    return { fields, line };
   }
 }
 

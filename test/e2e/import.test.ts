@@ -1,0 +1,248 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
+
+let dir: string;
+let cleanup: () => void;
+let db: string;
+const NOW = { TURNOUT_NOW: '2026-03-15T15:00:00+01:00' };
+
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir('turnout-import-'));
+  db = path.join(dir, 'test.db');
+});
+afterEach(() => cleanup());
+
+const fixture = (name: string): string => path.join(FIXTURES, name);
+const turnout = (args: string[], input?: string | Buffer) => runTurnout(['--db', db, ...args], { env: NOW, input });
+
+function query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
+  const conn = new Database(db, { readonly: true });
+  try {
+    return conn.prepare(sql).all(...params) as T[];
+  } finally {
+    conn.close();
+  }
+}
+
+/** Every table's rows and the schema, as text: equal dumps mean equal contents. */
+function dump(): string {
+  const conn = new Database(db, { readonly: true });
+  try {
+    const tables = conn.prepare("SELECT name, sql FROM sqlite_master WHERE type IN ('table','index','trigger') ORDER BY name").all() as Array<{ name: string; sql: string | null }>;
+    const parts = tables.map((t) => t.sql ?? t.name);
+    for (const t of tables) {
+      if (!t.sql?.startsWith('CREATE TABLE')) continue;
+      parts.push(JSON.stringify(conn.prepare(`SELECT * FROM "${t.name}" ORDER BY 1, 2`).all()));
+    }
+    return parts.join('\n');
+  } finally {
+    conn.close();
+  }
+}
+
+async function init(region: string, timeZone: string): Promise<void> {
+  const result = await turnout(['init', '--region', region, '--timezone', timeZone, '--quiet']);
+  expect(result.code).toBe(0);
+}
+
+describe('turnout import voters', () => {
+  it('reads a Windows-1252, semicolon, CRLF file with French headers, quoted newlines and bad rows', async () => {
+    await init('FR', 'Europe/Paris');
+    const rejects = path.join(dir, 'rejets.csv');
+    const result = await turnout(['import', 'voters', fixture('import-voters-fr-cp1252.csv'), '--rejects', rejects]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('windows-1252, ";"-delimited');
+    expect(result.stderr).toMatch(/import-voters-fr-cp1252\.csv:7: rejected: no voter id/);
+    expect(result.stderr).toMatch(/import-voters-fr-cp1252\.csv:8: rejected: support "7" is not a whole number from 1 to 5/);
+    expect(result.stderr).toMatch(/import-voters-fr-cp1252\.csv:9: rejected: duplicate voter id "000101" \(first on line 2\)/);
+    expect(result.stderr).toMatch(/read\s+8 rows/);
+    expect(result.stderr).toMatch(/inserted\s+5/);
+    expect(result.stderr).toMatch(/rejected\s+3/);
+    expect(result.stderr).toMatch(/phones invalid 1/);
+
+    const voters = query<Record<string, unknown>>('SELECT * FROM voters ORDER BY id');
+    expect(voters.map((v) => v.id)).toEqual(['000101', '000102', '000103', '000104', '000108']);
+    const emile = voters[1]!;
+    expect(emile).toMatchObject({
+      first_name: 'Émile',
+      last_name: 'Garçon',
+      street_number: '3 bis',
+      street: "boulevard d'Athènes; entrée B",
+      zip: '13001',
+      precinct: '0101',
+      list_number: '0002',
+      neighborhood: 'Belsunce',
+      polling_place: 'École Korsec',
+      phone_e164: '+33698765432',
+      phone_valid: 1,
+      support: 2,
+    });
+    expect(JSON.parse(emile.extra as string)).toEqual({ Profession: 'Cheminot', Remarque: 'Préfère être appelé le soir.\r\nNe pas sonner.' });
+    expect(voters[2]).toMatchObject({ phone_e164: '+33491234567', support: null, extra: '{"Profession":"Étudiante","Remarque":"Prix: 5 €"}' });
+    expect(voters[3]).toMatchObject({ phone: '06 12', phone_e164: null, phone_valid: 0 });
+    expect(voters[4]).toMatchObject({ phone_e164: '+33645678901', phone_valid: 1 });
+    expect(query('SELECT name FROM voter_columns ORDER BY position')).toEqual([{ name: 'Profession' }, { name: 'Remarque' }]);
+
+    expect(fs.statSync(rejects).mode & 0o777).toBe(0o600);
+    const lines = fs.readFileSync(rejects, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe("N° électeur,Prénom,Nom,Téléphone,Courriel,N° rue,Rue,Ville,Code postal,Bureau de vote,Quartier,Lieu de vote,N° d'ordre,Soutien,Profession,Remarque,reject_line,reject_reason");
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toContain('000101,Zoé,Lefèvre-Doublon,06 12 34 56 79');
+  });
+
+  it('reads standard input with a UTF-8 BOM, and updates on re-import', async () => {
+    await init('US', 'America/New_York');
+    const first = await turnout(['import', 'voters', '-'], fs.readFileSync(fixture('import-voters-bom.csv')));
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe('');
+    expect(first.stderr).toContain('stdin (utf-8, ","-delimited)');
+    expect(query('SELECT id, last_name, zip, phone_e164, turnout_score, extra FROM voters ORDER BY id')).toEqual([
+      { id: 'V-0001', last_name: 'Lopez', zip: '02134', phone_e164: '+12125550142', turnout_score: 85, extra: '{"Ward Captain":"Kim"}' },
+      { id: 'V-0002', last_name: "O'Hara, Jr.", zip: '02134', phone_e164: '+12125550199', turnout_score: 40, extra: '{"Ward Captain":"Kim"}' },
+      { id: 'V-0003', last_name: 'Smith "CJ"', zip: '02135', phone_e164: '+442079460958', turnout_score: 12.5, extra: null },
+      { id: 'V-0004', last_name: 'Patel', zip: '02135', phone_e164: null, turnout_score: null, extra: '{"Ward Captain":"Lee"}' },
+    ]);
+
+    const again = await turnout(['import', 'voters', fixture('import-voters-bom.csv')]);
+    expect(again.stderr).toMatch(/inserted\s+0\n\s+updated\s+0\n\s+unchanged\s+4/);
+
+    const update = await turnout(['import', 'voters', fixture('import-voters-update.csv')]);
+    expect(update.code).toBe(0);
+    expect(update.stderr).toMatch(/read\s+5 rows\n\s+inserted\s+1\n\s+updated\s+2\n\s+unchanged\s+2\n\s+rejected\s+0/);
+    expect(query('SELECT id, email, support, extra FROM voters WHERE id IN (?, ?, ?) ORDER BY id', 'V-0002', 'V-0003', 'V-0005')).toEqual([
+      { id: 'V-0002', email: 'ben@example.com', support: 2, extra: '{"Ward Captain":"Kim"}' },
+      { id: 'V-0003', email: null, support: 4, extra: '{"Ward Captain":"Lee"}' },
+      { id: 'V-0005', email: null, support: 1, extra: '{"Ward Captain":"Lee"}' },
+    ]);
+  });
+
+  it('lists the headers when no id column is found, and reads the file with --map', async () => {
+    await init('FR', 'Europe/Paris');
+    const before = dump();
+    const failed = await turnout(['import', 'voters', fixture('import-voters.tsv')]);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr).toContain('import-voters.tsv:1: no voter id column found');
+    expect(failed.stderr).toContain('"Ref", "Given", "Family", "Mob", "Precinct", "Lean", "Household"');
+    expect(dump()).toBe(before);
+
+    const ok = await turnout(['import', 'voters', fixture('import-voters.tsv'), '--map', 'id=Ref', '--map', 'first_name=given', '--map', 'last_name=Family', '--map', 'phone=Mob', '--map', 'support=Lean']);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain('tab-delimited');
+    expect(query('SELECT id, first_name, phone_e164, precinct, support, extra FROM voters ORDER BY id')).toEqual([
+      { id: '00042', first_name: 'Luc', phone_e164: '+33612345678', precinct: '12', support: 1, extra: '{"Household":"A"}' },
+      { id: '00043', first_name: 'Léa', phone_e164: '+33612345679', precinct: '12', support: 2, extra: '{"Household":"A"}' },
+      { id: '00044', first_name: 'Tom', phone_e164: null, precinct: '13', support: 4, extra: '{"Household":"B"}' },
+    ]);
+  });
+
+  it('fails on broken files with file:line:column, leaving the database exactly as it was', async () => {
+    await init('US', 'America/New_York');
+    expect((await turnout(['import', 'voters', fixture('import-voters-bom.csv')])).code).toBe(0);
+    const before = dump();
+    const cases: Array<[string[], RegExp]> = [
+      [['import-voters-unterminated.csv'], /import-voters-unterminated\.csv:2:11: a quoted field is never closed/],
+      [['import-voters-wrong-width.csv'], /import-voters-wrong-width\.csv:3:17: this row has 5 fields but the header has 4/],
+      [['import-voters-empty.csv'], /import-voters-empty\.csv: the file is empty/],
+      [['import-voters-header-only.csv'], /import-voters-header-only\.csv:2: the file has a header line but no rows/],
+      [['import-voters-update.csv', '--strict', '--map', 'support=turnout_score'], /4 rows rejected and --strict is set: nothing was imported/],
+    ];
+    for (const [[file, ...flags], message] of cases) {
+      const result = await turnout(['import', 'voters', fixture(file!), ...flags]);
+      expect(result.code, file).toBe(1);
+      expect(result.stdout, file).toBe('');
+      expect(result.stderr, file).toMatch(message);
+      expect(result.stderr, file).toContain('hint:');
+      expect(result.stderr, file).not.toMatch(/\n\s+at /);
+      expect(dump(), file).toBe(before);
+    }
+    const dry = await turnout(['import', 'voters', fixture('import-voters-update.csv'), '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toMatch(/dry run, nothing written[\s\S]*inserted\s+1\n\s+updated\s+2/);
+    expect(dump()).toBe(before);
+  });
+});
+
+describe('turnout import checks', () => {
+  it('is idempotent, keeps unmatched checks and applies them when the voter arrives', async () => {
+    await init('US', 'America/New_York');
+    await turnout(['import', 'voters', fixture('import-voters-bom.csv')]);
+    const first = await turnout(['import', 'checks', fixture('import-checks.csv')]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe('');
+    expect(first.stderr).toMatch(/import-checks\.csv:7: rejected: no voter id/);
+    expect(first.stderr).toMatch(/newly checked\s+2\n\s+already checked\s+1\n\s+unmatched\s+2/);
+    expect(query('SELECT voter_id, checked_at, source FROM checks ORDER BY voter_id')).toEqual([
+      { voter_id: 'V-0001', checked_at: '2026-03-15T13:12:00.000Z', source: 'Bureau P-01' },
+      { voter_id: 'V-0003', checked_at: '2026-03-15T14:40:00.000Z', source: null },
+    ]);
+    expect(query("SELECT voted_at FROM voters WHERE id = 'V-0001'")).toEqual([{ voted_at: '2026-03-15T13:12:00.000Z' }]);
+
+    const before = dump();
+    const again = await turnout(['import', 'checks', fixture('import-checks.csv')]);
+    expect(again.stderr).toMatch(/newly checked\s+0\n\s+already checked\s+3\n\s+unmatched\s+2/);
+    expect(dump()).toBe(before);
+
+    const listed = await turnout(['checks', 'unmatched', '--format', 'json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).map((r: { voter_id: string; line: number }) => [r.voter_id, r.line])).toEqual([
+      ['V-0005', 5],
+      ['V-0099', 6],
+    ]);
+
+    const voters = await turnout(['import', 'voters', fixture('import-voters-update.csv')]);
+    expect(voters.stderr).toMatch(/earlier unmatched checks now matched: 1/);
+    expect(query("SELECT voted_at FROM voters WHERE id = 'V-0005'")).toEqual([{ voted_at: '2026-03-15T16:05:00.000Z' }]);
+    expect(query('SELECT voter_id FROM unmatched_checks')).toEqual([{ voter_id: 'V-0099' }]);
+  });
+
+  it('matches by precinct and list number, with --source and --at, from a Windows-1252 file', async () => {
+    await init('FR', 'Europe/Paris');
+    await turnout(['import', 'voters', fixture('import-voters-fr-cp1252.csv')]);
+    const result = await turnout(['import', 'checks', fixture('import-checks-bureau.csv'), '--source', 'Bureau 0101', '--at', '11:30']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('key precinct,list_number');
+    expect(result.stderr).toMatch(/newly checked\s+3\n\s+already checked\s+0\n\s+unmatched\s+1/);
+    expect(query('SELECT voter_id, checked_at, source FROM checks ORDER BY voter_id')).toEqual([
+      { voter_id: '000101', checked_at: '2026-03-15T07:35:00.000Z', source: 'Bureau 0101' },
+      { voter_id: '000102', checked_at: '2026-03-15T10:30:00.000Z', source: 'Bureau 0101' },
+      { voter_id: '000103', checked_at: '2026-03-15T08:50:00.000Z', source: 'Bureau 0101' },
+    ]);
+    expect(query('SELECT precinct, list_number FROM unmatched_checks')).toEqual([{ precinct: '0612', list_number: '0099' }]);
+  });
+});
+
+describe('turnout mark, unmark, export', () => {
+  it('marks and unmarks voters and exports every field', async () => {
+    await init('US', 'America/New_York');
+    await turnout(['import', 'voters', fixture('import-voters-bom.csv')]);
+    const mark = await turnout(['mark', 'V-0002', 'V-0004', '--at', '2026-03-15 10:00']);
+    expect(mark.code).toBe(0);
+    expect(mark.stderr).toContain('V-0002, V-0004');
+    const unknown = await turnout(['mark', 'V-0002', 'NOPE']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown voter id: NOPE; nothing was marked');
+    const unmark = await turnout(['unmark', 'V-0004']);
+    expect(unmark.code).toBe(0);
+
+    const exported = await turnout(['export', 'voters', '--format', 'json']);
+    expect(exported.code).toBe(0);
+    const rows = JSON.parse(exported.stdout) as Array<Record<string, unknown>>;
+    expect(Object.keys(rows[0]!)).toEqual([
+      'id', 'first_name', 'last_name', 'phone', 'email', 'street_number', 'street', 'city', 'zip', 'precinct', 'neighborhood',
+      'polling_place', 'list_number', 'support', 'turnout_score', 'phone_e164', 'phone_valid', 'Ward Captain', 'voted', 'checked_at',
+    ]);
+    expect(rows.map((r) => [r.id, r.voted, r.checked_at, r['Ward Captain']])).toEqual([
+      ['V-0001', false, null, 'Kim'],
+      ['V-0002', true, '2026-03-15T14:00:00.000Z', 'Kim'],
+      ['V-0003', false, null, null],
+      ['V-0004', false, null, 'Lee'],
+    ]);
+    const csv = await turnout(['export', 'checks']);
+    expect(csv.stdout).toBe('voter_id,checked_at,source,recorded_at\nV-0002,2026-03-15T14:00:00.000Z,manual,2026-03-15T14:00:00.000Z\n');
+  });
+});

@@ -1,0 +1,242 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BIN, FIXTURES, ROOT, runTurnout, tempDir, type RunResult } from '../helpers/cli.js';
+import { startFakeTwilio, type FakeTwilio } from '../helpers/fakeTwilio.js';
+import { seedVoters } from '../helpers/seedVoters.js';
+
+const ACCOUNT = 'AC' + 'd4'.repeat(16);
+const TOKEN = 'e2e-auth-token-SECRET-42';
+const FROM = '+33700000042';
+const NOW = '2026-03-15T15:00:00+01:00';
+const MESSAGE = 'Bonjour {first_names}, votre bureau {polling_place} ferme à 20h.';
+/** Every phone the fixture's supporters can be texted on (S01 and S02 share one). */
+const PHONES = ['+33612345701', '+33612345703', '+33612345704', '+33612345705', '+33612345706', '+33756345707', '+33612345708'];
+
+let fake: FakeTwilio;
+let dbFile: string;
+let cleanup: () => void;
+
+beforeEach(async () => {
+  fake = await startFakeTwilio({ authToken: TOKEN });
+  const tmp = tempDir();
+  cleanup = tmp.cleanup;
+  dbFile = path.join(tmp.dir, 'election.db');
+  const init = await runTurnout(['init', '--region', 'FR', '--timezone', 'Europe/Paris', '--footer', 'STOP au 36180'], { env: { TURNOUT_DB: dbFile } });
+  expect(init.code).toBe(0);
+  seedVoters(dbFile, path.join(FIXTURES, 'send-voters.csv'));
+});
+afterEach(async () => {
+  cleanup();
+  await fake.close();
+});
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    TURNOUT_DB: dbFile,
+    TURNOUT_NOW: NOW,
+    TWILIO_ACCOUNT_SID: ACCOUNT,
+    TWILIO_AUTH_TOKEN: TOKEN,
+    TWILIO_FROM: FROM,
+    TURNOUT_TWILIO_BASE_URL: fake.url,
+    ...extra,
+  };
+}
+
+const SEND = ['remind', '--channel', 'sms', '--send', '--yes', '--rate', '50', '--format', 'json', '--message', MESSAGE];
+
+function send(extra: string[] = [], envExtra: Record<string, string> = {}): Promise<RunResult> {
+  return runTurnout([...SEND, ...extra], { env: env(envExtra) });
+}
+
+function query<T>(sql: string, ...params: unknown[]): T[] {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+/** Outbound messages the fake accepted, by phone. */
+function counts(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of fake.messages) if (m.direction === 'outbound-api') out[m.to] = (out[m.to] ?? 0) + 1;
+  return out;
+}
+
+describe('turnout remind --send', () => {
+  it('sends one message per phone (one for the household), records it, and a rerun sends nothing new', async () => {
+    const first = await send();
+    expect(first.stderr).not.toContain('error');
+    expect(first.code).toBe(0);
+    const summary = JSON.parse(first.stdout);
+    expect(summary).toMatchObject({ recipients: 7, sent: 7, failed: 0, unknown: 0, stopped: null, sender: FROM });
+    expect(counts()).toEqual(Object.fromEntries(PHONES.map((p) => [p, 1])));
+    expect(fake.sentTo('+33612345701')[0]!.body).toBe('Bonjour Amina & Karim, votre bureau École Belsunce ferme à 20h.\nSTOP au 36180');
+    expect(query('SELECT voter_id FROM message_voters mv JOIN messages m ON m.id = mv.message_id WHERE m.phone = ? ORDER BY voter_id', '+33612345701')).toEqual([
+      { voter_id: 'S01' },
+      { voter_id: 'S02' },
+    ]);
+    expect(query("SELECT count(*) AS n FROM messages WHERE status = 'queued' AND sid IS NOT NULL")).toEqual([{ n: 7 }]);
+
+    const again = await send();
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ recipients: 0, sent: 0 });
+    expect(fake.messagePosts()).toHaveLength(7);
+  });
+
+  it('respects the cooldown: nothing an hour later, again three hours later', async () => {
+    expect((await send(['--area', 'Panier'])).code).toBe(0);
+    const soon = await send(['--area', 'Panier'], { TURNOUT_NOW: '2026-03-15T16:00:00+01:00' });
+    expect(JSON.parse(soon.stdout)).toMatchObject({ sent: 0 });
+    expect(soon.stderr).toContain('reminded within 2h');
+    const later = await send(['--area', 'Panier'], { TURNOUT_NOW: '2026-03-15T18:00:00+01:00' });
+    expect(JSON.parse(later.stdout)).toMatchObject({ sent: 2 });
+    expect(counts()).toEqual({ '+33612345705': 2, '+33612345706': 2 });
+  });
+
+  it('never contacts an opted-out number', async () => {
+    expect((await runTurnout(['optout', 'add', '06 12 34 57 03'], { env: { TURNOUT_DB: dbFile } })).code).toBe(0);
+    const result = await send();
+    expect(JSON.parse(result.stdout)).toMatchObject({ sent: 6 });
+    expect(counts()['+33612345703']).toBeUndefined();
+  });
+
+  it('stops on a placeholder error before anything is sent', async () => {
+    const unknown = await send(['--message', 'Bonjour {prenom}']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown placeholder {prenom}');
+    expect(unknown.stderr).toContain('surnom'); // the hint lists the file's extra columns
+
+    const dir = path.dirname(dbFile);
+    fs.writeFileSync(path.join(dir, 'msg.txt'), 'Salut {surnom} !\nVotez à {polling_place}.\n');
+    const empty = await runTurnout(['remind', '--send', '--yes', '--template', path.join(dir, 'msg.txt')], { env: env() });
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/msg\.txt:1:7: \{surnom\} is empty for 1 recipient \(e\.g\. voter S04\); nothing was sent/);
+    expect(empty.stderr).toContain('hint: Give a default, e.g. {surnom|…}');
+
+    expect(fake.requests).toHaveLength(0);
+    expect(query('SELECT count(*) AS n FROM messages')).toEqual([{ n: 0 }]);
+    const withDefault = await send(['--message', 'Salut {surnom|toi} !']);
+    expect(JSON.parse(withDefault.stdout)).toMatchObject({ sent: 7 });
+    expect(fake.sentTo('+33612345704')[0]!.body).toBe('Salut toi !\nSTOP au 36180');
+  });
+
+  it('retries 429 and sends every message once', async () => {
+    fake.setScript([{ every: 3, times: 2, respond: { status: 429, code: 20429, message: 'Too Many Requests' } }]);
+    const result = await send();
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ sent: 7, failed: 0, rate_limited_retries: 2 });
+    expect(counts()).toEqual(Object.fromEntries(PHONES.map((p) => [p, 1])));
+  });
+
+  it('records an opt-out when Twilio answers 21610, and exits 3', async () => {
+    fake.setScript([{ to: '+33612345708', respond: { status: 400, code: 21610, message: 'Attempt to send to unsubscribed recipient' } }]);
+    const result = await send();
+    expect(result.code).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ sent: 6, failed: 1, optouts_recorded: 1, errors: { '21610': 1 } });
+    expect(result.stderr).toContain('failed: 1 (21610: 1)');
+    expect(query('SELECT phone, source FROM optouts')).toEqual([{ phone: '+33612345708', source: 'twilio:21610' }]);
+    expect(query("SELECT status, error_code FROM messages WHERE phone = '+33612345708'")).toEqual([{ status: 'failed', error_code: 21610 }]);
+  });
+
+  it('sends nothing inside quiet hours and says so', async () => {
+    const result = await send([], { TURNOUT_NOW: '2026-03-15T22:30:00+01:00' });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('quiet hours (21:00-08:00 Europe/Paris): nothing sent; sending may resume at 08:00');
+    expect(JSON.parse(result.stdout)).toMatchObject({ sent: 0, stopped: 'quiet-hours' });
+    expect(fake.requests).toHaveLength(0);
+    const off = await send(['--quiet-hours', 'off'], { TURNOUT_NOW: '2026-03-15T22:30:00+01:00' });
+    expect(JSON.parse(off.stdout)).toMatchObject({ sent: 7 });
+  });
+
+  it('without a terminal and without --yes, exits 2 at once and sends nothing', async () => {
+    const result = await runTurnout(['remind', '--send', '--message', MESSAGE], { env: env() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--send without a terminal needs --yes');
+    expect(fake.requests).toHaveLength(0);
+    expect(query('SELECT count(*) AS n FROM messages')).toEqual([{ n: 0 }]);
+  });
+
+  it('--dry-run prints what would be sent and neither calls Twilio nor records anything', async () => {
+    const result = await runTurnout(['remind', '--dry-run', '--message', 'Hé {first_name} 🗳', '--format', 'json'], { env: env() });
+    expect(result.code).toBe(0);
+    const rows = JSON.parse(result.stdout);
+    expect(rows).toHaveLength(7);
+    expect(rows[0]).toMatchObject({ encoding: 'UCS-2', segments: 1 });
+    expect(result.stderr).toContain('dry run, nothing sent: 7 messages for 8 voters: 7 SMS segments in total [7 UCS-2]');
+    expect(fake.requests).toHaveLength(0);
+    expect(query('SELECT count(*) AS n FROM messages')).toEqual([{ n: 0 }]);
+  });
+
+  it('never shows or stores the auth token', async () => {
+    fake.setScript([{ to: '+33612345703', respond: { status: 400, code: 21211, message: "The 'To' number is not a valid phone number." } }]);
+    const result = await send();
+    expect(result.code).toBe(3);
+    const stored = [dbFile, `${dbFile}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f).toString('latin1'));
+    for (const text of [result.stdout, result.stderr, ...stored]) expect(text).not.toContain(TOKEN);
+    expect(query('SELECT phone, error_code FROM sms_unusable')).toEqual([{ phone: '+33612345703', error_code: 21211 }]);
+  });
+});
+
+function startTurnout(args: string[], envVars: Record<string, string>): { child: ReturnType<typeof spawn>; done: Promise<RunResult> } {
+  const full: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(full)) if (key.startsWith('TURNOUT_') || key.startsWith('TWILIO_')) delete full[key];
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...full, ...envVars }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const done = new Promise<RunResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
+}
+
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('at most once, whatever happens', () => {
+  it('a run killed with SIGKILL mid-way, then rerun, sends no message twice; sync settles the rest', async () => {
+    fake.setLatency(400);
+    const run = startTurnout([...SEND, '--rate', '10'], env()); // the last --rate wins
+    await until(() => fake.messagePosts().length >= 3);
+    run.child.kill('SIGKILL');
+    const killed = await run.done;
+    expect(killed.signal).toBe('SIGKILL');
+    const before = fake.messagePosts().length;
+    expect(before).toBeLessThan(7);
+
+    fake.setLatency(0);
+    const rerun = await send();
+    expect(rerun.code).toBe(0);
+    expect(rerun.stderr).toMatch(/took over the send lock|interrupted run/);
+    for (const n of Object.values(counts())) expect(n).toBe(1);
+
+    // The killed run's messages in flight are 'unknown': sync finds them at Twilio (or not).
+    const sync = await runTurnout(['sync', '--format', 'json'], { env: env({ TURNOUT_NOW: '2026-03-15T15:10:00+01:00' }) });
+    expect(sync.code).toBe(0);
+    expect(query("SELECT count(*) AS n FROM messages WHERE status IN ('unknown', 'pending')")).toEqual([{ n: 0 }]);
+    const last = await send([], { TURNOUT_NOW: '2026-03-15T15:11:00+01:00' });
+    expect(last.code).toBe(0);
+    expect(counts()).toEqual(Object.fromEntries(PHONES.map((p) => [p, 1])));
+  });
+
+  it('two runs started together send no message twice; the second waits for nothing and says why', async () => {
+    fake.setLatency(150);
+    const a = startTurnout(SEND, env());
+    const b = startTurnout(SEND, env());
+    const [ra, rb] = await Promise.all([a.done, b.done]);
+    expect([ra.code, rb.code].sort()).toEqual(expect.arrayContaining([0]));
+    for (const r of [ra, rb]) expect([0, 4]).toContain(r.code);
+    const locked = [ra, rb].find((r) => r.code === 4);
+    if (locked) expect(locked.stderr).toContain('another send run is in progress');
+    expect(counts()).toEqual(Object.fromEntries(PHONES.map((p) => [p, 1])));
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { phoneNormalizer, slowE164 } from '../../src/core/phone.js';
+
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('phoneNormalizer', () => {
+  it('normalizes the usual French shapes to E.164', () => {
+    const normalize = phoneNormalizer('FR');
+    for (const written of ['06 12 34 56 78', '0612345678', '06.12.34.56.78', '06-12-34-56-78', '+33 6 12 34 56 78', '+33612345678', '0033 6 12 34 56 78', '+33 (0)6 12 34 56 78']) {
+      expect(normalize(written), written).toEqual({ phone: written, e164: '+33612345678', valid: 1 });
+    }
+    expect(normalize(' 04 91 23 45 67 ')).toEqual({ phone: '04 91 23 45 67', e164: '+33491234567', valid: 1 });
+    expect(normalize('+1 212 555 0142')).toEqual({ phone: '+1 212 555 0142', e164: '+12125550142', valid: 1 });
+  });
+
+  it('keeps an invalid number as written, marked invalid, and an empty one as no phone', () => {
+    const normalize = phoneNormalizer('FR');
+    expect(normalize('06 12')).toEqual({ phone: '06 12', e164: null, valid: 0 });
+    expect(normalize('appeler le soir')).toEqual({ phone: 'appeler le soir', e164: null, valid: 0 });
+    expect(normalize('  ')).toEqual({ phone: null, e164: null, valid: null });
+  });
+
+  it('reads only +international numbers without a region', () => {
+    const normalize = phoneNormalizer(undefined);
+    expect(normalize('+44 20 7946 0958').e164).toBe('+442079460958');
+    expect(normalize('020 7946 0958').valid).toBe(0);
+  });
+
+  it('agrees with libphonenumber-js on thousands of generated numbers in several regions', () => {
+    const next = random(7);
+    const digits = (n: number): string => Array.from({ length: n }, () => Math.floor(next() * 10)).join('');
+    const separators = ['', ' ', '.', '-'];
+    for (const region of ['FR', 'US', 'GB', 'BE', 'DE', 'CA', 'CH', 'ES', 'IT', 'NL']) {
+      const normalize = phoneNormalizer(region);
+      for (let i = 0; i < 1500; i++) {
+        const length = 6 + Math.floor(next() * 8);
+        let number = digits(length);
+        const shape = next();
+        if (shape < 0.4) number = `0${number}`;
+        else if (shape < 0.6) number = `+${['33', '1', '44', '32', '49', '41', '34', '39', '31'][Math.floor(next() * 9)]}${number}`;
+        else if (shape < 0.7) number = `1${number}`;
+        const sep = separators[Math.floor(next() * separators.length)]!;
+        const written = number.replace(/(\d{2})(?=\d)/g, `$1${sep}`);
+        const expected = slowE164(written, region) ?? null;
+        expect(normalize(written).e164, `${region} ${written}`).toBe(expected);
+      }
+    }
+  });
+});
