@@ -388,6 +388,16 @@ function printTable(): void {
   process.stdout.write(`\n${out.join('\n')}\n`);
 }
 
+/** Runs a section; if it breaks, says so in the table and goes on with the next one. */
+async function guard<T>(section: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (error) {
+    rows.push({ section, measure: section, result: 'n/a', note: `failed: ${error instanceof Error ? error.message : String(error)}` });
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2), root);
   if (!fs.existsSync(path.join(root, 'dist', 'src', 'cli', 'main.js'))) throw new Error('build first: npx tsc -p tsconfig.json (npm run bench does it)');
@@ -395,18 +405,19 @@ async function main(): Promise<void> {
   const dir = path.join(options.data, `rows-${options.rows}`);
   log(`turnout bench: ${fmtN(options.rows)} rows; node ${process.version}; sqlite3 ${hasCommand('sqlite3') ? 'found' : 'not installed'}; memory by ${memoryMethod()}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`);
 
-  if (want('version')) await benchVersion();
+  if (want('version')) await guard('version', benchVersion);
   let state: State | undefined;
   let importRss: number | undefined;
   if (want('import') || want('status') || want('checks')) {
     const files = ensureData(dir, options.rows);
     state = { files, db: path.join(dir, 'turnout.db'), refDb: path.join(dir, 'ref.db'), votersImported: false, checksImported: false, refVoters: false, refChecks: false };
-    if (want('import')) importRss = await benchImport(state);
-    if (want('status')) await benchStatus(state);
-    if (want('checks')) await benchChecks(state);
+    const s = state;
+    if (want('import')) importRss = await guard('import', () => benchImport(s));
+    if (want('status')) await guard('status', () => benchStatus(s));
+    if (want('checks')) await guard('checks', () => benchChecks(s));
   }
-  if (want('send')) await benchSend(dir, options.rows);
-  if (want('memory')) await benchMemory(options, state, importRss);
+  if (want('send')) await guard('send', () => benchSend(dir, options.rows));
+  if (want('memory')) await guard('memory', () => benchMemory(options, state, importRss));
 
   printTable();
   const load = os.loadavg()[0]!;
