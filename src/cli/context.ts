@@ -66,11 +66,16 @@ export function createContext(command: Command): CliContext {
   return ctx;
 }
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
 function clockFrom(fixed: string | undefined): Clock {
   if (fixed === undefined || fixed === '') return { now: () => new Date() };
-  const instant = new Date(fixed);
+  // Only an instant with its offset: "2026-03-15 20:30" would be read in this machine's zone, not the election's.
+  const instant = ISO_INSTANT.test(fixed.trim()) ? new Date(fixed.trim()) : new Date(NaN);
   if (Number.isNaN(instant.getTime())) {
-    throw new UsageError(`TURNOUT_NOW is not an ISO time: "${fixed}"`, { hint: 'Use a form like 2026-03-15T14:30:00+01:00, or unset it.' });
+    throw new UsageError(`TURNOUT_NOW must be an ISO time with its offset: "${fixed}"`, {
+      hint: 'Write it like 2026-03-15T14:30:00+01:00 or 2026-03-15T13:30:00Z, or unset it.',
+    });
   }
   return { now: () => new Date(instant) };
 }

@@ -39,7 +39,10 @@ export class RowSink {
 
   static open(ctx: CliContext, out: string | undefined): RowSink {
     if (!out || out === '-') return new RowSink(ctx.stdout, false);
-    return new RowSink(fs.createWriteStream(out, { mode: 0o600 }), true);
+    // `mode` only applies to a new file: tighten an existing one too before any row is written.
+    const fd = fs.openSync(out, 'w', 0o600);
+    fs.fchmodSync(fd, 0o600);
+    return new RowSink(fs.createWriteStream(out, { fd }), true);
   }
 
   async write(text: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { actionExitCode } from './action.js';
+import { actionExitCode, examples } from './action.js';
 import { registerInit } from './commands/init.js';
 import { registerImport } from './commands/import.js';
 import { registerChecks } from './commands/checks.js';
@@ -26,6 +26,16 @@ export function buildProgram(): Command {
     .option('--db <path>', 'database file (default: $TURNOUT_DB, else ./turnout.db)')
     .option('-q, --quiet', 'only errors on stderr: no progress or information')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .addHelpText(
+      'after',
+      examples(
+        'turnout demo',
+        'turnout init --region FR --timezone Europe/Paris',
+        'turnout import voters electeurs.csv && turnout import checks pointages.csv',
+        'turnout status --under-mobilized',
+        'turnout remind --under-mobilized --channel door --out walk.csv',
+      ) + '\nExit codes: 0 success, 1 runtime or data error, 2 usage error, 3 some messages failed, 4 another send run holds the lock.\n',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({

@@ -21,7 +21,9 @@ export interface OpenOptions {
  */
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const { create = true, readonly = false, busyTimeoutMs = 10_000 } = options;
-  const exists = fs.existsSync(file);
+  const inMemory = file === ':memory:';
+  const exists = inMemory || fs.existsSync(file);
+  if (exists && !inMemory) tightenMode(file);
   if (!exists) {
     if (!create || readonly) {
       throw new RuntimeError(`no database at ${file}`, {
@@ -45,7 +47,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   }
   let db: Db;
   try {
-    db = new Database(file, { readonly, fileMustExist: true, timeout: busyTimeoutMs });
+    db = new Database(file, { readonly: readonly && !inMemory, fileMustExist: !inMemory, timeout: busyTimeoutMs });
   } catch (error) {
     throw new RuntimeError(`cannot open the database ${file}: ${(error as Error).message}`, { cause: error });
   }
@@ -69,6 +71,16 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     throw error;
   }
   return db;
+}
+
+/** A database someone made readable by others (copied, restored from a backup) is closed again to its owner. */
+function tightenMode(file: string): void {
+  try {
+    const { mode } = fs.statSync(file);
+    if ((mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+  } catch {
+    // Not ours to change (another owner, read-only media): SQLite's own open will say what is wrong.
+  }
 }
 
 function checkVersion(db: Db, file: string): void {

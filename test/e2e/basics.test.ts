@@ -9,13 +9,10 @@ import { runTurnout, tempDir } from '../helpers/cli.js';
 let cleanup: (() => void) | undefined;
 afterEach(() => cleanup?.());
 
-function leafCommands(command: Command, prefix: string[] = []): string[][] {
-  const paths: string[][] = [];
-  for (const sub of command.commands) {
-    const here = [...prefix, sub.name()];
-    if (sub.commands.length === 0) paths.push(here);
-    else paths.push(...leafCommands(sub, here));
-  }
+/** Every command path, groups (`import`, `checks`) and the program itself included. */
+function allCommands(command: Command, prefix: string[] = []): string[][] {
+  const paths: string[][] = [prefix];
+  for (const sub of command.commands) paths.push(...allCommands(sub, [...prefix, sub.name()]));
   return paths;
 }
 
@@ -28,13 +25,23 @@ describe('the CLI shell', () => {
   });
 
   it('gives every command a --help with at least one example', async () => {
-    const commands = leafCommands(buildProgram());
-    expect(commands.length).toBeGreaterThan(0);
+    const commands = allCommands(buildProgram());
+    expect(commands.length).toBeGreaterThan(15);
     for (const command of commands) {
       const result = await runTurnout([...command, '--help']);
       expect(result.code, command.join(' ')).toBe(0);
       expect(result.stdout, command.join(' ')).toMatch(/Examples:\n {2}\$ turnout /);
     }
+  });
+
+  it('reads TURNOUT_NOW only as an instant with its offset', async () => {
+    const tmp = tempDir();
+    cleanup = tmp.cleanup;
+    const ambiguous = await runTurnout(['--db', path.join(tmp.dir, 'x.db'), 'init'], { env: { TURNOUT_NOW: '2026-03-15 20:30' } });
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('TURNOUT_NOW must be an ISO time with its offset');
+    const fine = await runTurnout(['--db', path.join(tmp.dir, 'x.db'), 'init'], { env: { TURNOUT_NOW: '2026-03-15T20:30:00+01:00' } });
+    expect(fine.code).toBe(0);
   });
 
   it('rejects an unknown command with exit code 2 and says so on stderr', async () => {
@@ -80,6 +87,16 @@ describe('turnout init', () => {
     expect(result.stderr).toContain('unknown phone region "ZZ"');
     expect(result.stderr).toContain('hint:');
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('closes an existing database that others could read back to mode 0600', async () => {
+    const tmp = tempDir();
+    cleanup = tmp.cleanup;
+    const db = path.join(tmp.dir, 'copied.db');
+    expect((await runTurnout(['--db', db, 'init', '--timezone', 'UTC'])).code).toBe(0);
+    fs.chmodSync(db, 0o644);
+    expect((await runTurnout(['--db', db, 'init', '--name', 'again'])).code).toBe(0);
+    expect(fs.statSync(db).mode & 0o777).toBe(0o600);
   });
 
   it('is quiet with --quiet', async () => {

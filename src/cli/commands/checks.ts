@@ -9,7 +9,10 @@ interface MarkOptions {
 }
 
 export function registerChecks(program: Command): void {
-  const checks = program.command('checks').description('poll checks: what did not match a voter');
+  const checks = program
+    .command('checks')
+    .description('poll checks: what did not match a voter')
+    .addHelpText('after', examples('turnout checks unmatched', 'turnout checks unmatched --format csv > to-fix.csv'));
   addOutputOptions(
     checks
       .command('unmatched')

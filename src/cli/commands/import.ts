@@ -38,7 +38,13 @@ function addReadingOptions(command: Command): Command {
 }
 
 export function registerImport(program: Command): void {
-  const command = program.command('import').description('import a voter file or a poll-check file (CSV) into the database');
+  const command = program
+    .command('import')
+    .description('import a voter file or a poll-check file (CSV) into the database')
+    .addHelpText(
+      'after',
+      examples('turnout import voters electeurs.csv --region FR', 'turnout import checks bureau-12.csv --source "Bureau 12" --at 15:20'),
+    );
 
   addReadingOptions(
     command
@@ -114,7 +120,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
         strict: options.strict,
         rejects,
       });
-    });
+    }, { scratchIfMissing: options.dryRun === true });
     reporter.stop();
     ctx.reporter.info(renderVoterSummary(ctx, summary));
     if (summary.phonesInvalid > 0 && region === undefined) {
@@ -185,7 +191,7 @@ async function importChecksCommand(ctx: CliContext, file: string, options: Check
         strict: options.strict,
         rejects,
       });
-    });
+    }, { scratchIfMissing: options.dryRun === true });
     reporter.stop();
     ctx.reporter.info(renderCheckSummary(ctx, summary));
     return 0;
