@@ -14,9 +14,10 @@
  *   memory   peak RSS importing 1M and 3M rows (with --memory-check, or --rows above 1M)   target < 300 MB, flat
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { repoRoot, writeBenchFiles, BENCH_VOTER_HEADERS, type BenchFiles } from './generate.js';
-import { firstError, hasCommand, measure, median, memoryMethod, type Measured } from './measure.js';
+import { firstError, hasCommand, measure, median, memoryMethod, summaryLine, type Measured } from './measure.js';
 import type { BenchContext, BenchRow } from './types.js';
 
 const SECTIONS = ['version', 'import', 'status', 'checks', 'send', 'memory'] as const;
@@ -215,7 +216,7 @@ async function benchImport(state: State): Promise<number | undefined> {
     notAvailable('import', `import ${fmtN(n)} voters`, ours);
     return undefined;
   }
-  const summary = firstError(ours.stderr);
+  const summary = summaryLine(ours.stderr);
   let reference: Measured | undefined;
   if (hasCommand('sqlite3')) {
     log('import: sqlite3 .import into a table of the same columns, TEXT PRIMARY KEY id');
@@ -310,7 +311,7 @@ async function benchChecks(state: State): Promise<void> {
     turnout: fmtS(result.ms),
     target: '< 0.5 s',
     result: result.ms < 500 ? 'PASS' : 'MISS',
-    note: firstError(result.stderr),
+    note: summaryLine(result.stderr),
   });
 }
 
@@ -387,27 +388,40 @@ function printTable(): void {
   process.stdout.write(`\n${out.join('\n')}\n`);
 }
 
+/** Runs a section; if it breaks, says so in the table and goes on with the next one. */
+async function guard<T>(section: string, fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (error) {
+    rows.push({ section, measure: section, result: 'n/a', note: `failed: ${error instanceof Error ? error.message : String(error)}` });
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2), root);
   if (!fs.existsSync(path.join(root, 'dist', 'src', 'cli', 'main.js'))) throw new Error('build first: npx tsc -p tsconfig.json (npm run bench does it)');
   const want = (s: Section): boolean => (options.only === undefined ? s !== 'memory' || options.memoryCheck || options.rows > 1_000_000 : options.only === s);
   const dir = path.join(options.data, `rows-${options.rows}`);
-  log(`turnout bench: ${fmtN(options.rows)} rows; node ${process.version}; sqlite3 ${hasCommand('sqlite3') ? 'found' : 'not installed'}; memory by ${memoryMethod()}`);
+  log(`turnout bench: ${fmtN(options.rows)} rows; node ${process.version}; sqlite3 ${hasCommand('sqlite3') ? 'found' : 'not installed'}; memory by ${memoryMethod()}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`);
 
-  if (want('version')) await benchVersion();
+  if (want('version')) await guard('version', benchVersion);
   let state: State | undefined;
   let importRss: number | undefined;
   if (want('import') || want('status') || want('checks')) {
     const files = ensureData(dir, options.rows);
     state = { files, db: path.join(dir, 'turnout.db'), refDb: path.join(dir, 'ref.db'), votersImported: false, checksImported: false, refVoters: false, refChecks: false };
-    if (want('import')) importRss = await benchImport(state);
-    if (want('status')) await benchStatus(state);
-    if (want('checks')) await benchChecks(state);
+    const s = state;
+    if (want('import')) importRss = await guard('import', () => benchImport(s));
+    if (want('status')) await guard('status', () => benchStatus(s));
+    if (want('checks')) await guard('checks', () => benchChecks(s));
   }
-  if (want('send')) await benchSend(dir, options.rows);
-  if (want('memory')) await benchMemory(options, state, importRss);
+  if (want('send')) await guard('send', () => benchSend(dir, options.rows));
+  if (want('memory')) await guard('memory', () => benchMemory(options, state, importRss));
 
   printTable();
+  const load = os.loadavg()[0]!;
+  process.stdout.write(`\nload average ${load.toFixed(1)} on ${os.cpus().length} cores at the end${load > os.cpus().length ? ': the machine was busy, figures are pessimistic' : ''}\n`);
   if (!options.keep) {
     fs.rmSync(dir, { recursive: true, force: true });
     log(`removed ${path.relative(root, dir)} (--keep keeps the generated files and databases)`);

@@ -128,3 +128,13 @@ export function firstError(stderr: string): string {
     .find((l) => l !== '' && !/^Command exited with non-zero status/.test(l));
   return line ?? 'no message';
 }
+
+/** A command's summary on stderr, on one line: "read 100,000 rows · inserted 100,000 · …". */
+export function summaryLine(stderr: string, max = 110): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.replace(/\u001b\[[0-9;]*m/g, '').trim().replace(/\s+/g, ' '))
+    .filter((l) => l !== '' && !l.startsWith('✔') && !/^Command exited/.test(l));
+  const text = lines.join(' · ');
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -115,6 +115,10 @@ describe('turnout demo', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(counts(other).voters).toBe(truth.voters.length);
+    const nowhere = await runTurnout(['--db', path.join(dir, 'no-such-folder', 'd.db'), 'demo'], { cwd: dir, env: OFFLINE });
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toContain('no-such-folder does not exist');
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.building-'))).toEqual([]);
   });
 
   it('refuses to overwrite a database that is not a demo, even with --force, and leaves it as it was', async () => {

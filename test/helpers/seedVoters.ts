@@ -2,7 +2,8 @@
  * Seeds a database created by the CLI (`turnout init`) with voters and poll checks read from
  * fixture CSVs, with plain SQL, the way `turnout import voters|checks` stores them: phones
  * normalized to E.164 in the database's region, extra columns as JSON, voted_at kept by the
- * checks triggers. Used by the reminder tests until `turnout import` is on main.
+ * checks triggers. The reminder tests now import through the CLI; the send tests
+ * (test/e2e/send.test.ts, test/contract/twilio-openapi.test.ts) still seed with this.
  */
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
@@ -53,25 +54,6 @@ export function seedVoters(dbFile: string, votersCsv: string, checksCsv?: string
           insertCheck.run(check.voter_id, at.toISOString(), check.source ?? null, at.toISOString());
         }
       }
-    })();
-  } finally {
-    db.close();
-  }
-}
-
-/** Records a sent SMS naming `voterIds`, as the sending half does, for cooldown tests. */
-export function recordMessage(dbFile: string, message: { phone: string; voterIds: string[]; status: string; createdAt: string }): void {
-  const db = new Database(dbFile);
-  try {
-    db.transaction(() => {
-      const { lastInsertRowid } = db
-        .prepare(
-          `INSERT INTO messages (run_id, phone, body, segments, encoding, status, created_at, updated_at)
-           VALUES ('test-run', ?, 'Bonjour, pensez à voter !', 1, 'GSM-7', ?, ?, ?)`,
-        )
-        .run(message.phone, message.status, message.createdAt, message.createdAt);
-      const link = db.prepare('INSERT INTO message_voters (message_id, voter_id) VALUES (?, ?)');
-      for (const id of message.voterIds) link.run(lastInsertRowid, id);
     })();
   } finally {
     db.close();

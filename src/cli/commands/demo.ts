@@ -40,6 +40,11 @@ ${examples('turnout demo', 'turnout demo --force', 'turnout --db /tmp/city.db de
         const manifest = app.parseDemoManifest(fs.readFileSync(manifestFile, 'utf8'), manifestFile);
 
         const plan = app.planDemo(await inspect(dbPath), options.force === true, dbPath);
+        if (!fs.existsSync(path.dirname(path.resolve(dbPath)))) {
+          throw new RuntimeError(`cannot create ${dbPath}: the folder ${path.dirname(path.resolve(dbPath))} does not exist`, {
+            hint: 'Create the folder first, or choose another path with --db.',
+          });
+        }
         if (plan === 'keep') {
           ctx.reporter.info(`${ctx.err.green('✔')} ${dbPath} is already the demo database (turnout demo --force rebuilds it)`);
           ctx.reporter.info(nextSteps(ctx, dbPath, manifest));
