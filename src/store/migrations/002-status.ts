@@ -1,20 +1,35 @@
 import type { Migration } from './index.js';
 
 /**
+ * The covering indexes behind `turnout status`: it counts voters and votes per (area, support)
+ * from the index alone, without touching the table (1M voters in a blink). `voters.voted_at` is
+ * kept in step with `checks` by the triggers of migration 001.
+ * Exported so that a bulk voter load into an empty table can drop them first and build them once
+ * at the end (cheaper than maintaining them row by row): `DROP INDEX IF EXISTS <name>` for each
+ * name, then run each statement.
+ */
+export const STATUS_INDEXES: ReadonlyArray<{ name: string; create: string }> = [
+  {
+    name: 'voters_neighborhood_status',
+    create: 'CREATE INDEX IF NOT EXISTS voters_neighborhood_status ON voters (neighborhood, support, voted_at)',
+  },
+  {
+    name: 'voters_precinct_status',
+    create: 'CREATE INDEX IF NOT EXISTS voters_precinct_status ON voters (precinct, support, voted_at)',
+  },
+];
+
+/**
  * `turnout status` and `turnout watch` (issue 3).
- * - Covering indexes for the default groupings: status counts voters and votes per
- *   (area, support) from the index alone, without touching the table (1M voters in a blink).
- *   `voters.voted_at` is kept in step with `checks` by the triggers of migration 001.
+ * - The covering indexes above, for the default groupings (neighborhood, else precinct).
  * - `imported_files`: the content hashes of the poll-check files `turnout watch` has imported,
  *   so a file (or a copy of it under another name) is imported once.
  */
 export const status: Migration = {
   name: 'status',
   up(db) {
+    for (const index of STATUS_INDEXES) db.exec(index.create);
     db.exec(`
-      CREATE INDEX voters_neighborhood_status ON voters (neighborhood, support, voted_at);
-      CREATE INDEX voters_precinct_status ON voters (precinct, support, voted_at);
-
       CREATE TABLE imported_files (
         hash        TEXT PRIMARY KEY NOT NULL, -- SHA-256 of the file's bytes, hex
         name        TEXT NOT NULL,             -- the file's name when it was imported
