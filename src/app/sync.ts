@@ -115,11 +115,23 @@ export async function syncMessages(
   };
 
   const tracked = store.tracked();
+  // Many messages: read them back page by page (up to 1,000 a request) rather than one request
+  // each; those the listing misses (not sent yet, so no DateSent) are fetched one by one.
+  const listed = new Map<string, RemoteMessage>();
+  const withSid = tracked.filter((m) => m.sid !== null);
+  if (withSid.length > 20) {
+    const earliest = withSid.reduce((min, m) => Math.min(min, new Date(m.createdAt).getTime()), Infinity);
+    const sentAfter = new Date(earliest - 24 * 3_600_000);
+    const senders = [...new Set(withSid.map((m) => m.sender).filter((s): s is string => s !== null))];
+    const fromNumbers = senders.filter((s) => s.startsWith('+'));
+    const lists = fromNumbers.length === senders.length ? fromNumbers.map((from) => ({ from, sentAfter })) : [{ sentAfter }];
+    for (const filter of lists) for (const r of await gateway.list(filter)) listed.set(r.sid, r);
+  }
   for (const [i, message] of tracked.entries()) {
     reporter.progress({ task: 'syncing', done: i, total: tracked.length, unit: 'messages' });
     summary.checked++;
     if (message.sid !== null) {
-      const remote = await gateway.fetch(message.sid);
+      const remote = listed.get(message.sid) ?? (await gateway.fetch(message.sid));
       if (remote) apply(message, remote);
       else if (message.status === 'unknown') summary.unknown_remaining++;
       continue;

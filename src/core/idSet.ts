@@ -2,7 +2,7 @@
  * A set of voter ids for finding duplicates inside one file, in compact memory: 12 bytes a slot
  * (a 64-bit hash and the line of first sight) instead of a JavaScript string per id, so a
  * three-million-row file needs ~100 MB less than a Set<string>. Two independent 32-bit hashes
- * make a false "duplicate" about as likely as one in ten million at three million ids.
+ * make a false "duplicate" about a one-in-four-million chance for a whole three-million-row file.
  */
 export class IdSet {
   private capacity = 1 << 16;

@@ -28,6 +28,10 @@ interface FastPlan {
   /** Trunk prefix stripped from national numbers ("0" in FR), or "" when the region has none. */
   trunk: string;
   general: RegExp;
+  /** The calling code belongs to this region alone, so a number failing its rules is invalid (no other region to try). */
+  sole: boolean;
+  /** International call prefix ("00"): such numbers are left to libphonenumber. */
+  idd: RegExp;
   types: Array<{ pattern: RegExp; lengths: readonly number[] | undefined }>;
 }
 
@@ -37,6 +41,7 @@ interface TypeDefinition {
 }
 interface NumberingPlan {
   callingCode(): string;
+  IDDPrefix(): string;
   nationalPrefixForParsing(): string | undefined;
   nationalPrefixTransformRule(): string | undefined;
   nationalNumberPattern(): string;
@@ -44,7 +49,11 @@ interface NumberingPlan {
 }
 
 function fastPlanFor(region: string): FastPlan | undefined {
-  const metadata = new Metadata() as unknown as { selectNumberingPlan(c: string): void; numberingPlan: NumberingPlan };
+  const metadata = new Metadata() as unknown as {
+    selectNumberingPlan(c: string): void;
+    numberingPlan: NumberingPlan;
+    getCountryCodesForCallingCode(code: string): string[] | undefined;
+  };
   metadata.selectNumberingPlan(region);
   const plan = metadata.numberingPlan;
   const forParsing = plan.nationalPrefixForParsing();
@@ -63,6 +72,8 @@ function fastPlanFor(region: string): FastPlan | undefined {
     callingCode: plan.callingCode(),
     trunk: forParsing ?? '',
     general: new RegExp(`^(?:${plan.nationalNumberPattern()})$`),
+    sole: (metadata.getCountryCodesForCallingCode(plan.callingCode()) ?? []).length === 1,
+    idd: new RegExp(`^(?:${plan.IDDPrefix() || '$^'})`),
     types,
   };
 }
@@ -80,8 +91,12 @@ function validNational(plan: FastPlan, nsn: string): boolean {
 const SEPARATORS = /[\s.\-()/\u00a0]/g;
 const DIGITS = /^\+?\d+$/;
 
-/** The fast path: the E.164 form when it is sure the number is valid, else undefined (ask libphonenumber). */
-function fastE164(plan: FastPlan, text: string): string | undefined {
+/**
+ * The fast path: the E.164 form when it is sure the number is valid, null when it is sure the
+ * number is invalid (a national number, trunk prefix written, of the wrong shape for a region that
+ * shares its calling code with no other), else undefined (ask libphonenumber).
+ */
+function fastE164(plan: FastPlan, text: string): string | null | undefined {
   const compact = text.replace(SEPARATORS, '');
   if (!DIGITS.test(compact)) return undefined;
   let nsn: string;
@@ -90,6 +105,11 @@ function fastE164(plan: FastPlan, text: string): string | undefined {
     nsn = compact.slice(1 + plan.callingCode.length);
   } else if (plan.trunk !== '' && compact.startsWith(plan.trunk)) {
     nsn = compact.slice(plan.trunk.length);
+    if (validNational(plan, nsn)) return `+${plan.callingCode}${nsn}`;
+    // libphonenumber keeps the prefix when stripping it leaves an impossible length: then the
+    // whole number must be valid as it stands.
+    if (plan.sole && !plan.idd.test(compact) && !validNational(plan, compact)) return null;
+    return undefined;
   } else {
     nsn = compact;
   }
@@ -113,7 +133,8 @@ export function phoneNormalizer(region: string | undefined): PhoneNormalizer {
   return (raw) => {
     const phone = raw.trim();
     if (phone === '') return { phone: null, e164: null, valid: null };
-    const e164 = (plan && fastE164(plan, phone)) ?? slowE164(phone, region);
-    return e164 === undefined ? { phone, e164: null, valid: 0 } : { phone, e164, valid: 1 };
+    const fast = plan ? fastE164(plan, phone) : undefined;
+    const e164 = fast === undefined ? slowE164(phone, region) : fast;
+    return e164 === undefined || e164 === null ? { phone, e164: null, valid: 0 } : { phone, e164, valid: 1 };
   };
 }

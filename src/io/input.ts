@@ -5,6 +5,8 @@ import { DataError } from '../core/errors.js';
 export interface ByteInput {
   /** For messages: the path, or "stdin". */
   name: string;
+  /** The file's path, when it is one (readers on other threads open it themselves). */
+  path?: string;
   chunks(): AsyncIterable<Uint8Array>;
 }
 
@@ -25,5 +27,5 @@ export function openInput(path: string, stdin: NodeJS.ReadableStream): ByteInput
     });
   }
   if (stat.isDirectory()) throw new DataError('this is a folder, not a file', { where: { file: path }, hint: 'Give the path of a CSV file.' });
-  return { name: path, chunks: () => fs.createReadStream(path, { highWaterMark: 1 << 20 }) };
+  return { name: path, path, chunks: () => fs.createReadStream(path, { highWaterMark: 1 << 20 }) };
 }

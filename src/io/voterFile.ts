@@ -10,6 +10,9 @@ import type { EncodingChoice } from './csv/decode.js';
 import type { ByteInput } from './input.js';
 import type { FromWorker, SerializedError, ToWorker, VoterWorkerData } from './voterFileWorker.js';
 
+/** Joins a batch's values between the threads (see voterFileWorker.ts). */
+const SEPARATOR = '\u0001';
+
 export interface VoterFileOptions {
   delimiter?: string;
   encoding: EncodingChoice;
@@ -37,6 +40,7 @@ export function revive(error: SerializedError): TurnoutError {
 export async function openVoterFile(input: ByteInput, options: VoterFileOptions): Promise<VoterFileReading> {
   const data: VoterWorkerData = {
     file: input.name,
+    path: input.path,
     delimiter: options.delimiter,
     encoding: options.encoding,
     region: options.region,
@@ -44,7 +48,7 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
     batchRows: options.batchRows ?? 2000,
   };
   const worker = new Worker(new URL('./voterFileWorker.js', import.meta.url), { workerData: data });
-  const source = input.chunks()[Symbol.asyncIterator]();
+  const source = input.path === undefined ? input.chunks()[Symbol.asyncIterator]() : undefined;
   const queue: Array<FromWorker | { type: 'failure'; error: unknown }> = [];
   let wake: (() => void) | undefined;
   let closed = false;
@@ -58,7 +62,7 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
   };
   const feed = async (): Promise<void> => {
     try {
-      const next = await source.next();
+      const next = await source!.next();
       if (next.done) send({ type: 'end' });
       else {
         const copy = new Uint8Array(next.value);
@@ -90,7 +94,7 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
-    await source.return?.();
+    await source?.return?.();
     await worker.terminate();
   };
 
@@ -109,7 +113,8 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
       const message = await nextMessage();
       if (message.type === 'done') return;
       if (message.type !== 'batch') throw new InternalError(`unexpected message "${message.type}" from the import worker`);
-      yield message;
+      const values = typeof message.values === 'string' ? (message.rows === 0 ? [] : message.values.split(SEPARATOR)) : message.values;
+      yield { ...message, values };
       send({ type: 'ack' });
     }
   }

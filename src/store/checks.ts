@@ -1,3 +1,5 @@
+import type { CheckImportStore, CheckToRecord, CheckOutcome } from '../app/importChecks.js';
+import type { MarkStore } from '../app/markVoters.js';
 import type { Db } from './db.js';
 
 /**
@@ -30,7 +32,6 @@ export function applyUnmatchedChecks(db: Db): number {
   return applied;
 }
 
-import type { CheckImportStore, CheckToRecord, CheckOutcome } from '../app/importChecks.js';
 
 export function checkImportStore(db: Db): CheckImportStore {
   const voterById = db.prepare<[string], { id: string }>('SELECT id FROM voters WHERE id = ?');
@@ -84,7 +85,6 @@ export function checkImportStore(db: Db): CheckImportStore {
   };
 }
 
-import type { MarkStore } from '../app/markVoters.js';
 
 export function markStore(db: Db): MarkStore {
   const exists = db.prepare<[string], { id: string }>('SELECT id FROM voters WHERE id = ?');

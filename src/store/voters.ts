@@ -1,4 +1,4 @@
-import { VOTER_ROW_COLUMNS, type VoterRowColumn, type VoterValue } from '../core/voterRecord.js';
+import { VOTER_ROW_COLUMNS, type VoterRowColumn } from '../core/voterRecord.js';
 import type { VoterImportStore } from '../app/importVoters.js';
 import type { Db } from './db.js';
 import { applyUnmatchedChecks } from './checks.js';
@@ -23,7 +23,8 @@ function jsonPath(key: string): string {
  * this file's extra columns replace the voter's values for those columns, others stay.
  */
 export function upsertSql(rows: number, supplied: readonly VoterRowColumn[], extras: readonly string[]): string {
-  const placeholders = `(${new Array(WIDTH).fill('?').join(',')})`;
+  // Values arrive as text with '' for none (see VoterBatch); the column types turn '2' into 2.
+  const placeholders = `(${new Array(WIDTH).fill("nullif(?,'')").join(',')})`;
   const updated = supplied.filter((c) => c !== 'id');
   const sets: string[] = [];
   const differs: string[] = [];
@@ -61,7 +62,7 @@ export function voterImportStore(db: Db): VoterImportStore {
     voterWriter(supplied, extras) {
       const full = db.prepare(upsertSql(ROWS_PER_STATEMENT, supplied, extras));
       const partial = new Map<number, ReturnType<Db['prepare']>>();
-      return (values: VoterValue[], rows: number): number => {
+      return (values: readonly string[], rows: number): number => {
         let changes = 0;
         let offset = 0;
         const stride = ROWS_PER_STATEMENT * WIDTH;

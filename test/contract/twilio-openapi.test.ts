@@ -12,7 +12,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, ROOT, runTurnout, tempDir } from '../helpers/cli.js';
-import { seedVoters } from '../helpers/seedVoters.js';
 
 const SPEC = path.join(ROOT, 'node_modules/@twilio-alpha/mcp/twilio-oai/spec/json/twilio_api_v2010.json');
 const PRISM = path.join(ROOT, 'node_modules/.bin/prism');
@@ -69,7 +68,7 @@ describe("requests against Twilio's OpenAPI description (Prism --errors)", () =>
     try {
       const db = path.join(dir, 'contract.db');
       expect((await runTurnout(['init', '--region', 'FR', '--timezone', 'Europe/Paris', '--footer', 'STOP au 36180'], { env: { TURNOUT_DB: db } })).code).toBe(0);
-      seedVoters(db, path.join(FIXTURES, 'send-voters.csv'));
+      expect((await runTurnout(['import', 'voters', path.join(FIXTURES, 'send-voters.csv')], { env: { TURNOUT_DB: db } })).code).toBe(0);
       const env = {
         TURNOUT_DB: db,
         TURNOUT_NOW: '2026-03-15T15:00:00+01:00',

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
-import { recordMessage } from '../helpers/seedVotersMessages.js';
+import { markSmsUnusable, recordMessage } from '../helpers/seedVotersMessages.js';
 
 /**
  * A small hand-made election (fixtures/remind-voters.csv, 20 voters in three Marseille
@@ -187,6 +187,18 @@ describe('cooldown', () => {
     // A call reaches a person: Amina was not reminded herself, so her number is on the call sheet.
     const call = await remind(db, '--channel', 'call', '--area', 'Belsunce', '--format', 'ndjson');
     expect(call.stdout.trim().split('\n').map((l) => JSON.parse(l).ids)).toEqual(['B03', 'B01', 'B06', 'B04', 'B05']);
+  });
+});
+
+describe('numbers Twilio refused', () => {
+  it('are left off SMS lists but stay on the call sheet', async () => {
+    const db = election();
+    markSmsUnusable(db, '+33612345605', 21614, '2026-03-15T12:00:00.000Z');
+    const sms = await remind(db, '--area', 'Belsunce');
+    expect(sms.stdout).toBe(csv(SMS.B11, SMS.B01, SMS.B06, SMS.B04));
+    expect(sms.stderr).toContain('1 on a number that cannot take SMS');
+    const call = await remind(db, '--channel', 'call', '--area', 'Belsunce');
+    expect(call.stdout).toContain(SMS.B05);
   });
 });
 

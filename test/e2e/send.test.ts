@@ -5,7 +5,6 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, ROOT, runTurnout, tempDir, type RunResult } from '../helpers/cli.js';
 import { startFakeTwilio, type FakeTwilio } from '../helpers/fakeTwilio.js';
-import { seedVoters } from '../helpers/seedVoters.js';
 
 const ACCOUNT = 'AC' + 'd4'.repeat(16);
 const TOKEN = 'e2e-auth-token-SECRET-42';
@@ -26,7 +25,8 @@ beforeEach(async () => {
   dbFile = path.join(tmp.dir, 'election.db');
   const init = await runTurnout(['init', '--region', 'FR', '--timezone', 'Europe/Paris', '--footer', 'STOP au 36180'], { env: { TURNOUT_DB: dbFile } });
   expect(init.code).toBe(0);
-  seedVoters(dbFile, path.join(FIXTURES, 'send-voters.csv'));
+  const imported = await runTurnout(['import', 'voters', path.join(FIXTURES, 'send-voters.csv')], { env: { TURNOUT_DB: dbFile } });
+  expect(imported.code).toBe(0);
 });
 afterEach(async () => {
   cleanup();
@@ -123,6 +123,11 @@ describe('turnout remind --send', () => {
     const withDefault = await send(['--message', 'Salut {surnom|toi} !']);
     expect(JSON.parse(withDefault.stdout)).toMatchObject({ sent: 7 });
     expect(fake.sentTo('+33612345704')[0]!.body).toBe('Salut toi !\nSTOP au 36180');
+    // Later, nobody left to text: an extra column is still a known field, the run is just empty.
+    const nobody = await send(['--message', 'Salut {surnom|toi} !']);
+    expect(nobody.code).toBe(0);
+    expect(JSON.parse(nobody.stdout)).toMatchObject({ recipients: 0, sent: 0 });
+    expect(nobody.stderr).toContain('nothing to send');
   });
 
   it('retries 429 and sends every message once', async () => {

@@ -22,3 +22,13 @@ export function recordMessage(dbFile: string, message: { phone: string; voterIds
     db.close();
   }
 }
+
+/** Marks a number as unable to take SMS, as the sending half does on Twilio errors 21211/21614/21635. */
+export function markSmsUnusable(dbFile: string, phone: string, errorCode: number, recordedAt: string): void {
+  const db = new Database(dbFile);
+  try {
+    db.prepare('INSERT INTO sms_unusable (phone, error_code, recorded_at) VALUES (?, ?, ?)').run(phone, errorCode, recordedAt);
+  } finally {
+    db.close();
+  }
+}

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { planMessages, sendReminders, type SendOptions, type SendPorts } from '../../src/app/sendReminders.js';
+import { backoffMs, planMessages, sendReminders, type SendOptions, type SendPorts } from '../../src/app/sendReminders.js';
 import type { SmsRecipient } from '../../src/app/recipients.js';
 import { silentReporter } from '../../src/app/ports.js';
 import { parseQuietHours } from '../../src/core/quietHours.js';
@@ -113,6 +113,12 @@ describe('sending through the real twilio client to the fake', () => {
     expect(outcome.kind === 'done' && outcome.summary).toMatchObject({ sent: 5, failed: 0, rate_limited_retries: 3 });
     for (const r of recipients) expect(fake.sentTo(r.phone)).toHaveLength(1);
     expect(fake.messagePosts()).toHaveLength(8);
+  });
+
+  it('backs off exponentially with jitter, capped', () => {
+    expect([1, 2, 3, 4].map((n) => backoffMs(n, () => 1))).toEqual([200, 400, 800, 1600]);
+    expect([1, 2, 3].map((n) => backoffMs(n, () => 0))).toEqual([100, 200, 400]);
+    expect(backoffMs(12, () => 1)).toBe(10_000);
   });
 
   it('records an opt-out on 21610 and an unusable number on 21211; other errors per message', async () => {

@@ -22,6 +22,7 @@ export function registerChecks(program: Command): void {
         const format = chooseFormat(ctx, options, 'csv');
         const count = await withDatabase(ctx, (db) =>
           writeRows(ctx, unmatchedChecks(db) as Iterable<Row>, UNMATCHED_COLUMNS, { format, out: options.out }),
+          { create: false },
         );
         if (format === 'table' || options.out) ctx.reporter.info(`${count} unmatched check${count === 1 ? '' : 's'}`);
       }),

@@ -7,7 +7,7 @@ import type { ImportVotersSummary } from '../../app/importVoters.js';
 import type { ImportChecksSummary } from '../../app/importChecks.js';
 
 interface CommonImportOptions {
-  map: string[];
+  map?: string[];
   delimiter?: string;
   encoding?: string;
   dryRun?: boolean;
@@ -27,11 +27,11 @@ interface CheckImportOptions extends CommonImportOptions {
   rejects?: string;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 function addReadingOptions(command: Command): Command {
   return command
-    .option('--map <field=Header>', 'read FIELD from the column HEADER (repeatable); overrides the automatic mapping', collect, [])
+    .option('--map <field=Header>', 'read FIELD from the column HEADER (repeatable); overrides the automatic mapping', collect)
     .option('--delimiter <char>', 'field delimiter: , ; | or tab (default: detected)')
     .option('--encoding <name>', 'utf-8, windows-1252 or latin1 (default: detected)')
     .option('--dry-run', 'read and check everything and print the summary, but write nothing');
@@ -99,13 +99,14 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
     ]);
   const encoding = checkEncoding(options.encoding);
   const delimiter = checkDelimiter(options.delimiter);
-  const map = parseMapOptions(options.map, VOTER_FIELDS);
+  const map = parseMapOptions(options.map ?? [], VOTER_FIELDS);
   const regionOption = options.region === undefined ? undefined : normalizeRegion(options.region);
   const input = openInput(file, ctx.stdin);
   const reporter = await progressReporter(ctx);
   try {
+    let region: string | undefined;
     const summary = await withDatabase(ctx, async (db) => {
-      const region = regionOption ?? loadSettings(db).region;
+      region = regionOption ?? loadSettings(db).region;
       const reading = await openVoterFile(input, { delimiter, encoding, region, map });
       const rejects = options.rejects ? rejectFile(options.rejects) : undefined;
       return importVoters({ store: voterImportStore(db), reporter, clock: ctx.clock }, reading, {
@@ -116,6 +117,9 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
     });
     reporter.stop();
     ctx.reporter.info(renderVoterSummary(ctx, summary));
+    if (summary.phonesInvalid > 0 && region === undefined) {
+      ctx.reporter.info('  hint: no phone region is set, so only +international numbers can be read; use --region FR (or turnout init --region).');
+    }
     return 0;
   } finally {
     reporter.stop();
@@ -162,7 +166,7 @@ async function importChecksCommand(ctx: CliContext, file: string, options: Check
     ]);
   const encoding = checkEncoding(options.encoding);
   const delimiter = checkDelimiter(options.delimiter);
-  const map = parseMapOptions(options.map, CHECK_FIELDS);
+  const map = parseMapOptions(options.map ?? [], CHECK_FIELDS);
   const key = parseCheckKey(options.key);
   const input = openInput(file, ctx.stdin);
   const reporter = await progressReporter(ctx);

@@ -153,7 +153,9 @@ export async function runSend(ctx: CliContext, rawOptions: Record<string, unknow
     if (footer === undefined) {
       throw usage('no opt-out footer: French rules (CNIL) require every campaign SMS to say how to opt out', 'Record it once with turnout init --footer "STOP au 36xxx" (your short code), or give --footer.');
     }
-    const plan = send.planMessages(parsed, footer, recipients, send.knownFields(recipients, [...VOTER_FIELDS, 'phone_e164']));
+    // The file's extra columns are fields even when nobody is left to text (a later cron run).
+    const { extraColumns } = await import('../../store/fields.js');
+    const plan = send.planMessages(parsed, footer, recipients, send.knownFields(recipients, [...VOTER_FIELDS, 'phone_e164', ...extraColumns(db)]));
     const now = ctx.clock.now();
     const quietNow = isQuietTime(now, quietHours, settings.timeZone);
     const quietText = quietHours ? `quiet hours (${quietHours.text} ${settings.timeZone})` : '';
@@ -179,7 +181,14 @@ export async function runSend(ctx: CliContext, rawOptions: Record<string, unknow
         [describePlan(plan), `  sender: ${senderOf(config)}`, `  rate: ${rate}/s (about ${Math.ceil(plan.messages.length / rate)} s)`, ...samples, ''].join('\n'),
       );
       const { confirm } = await import('@inquirer/prompts');
-      const ok = await confirm({ message: `Send ${plural(plan.messages.length, 'message')} now?`, default: false }, { input: ctx.stdin, output: ctx.stderr });
+      let ok: boolean;
+      try {
+        ok = await confirm({ message: `Send ${plural(plan.messages.length, 'message')} now?`, default: false }, { input: ctx.stdin, output: ctx.stderr });
+      } catch (error) {
+        // Ctrl-C at the prompt is a "no", not a crash.
+        if ((error as Error).name !== 'ExitPromptError') throw error;
+        ok = false;
+      }
       if (!ok) {
         ctx.reporter.info('cancelled: nothing sent');
         return 0;

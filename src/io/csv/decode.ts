@@ -61,7 +61,6 @@ function countNewlines(buf: Uint8Array, end = buf.length): number {
  */
 export class TextDecoderStream {
   private mode: 'undecided' | 'utf-8' | 'single';
-  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
   private single: { write(b: Buffer): string; end(): string | undefined } | undefined;
   private carry: Uint8Array = new Uint8Array(0);
   private started = false;
@@ -118,14 +117,18 @@ export class TextDecoderStream {
       bytes = all;
     }
     if (this.mode === 'single') return this.single!.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
-    try {
-      const text = this.utf8.decode(bytes, { stream: true });
-      this.linesBefore += countNewlines(bytes);
-      return text;
-    } catch (error) {
-      const at = firstInvalidUtf8(bytes);
-      throw this.invalid(this.linesBefore + countNewlines(bytes, at) + 1, error);
+    // UTF-8: validate with the native checker and decode whole characters; a character cut at the
+    // end of the chunk waits for the next one.
+    const all = this.carry.length > 0 ? concat(this.carry, bytes) : bytes;
+    const tail = incompleteTail(all);
+    const whole = Buffer.from(all.buffer, all.byteOffset, all.length - tail);
+    if (!isUtf8(whole)) {
+      const at = firstInvalidUtf8(whole);
+      throw this.invalid(this.linesBefore + countNewlines(whole, at) + 1);
     }
+    this.carry = tail > 0 ? all.slice(all.length - tail) : new Uint8Array(0);
+    this.linesBefore += countNewlines(whole);
+    return whole.toString('utf8');
   }
 
   end(): string {
@@ -143,18 +146,14 @@ export class TextDecoderStream {
       this.encoding = 'windows-1252';
       return iconv.decode(Buffer.from(this.carry), 'win1252');
     }
-    try {
-      return this.utf8.decode();
-    } catch (error) {
-      throw this.invalid(this.linesBefore + 1, error);
-    }
+    if (this.carry.length > 0) throw this.invalid(this.linesBefore + 1);
+    return '';
   }
 
-  private invalid(line: number, cause: unknown): DataError {
+  private invalid(line: number): DataError {
     return new DataError('the file is not valid UTF-8 here, although earlier lines were', {
       where: { file: this.file, line },
       hint: 'If the file was saved by Excel on Windows, try --encoding windows-1252; otherwise re-export it as UTF-8.',
-      cause,
     });
   }
 }
