@@ -344,6 +344,8 @@ async function benchSend(dir: string, count: number): Promise<void> {
     return;
   }
   const scratch = path.join(dir, 'send');
+  // Fresh every run: a database kept by --keep remembers the last run's messages (cooldown).
+  fs.rmSync(scratch, { recursive: true, force: true });
   fs.mkdirSync(scratch, { recursive: true });
   log('send: test/bench/send.ts');
   const result = await run({ root, bin: BIN, node: NODE, dir: scratch, rows: count, env: ENV, log: (m) => log(`send: ${m}`) });
