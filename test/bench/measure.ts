@@ -14,6 +14,8 @@ export interface Measured {
   ms: number;
   /** Peak resident set size, kilobytes; undefined when it could not be measured. */
   peakRssKb: number | undefined;
+  /** User + system CPU time of the process and its children, milliseconds (GNU time only). */
+  cpuMs: number | undefined;
   stdoutBytes: number;
   stderr: string;
   /** First kilobytes of stdout, for checks. */
@@ -30,8 +32,8 @@ export interface RunOptions {
 let gnuTime: boolean | undefined;
 function hasGnuTime(): boolean {
   if (gnuTime === undefined) {
-    const probe = spawnSync('/usr/bin/time', ['-f', '%M', 'true'], { encoding: 'utf8' });
-    gnuTime = probe.status === 0 && /^\d+\s*$/m.test(probe.stderr ?? '');
+    const probe = spawnSync('/usr/bin/time', ['-f', '%M %U %S', 'true'], { encoding: 'utf8' });
+    gnuTime = probe.status === 0 && /^\d+ [\d.]+ [\d.]+\s*$/m.test(probe.stderr ?? '');
   }
   return gnuTime;
 }
@@ -60,7 +62,7 @@ function vmHwmKb(pid: number): number | undefined {
 export function measure(command: string, args: string[], options: RunOptions = {}): Promise<Measured> {
   const useTime = hasGnuTime();
   const rssFile = useTime ? path.join(os.tmpdir(), `turnout-bench-rss-${process.pid}-${Date.now()}-${Math.floor(performance.now())}`) : undefined;
-  const argv = useTime ? ['-f', '%M', '-o', rssFile!, command, ...args] : args;
+  const argv = useTime ? ['-f', '%M %U %S', '-o', rssFile!, command, ...args] : args;
   const program = useTime ? '/usr/bin/time' : command;
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -73,6 +75,7 @@ export function measure(command: string, args: string[], options: RunOptions = {
     let head = '';
     let stderr = '';
     let peak: number | undefined;
+    let cpu: number | undefined;
     const poll = useTime
       ? undefined
       : setInterval(() => {
@@ -102,14 +105,15 @@ export function measure(command: string, args: string[], options: RunOptions = {
           const text = fs.readFileSync(rssFile, 'utf8');
           // GNU time writes "Command exited with non-zero status N" before the figure when it fails.
           const lines = text.trim().split('\n');
-          const kb = Number(lines[lines.length - 1]);
+          const [kb, user, system] = lines[lines.length - 1]!.split(' ').map(Number);
           if (Number.isFinite(kb)) peak = kb;
+          if (Number.isFinite(user) && Number.isFinite(system)) cpu = (user! + system!) * 1000;
           fs.rmSync(rssFile, { force: true });
         } catch {
           // no figure
         }
       }
-      resolve({ code, ms, peakRssKb: peak, stdoutBytes, stderr, stdoutHead: head });
+      resolve({ code, ms, peakRssKb: peak, cpuMs: cpu, stdoutBytes, stderr, stdoutHead: head });
     });
   });
 }
