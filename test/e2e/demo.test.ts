@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAGGING, SMALL_AND_LOW } from '../bench/city.js';
 import { demoTruth, readManifest } from '../bench/demo-files.js';
 import { FIXTURES, runTurnout, tempDir, type RunResult } from '../helpers/cli.js';
 
@@ -52,7 +53,39 @@ describe('turnout demo', () => {
     const db = path.join(dir, 'turnout-demo.db');
     expect(fs.statSync(db).mode & 0o777).toBe(0o600);
     expect(fs.existsSync(path.join(dir, 'campaign.db'))).toBe(false);
-    expect(first.stdout).toBe('');
+  });
+
+  it('ends on the status table, the call sheet of the most under-mobilized quartier and a dry-run SMS', () => {
+    // stdout carries the three commands' rows, as if typed one after the other; headings are on stderr.
+    const lines = first.stdout.split('\n');
+    const flagged = lines.filter((l) => /\bLOW\s*$/.test(l)).map((l) => l.replace(/\s{2,}.*$/, ''));
+    expect(new Set(flagged)).toEqual(new Set(LAGGING));
+    expect(lines.find((l) => l.startsWith(SMALL_AND_LOW))).not.toMatch(/LOW/);
+    expect(first.stderr).toContain('Who to call first in');
+    expect(first.stderr).toContain('rehearsed with --dry-run');
+
+    const callHeader = lines.findIndex((l) => l.startsWith('id,first_name,last_name,area,polling_place,phone'));
+    expect(callHeader).toBeGreaterThan(0);
+    const calls = lines.slice(callHeader + 1, callHeader + 9).map((l) => l.split(','));
+    const worst = flagged[0]!;
+    expect(calls).toHaveLength(8);
+    const db = new Database(path.join(dir, 'turnout-demo.db'), { readonly: true });
+    try {
+      for (const [id, , , area] of calls) {
+        expect(area).toBe(worst);
+        const voter = db.prepare('SELECT support, voted_at FROM voters WHERE id = ?').get(id) as { support: number; voted_at: string | null };
+        expect([1, 2]).toContain(voter.support);
+        expect(voter.voted_at === null || voter.voted_at > new Date(manifest.asOfInstant).toISOString()).toBe(true);
+      }
+      expect((db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n).toBe(0);
+    } finally {
+      db.close();
+    }
+    const smsHeader = lines.findIndex((l) => l.startsWith('phone,voter_ids,names,area,encoding,segments,body'));
+    expect(smsHeader).toBeGreaterThan(callHeader);
+    const sms = first.stdout.slice(first.stdout.indexOf('phone,voter_ids'));
+    expect(sms.match(/^\+33\d{9},/gm)).toHaveLength(3);
+    expect(sms.match(/Répondez STOP/g)).toHaveLength(3);
   });
 
   it('imports every voter and check of the files, and prints the counts it did', () => {

@@ -74,6 +74,9 @@ ${examples('turnout demo', 'turnout demo --force', 'turnout --db /tmp/city.db de
         fs.renameSync(building, dbPath);
         removeDatabase(building); // any -wal/-shm left beside it (normally none after close)
         ctx.reporter.info(summary(ctx, dbPath, report, plan === 'rebuild'));
+        const { demoTour } = await import('./demo-tour.js');
+        const globals = [...(ctx.quiet ? ['--quiet'] : []), ...(program.opts<GlobalOptions>().color === false ? ['--no-color'] : [])];
+        await demoTour(ctx, dbPath, manifest, globals);
         ctx.reporter.info(nextSteps(ctx, dbPath, manifest));
       }),
     );
