@@ -89,6 +89,11 @@ export interface ImportOptoutsResult extends OptoutChange {
   empty: number;
   /** The column read, or undefined when the file has no header (a bare list of numbers). */
   column: string | undefined;
+  /**
+   * Cells that are not phone numbers. The readable numbers are recorded all the same: one typo in
+   * a provider's stop list must not leave everyone else on it reachable.
+   */
+  rejected: Array<{ text: string; where: SourceLocation; error: DataError }>;
 }
 
 /**
@@ -135,6 +140,7 @@ export function importOptouts(
     }
   }
   const numbers: string[] = [];
+  const rejected: ImportOptoutsResult['rejected'] = [];
   let empty = 0;
   for (const record of records) {
     const text = record.values[index] ?? '';
@@ -143,12 +149,16 @@ export function importOptouts(
       continue;
     }
     const e164 = normalize(text).e164;
-    if (e164 === null) throw unreadable(text, options.region, { file: table.file, line: record.line, column: index + 1 });
+    if (e164 === null) {
+      const where = { file: table.file, line: record.line, column: index + 1 };
+      rejected.push({ text, where, error: unreadable(text, options.region, where) });
+      continue;
+    }
     numbers.push(e164);
   }
   const at = options.now.toISOString();
   const change = store.transaction(() => split(numbers, (p) => store.add(p, options.source, at)));
-  return { ...change, empty, column };
+  return { ...change, empty, column, rejected };
 }
 
 export function listOptouts(store: OptoutStore): Iterable<OptoutRecord> {

@@ -94,12 +94,13 @@ describe('turnout optout import', () => {
     ]);
   });
 
-  it('fails on an unreadable number with file:line:column and writes nothing', async () => {
+  it('records the readable numbers, names each unreadable one with file:line:column, and exits 1', async () => {
     const db = await newElection();
-    const result = await optout(db, ['import', '-'], 'name,mobile\nA,0612345601\nB,06 12 34\n');
+    const result = await optout(db, ['import', '-'], 'name,mobile\nA,0612345601\nB,06 12 34\nC,07 51 31 30 45\n');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: stdin:3:2: "06 12 34" is not a phone number');
-    expect(optouts(db)).toEqual([]);
+    expect(result.stderr).toContain('1 number could not be read and is NOT opted out');
+    expect(optouts(db).map((r: { phone: string }) => r.phone).sort()).toEqual(['+33612345601', '+33751313045']);
   });
 
   it('asks for --column when no header names a phone, and uses it', async () => {

@@ -57,7 +57,17 @@ export function registerOptout(program: Command): void {
           `${plural(result.changed.length, 'number')} added to the opt-out list from ${from}${already(result.unchanged.length, 'already there')}` +
             (result.empty > 0 ? `; ${plural(result.empty, 'row')} without a number skipped` : ''),
         );
-        return 0;
+        if (result.rejected.length === 0) return 0;
+        const { formatLocation } = await import('../../core/errors.js');
+        for (const r of result.rejected.slice(0, 10)) {
+          ctx.stderr.write(`${ctx.err.red('error:')} ${formatLocation(r.where)}: ${r.error.message}\n`);
+        }
+        if (result.rejected.length > 10) ctx.stderr.write(`… and ${plural(result.rejected.length - 10, 'more unreadable number')}\n`);
+        ctx.stderr.write(
+          `${ctx.err.dim('hint:')} ${plural(result.rejected.length, 'number')} could not be read and ${result.rejected.length === 1 ? 'is' : 'are'} NOT opted out; ` +
+            'correct them and run the import again (the numbers already recorded stay).\n',
+        );
+        return 1;
       }),
     );
 
@@ -117,7 +127,7 @@ async function printList(ctx: CliContext, options: OutputOptions, format: import
   await withDatabase(ctx, async (db) => {
     const rows = [...listOptouts(optoutStore(db))].map((r) => ({ phone: r.phone, source: r.source, created_at: r.created_at }));
     await writeRows(ctx, rows, COLUMNS, { format, out: options.out });
-  });
+  }, { create: false }); // a mistyped --db lists nothing: say so rather than create an empty database
 }
 
 function plural(n: number, noun: string): string {
