@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { once } from 'node:events';
 import { Option, type Command } from 'commander';
-import { stringify } from 'csv-stringify/sync';
 import type { CliContext } from './context.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
@@ -67,7 +66,9 @@ export class RowSink {
   }
 }
 
-function csvLine(values: Cell[]): string {
+type Stringify = typeof import('csv-stringify/sync').stringify;
+
+function csvLine(stringify: Stringify, values: Cell[]): string {
   return stringify([values.map((v) => (v === null || v === undefined ? '' : typeof v === 'boolean' ? String(v) : v))]);
 }
 
@@ -85,13 +86,16 @@ export async function writeRows(
   let count = 0;
   try {
     switch (options.format) {
-      case 'csv':
-        await sink.write(csvLine([...columns]));
+      case 'csv': {
+        // Loaded here, not at startup: `turnout --version` and commands that print no CSV skip it.
+        const { stringify } = await import('csv-stringify/sync');
+        await sink.write(csvLine(stringify, [...columns]));
         for await (const row of rows) {
-          await sink.write(csvLine(columns.map((c) => row[c])));
+          await sink.write(csvLine(stringify, columns.map((c) => row[c])));
           count++;
         }
         break;
+      }
       case 'ndjson':
         for await (const row of rows) {
           await sink.write(`${JSON.stringify(pick(row, columns))}\n`);

@@ -1,0 +1,41 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, ROOT, tempDir } from '../helpers/cli.js';
+
+let cleanup: (() => void) | undefined;
+afterEach(() => cleanup?.());
+
+/** The modules `turnout ARGS` resolves, as URLs. */
+function loadedBy(args: string[]): string[] {
+  const tmp = tempDir();
+  cleanup = tmp.cleanup;
+  const trace = path.join(tmp.dir, 'imports.txt');
+  fs.writeFileSync(trace, '');
+  const result = spawnSync(process.execPath, ['--import', path.join(ROOT, 'test/helpers/trace-imports.mjs'), BIN, ...args], {
+    env: { ...process.env, TRACE_IMPORTS_FILE: trace },
+    encoding: 'utf8',
+  });
+  expect(result.status, result.stderr).toBe(0);
+  return fs.readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+}
+
+const HEAVY = ['better-sqlite3', 'twilio', '@inquirer', '/ora/', 'csv-stringify', 'csv-parse', 'libphonenumber-js', 'iconv-lite'];
+
+describe('startup', () => {
+  it('loads no database driver, Twilio client, prompt, spinner or parser for --version and --help', () => {
+    for (const args of [['--version'], ['--help'], ['remind', '--help']]) {
+      const urls = loadedBy(args);
+      expect(urls.some((u) => u.includes('/dist/src/cli/program.js')), 'the trace works').toBe(true);
+      expect(urls.filter((u) => HEAVY.some((h) => u.includes(`node_modules/${h.replace(/^\//, '')}`) || u.includes(h) && u.includes('node_modules'))), args.join(' ')).toEqual([]);
+    }
+  });
+
+  it('does load the database driver when a command needs it (the trace sees lazy imports)', () => {
+    const tmp = tempDir();
+    const urls = loadedBy(['--db', path.join(tmp.dir, 'x.db'), 'init', '--timezone', 'UTC']);
+    tmp.cleanup();
+    expect(urls.some((u) => u.includes('better-sqlite3'))).toBe(true);
+  });
+});
