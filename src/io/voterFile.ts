@@ -18,7 +18,10 @@ export interface VoterFileOptions {
   encoding: EncodingChoice;
   region: string | undefined;
   map: Partial<Record<VoterField, string>>;
-  /** Voters per batch handed to the store. */
+  /**
+   * Voters per batch handed to the store. Small enough that a batch's joined values stay under
+   * V8's 128 KiB large-object threshold (see CHUNK in voterFileWorker.ts).
+   */
   batchRows?: number;
 }
 
@@ -45,7 +48,7 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
     encoding: options.encoding,
     region: options.region,
     map: options.map,
-    batchRows: options.batchRows ?? 2000,
+    batchRows: options.batchRows ?? 250,
   };
   const worker = new Worker(new URL('./voterFileWorker.js', import.meta.url), { workerData: data });
   const source = input.path === undefined ? input.chunks()[Symbol.asyncIterator]() : undefined;
