@@ -23,8 +23,9 @@ function jsonPath(key: string): string {
  * this file's extra columns replace the voter's values for those columns, others stay.
  */
 export function upsertSql(rows: number, supplied: readonly VoterRowColumn[], extras: readonly string[]): string {
-  // Values arrive as text with '' for none (see VoterBatch); the column types turn '2' into 2.
-  const placeholders = `(${new Array(WIDTH).fill("nullif(?,'')").join(',')})`;
+  // Values arrive as text or null (see VoterBatch); the column types turn '2' into 2. Plain
+  // placeholders: nullif(?,'') on every value cost ~0.2 s of 3.9 s CPU per 200k voters.
+  const placeholders = `(${new Array(WIDTH).fill('?').join(',')})`;
   const updated = supplied.filter((c) => c !== 'id');
   const sets: string[] = [];
   const differs: string[] = [];
@@ -63,7 +64,7 @@ export function voterImportStore(db: Db): VoterImportStore {
     voterWriter(supplied, extras) {
       const full = db.prepare(upsertSql(ROWS_PER_STATEMENT, supplied, extras));
       const partial = new Map<number, ReturnType<Db['prepare']>>();
-      return (values: readonly string[], rows: number): number => {
+      return (values: readonly (string | null)[], rows: number): number => {
         let changes = 0;
         let offset = 0;
         const stride = ROWS_PER_STATEMENT * WIDTH;
