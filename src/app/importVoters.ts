@@ -31,10 +31,10 @@ export interface VoterFileHeader {
 
 export interface VoterBatch {
   /**
-   * `rows` voters, VOTER_ROW_COLUMNS.length values each, flat, as text: '' for none (empty cells are
-   * never stored as ''), numbers as their decimal text (the columns' types convert them).
+   * `rows` voters, VOTER_ROW_COLUMNS.length values each, flat, as text: null for none (empty cells
+   * are never stored as ''), numbers as their decimal text (the columns' types convert them).
    */
-  values: readonly string[];
+  values: readonly (string | null)[];
   rows: number;
   rejects: RejectedRow[];
   /** Data rows read from the file for this batch (accepted + rejected). */
@@ -60,7 +60,7 @@ export interface VoterImportStore {
   /** Records new extra column names after the known ones (file order). */
   addExtraColumns(names: readonly string[]): void;
   /** Prepares the upsert for this file's columns; the writer returns how many voters it inserted or changed. */
-  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly string[], rows: number) => number;
+  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly (string | null)[], rows: number) => number;
   /** Called before and after loading when the table was empty: lets the store defer index building. */
   bulkLoad(phase: 'before' | 'after'): void;
   /** Turns stored unmatched checks whose voter now exists into checks; returns how many. */

@@ -18,7 +18,10 @@ export interface VoterFileOptions {
   encoding: EncodingChoice;
   region: string | undefined;
   map: Partial<Record<VoterField, string>>;
-  /** Voters per batch handed to the store. */
+  /**
+   * Voters per batch handed to the store. Small enough that a batch's joined values stay under
+   * V8's 128 KiB large-object threshold (see CHUNK in voterFileWorker.ts).
+   */
   batchRows?: number;
 }
 
@@ -45,7 +48,7 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
     encoding: options.encoding,
     region: options.region,
     map: options.map,
-    batchRows: options.batchRows ?? 2000,
+    batchRows: options.batchRows ?? 250,
   };
   const worker = new Worker(new URL('./voterFileWorker.js', import.meta.url), { workerData: data });
   const source = input.path === undefined ? input.chunks()[Symbol.asyncIterator]() : undefined;
@@ -113,7 +116,10 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
       const message = await nextMessage();
       if (message.type === 'done') return;
       if (message.type !== 'batch') throw new InternalError(`unexpected message "${message.type}" from the import worker`);
-      const values = typeof message.values === 'string' ? (message.rows === 0 ? [] : message.values.split(SEPARATOR)) : message.values;
+      // The worker sends '' for none (one joined string cannot hold null): null it here, cheaper
+      // than nullif(?,'') on every bound value in SQL.
+      const values: Array<string | null> = typeof message.values === 'string' ? (message.rows === 0 ? [] : message.values.split(SEPARATOR)) : message.values;
+      for (let i = 0; i < values.length; i++) if (values[i] === '') values[i] = null;
       yield { ...message, values };
       send({ type: 'ack' });
     }

@@ -54,6 +54,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   try {
     db.pragma('foreign_keys = ON');
     if (!readonly) {
+      // 16 KiB pages for a new database (only possible before its first table): a voter row is
+      // ~200 bytes in 18 columns; bigger pages mean fewer B-tree splits and WAL frames. Measured on
+      // a 200k-voter first import: see the commit. Existing databases keep their page size.
+      if (!exists) db.pragma('page_size = 16384');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       migrate(db, file);

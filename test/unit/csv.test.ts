@@ -128,6 +128,25 @@ describe('TextDecoderStream', () => {
     for (const size of [1, 2, 3, 5, 100]) expect(decode(cut(bytes, size))).toEqual({ text: 'prénom,€\nZoé,5 €\n', encoding: 'utf-8' });
   });
 
+  it('keeps a character cut between chunks when the caller reuses its buffer for the next chunk', () => {
+    const text = `id,nom\n${'1,Barthélémy\n'.repeat(50)}2,Zoé €\n`;
+    const bytes = Buffer.from(text);
+    for (const size of [7, 13, 64]) {
+      for (const choice of ['auto', 'utf-8']) {
+        const decoder = new TextDecoderStream('f.csv', choice);
+        const reused = Buffer.alloc(size);
+        let out = '';
+        for (let i = 0; i < bytes.length; i += size) {
+          const n = bytes.copy(reused, 0, i, i + size);
+          out += decoder.write(reused.subarray(0, n));
+          reused.fill(0x41); // what the next read would overwrite
+        }
+        out += decoder.end();
+        expect(out).toBe(text);
+      }
+    }
+  });
+
   it('detects Windows-1252 and decodes 0x80 as the euro sign', () => {
     const bytes = iconv.encode('Prénom;Prix\r\nZoé;5 €\r\n', 'win1252');
     expect(bytes.includes(0x80)).toBe(true);

@@ -102,7 +102,7 @@ export class TextDecoderStream {
       const tail = incompleteTail(all);
       const whole = all.subarray(0, all.length - tail);
       if (isAscii(whole)) {
-        this.carry = all.slice(all.length - tail);
+        this.carry = copyOf(all.subarray(all.length - tail));
         this.linesBefore += countNewlines(whole);
         return Buffer.from(whole.buffer, whole.byteOffset, whole.length).toString('latin1');
       }
@@ -126,7 +126,7 @@ export class TextDecoderStream {
       const at = firstInvalidUtf8(whole);
       throw this.invalid(this.linesBefore + countNewlines(whole, at) + 1);
     }
-    this.carry = tail > 0 ? all.slice(all.length - tail) : new Uint8Array(0);
+    this.carry = tail > 0 ? copyOf(all.subarray(all.length - tail)) : new Uint8Array(0);
     this.linesBefore += countNewlines(whole);
     return whole.toString('utf8');
   }
@@ -156,6 +156,16 @@ export class TextDecoderStream {
       hint: 'If the file was saved by Excel on Windows, try --encoding windows-1252; otherwise re-export it as UTF-8.',
     });
   }
+}
+
+/**
+ * A copy of `bytes`: the caller may reuse its buffer after write() (the import worker reads every
+ * chunk into the same Buffer), and Buffer#slice would not copy.
+ */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  out.set(bytes);
+  return out;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
