@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planMessages, sendReminders } from '../../src/app/sendReminders.js';
@@ -10,9 +11,24 @@ import { openDatabase, type Db } from '../../src/store/db.js';
 import { messageLog, sendLock, syncStore } from '../../src/store/messages.js';
 import { twilioConfig } from '../../src/io/twilio/config.js';
 import { twilioSmsGateway, twilioSyncGateway } from '../../src/io/twilio/gateway.js';
-import { currentProcess, holderIsStale } from '../../src/io/lock.js';
+import { holderIsStale } from '../../src/io/lock.js';
 import { startFakeTwilio, type FakeTwilio } from '../helpers/fakeTwilio.js';
 import { tempDir } from '../helpers/cli.js';
+
+/** This test process, as the CLI describes it to the lock rule. */
+const self = {
+  pid: process.pid,
+  hostname: os.hostname(),
+  isAlive: (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+
 
 const ACCOUNT = 'AC' + '9f'.repeat(16);
 const TOKEN = 'sync-integration-token';
@@ -54,8 +70,8 @@ describe('turnout sync against the fake', () => {
         gateway: await twilioSmsGateway(twilioConfig(env())),
         log: messageLog(db),
         lock: sendLock(db),
-        owner: currentProcess(),
-        isStale: (h, now) => holderIsStale(h, now),
+        owner: { pid: self.pid, hostname: self.hostname },
+        isStale: (h, now) => holderIsStale(h, now, self),
         clock: { now: () => new Date() },
         timer: { monotonic: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
         reporter: silentReporter,

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,9 +11,24 @@ import { openDatabase, type Db } from '../../src/store/db.js';
 import { messageLog, sendLock } from '../../src/store/messages.js';
 import { twilioConfig } from '../../src/io/twilio/config.js';
 import { twilioSmsGateway } from '../../src/io/twilio/gateway.js';
-import { currentProcess, holderIsStale } from '../../src/io/lock.js';
+import { holderIsStale } from '../../src/io/lock.js';
 import { startFakeTwilio, type FakeTwilio } from '../helpers/fakeTwilio.js';
 import { tempDir } from '../helpers/cli.js';
+
+/** This test process, as the CLI describes it to the lock rule. */
+const self = {
+  pid: process.pid,
+  hostname: os.hostname(),
+  isAlive: (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+
 
 const ACCOUNT = 'AC' + 'a1'.repeat(16);
 const TOKEN = 'tok-integration-secret-1234';
@@ -57,8 +73,8 @@ async function run(recipients: SmsRecipient[], overrides: Partial<SendOptions> =
       gateway: await twilioSmsGateway(config, 8),
       log: messageLog(db),
       lock: sendLock(db),
-      owner: currentProcess(),
-      isStale: (h, now) => holderIsStale(h, now),
+      owner: { pid: self.pid, hostname: self.hostname },
+      isStale: (h, now) => holderIsStale(h, now, self),
       clock: { now: () => new Date() },
       timer: { monotonic: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
       reporter: silentReporter,
@@ -188,7 +204,7 @@ describe('sending through the real twilio client to the fake', () => {
   });
 
   it('refuses while a live process holds the lock, and takes over the lock of a dead one', async () => {
-    const live = { runId: 'other', pid: process.ppid, hostname: currentProcess().hostname, acquiredAt: '2026-03-15T10:00:00.000Z', heartbeatAt: '2026-03-15T10:00:00.000Z' };
+    const live = { runId: 'other', pid: process.ppid, hostname: self.hostname, acquiredAt: new Date().toISOString(), heartbeatAt: new Date().toISOString() };
     sendLock(db).acquire(live, () => false);
     const refused = await run([recipient(1)]);
     expect(refused).toMatchObject({ kind: 'locked', holder: { runId: 'other', pid: process.ppid } });

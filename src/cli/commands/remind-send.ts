@@ -204,6 +204,8 @@ export async function runSend(ctx: CliContext, rawOptions: Record<string, unknow
       import('../progress.js'),
       import('node:crypto'),
     ]);
+    const { hostname } = await import('node:os');
+    const thisProcess = { pid: process.pid, hostname: hostname(), isAlive: isProcessAlive };
     const concurrency = send.defaultConcurrency(rate);
     const gateway = await twilioSmsGateway(config, concurrency);
     const reporter = await progressReporter(ctx);
@@ -237,8 +239,8 @@ export async function runSend(ctx: CliContext, rawOptions: Record<string, unknow
           gateway,
           log: messageLog(db),
           lock: sendLock(db),
-          owner: lock.currentProcess(),
-          isStale: (holder, at) => lock.holderIsStale(holder, at),
+          owner: { pid: thisProcess.pid, hostname: thisProcess.hostname },
+          isStale: (holder, at) => lock.holderIsStale(holder, at, thisProcess),
           clock,
           timer: { monotonic: () => performance.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
           reporter,
@@ -293,4 +295,13 @@ async function dryRunOutput(ctx: CliContext, options: SendCliOptions, plan: Send
   const format = chooseFormat(ctx, { format: options.format as 'csv' | 'json' | 'ndjson' | undefined, out: options.out }, 'csv', false);
   await writeRows(ctx, rows, ['phone', 'voter_ids', 'names', 'area', 'encoding', 'segments', 'body'], { format, out: options.out });
   return 0;
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0: an existence check only
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
