@@ -2,10 +2,12 @@
  * SMS message templates: text with `{field}` placeholders (any voter field or extra column of
  * the voter file) and `{field|default}` fallbacks. `{{` and `}}` write literal braces.
  *
- * A household sharing one phone gets one message. It is rendered with the fields of its first
- * voter (the selection puts the highest-priority voter first), so `{first_name}` greets that
- * voter; `{first_names}` names everyone the message stands for ("Amina & Karim",
- * "Amina, Karim & Sara") and `{voter_count}` counts them.
+ * A household sharing one phone gets one message, and its greeting names all of them or none:
+ * `{first_name}` (like `{first_names}`) is "Amina & Karim" or "Amina, Karim & Sara", and
+ * `{last_name}` the household's distinct last names; when one of them has no first name the value
+ * is empty, so the template's default (`{first_name|à vous}`) greets nobody in particular, or the
+ * run stops before sending. Other fields come from the first voter (the selection puts the
+ * highest-priority voter first); `{voter_count}` counts them.
  */
 import { DataError, UsageError, type SourceLocation } from './errors.js';
 
@@ -114,6 +116,16 @@ export function recipientFields(recipient: TemplateRecipient): Record<string, st
   }
   const firstNames = recipient.voters.map((v) => (v.first_name ?? '').trim()).filter((n) => n !== '');
   fields.first_names = firstNames.length === recipient.voters.length ? joinNames(firstNames) : null;
+  if (recipient.voters.length > 1) {
+    // Greeting one member of a household by name on a shared phone reads as a mistake: name all or none.
+    fields.first_name = fields.first_names;
+    const lastNames: string[] = [];
+    for (const v of recipient.voters) {
+      const name = (v.last_name ?? '').trim();
+      if (name !== '' && !lastNames.some((n) => n.toLocaleLowerCase('fr') === name.toLocaleLowerCase('fr'))) lastNames.push(name);
+    }
+    fields.last_name = lastNames.length > 0 ? joinNames(lastNames) : null;
+  }
   fields.voter_count = String(recipient.voters.length);
   fields.area = recipient.area ?? fields.area ?? null;
   return fields;

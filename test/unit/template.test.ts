@@ -11,10 +11,13 @@ const KNOWN = ['id', 'first_name', 'last_name', 'polling_place', 'team', 'email'
 describe('message templates', () => {
   it('fills {field} from the voter, extra columns included, and {{ }} are literal braces', () => {
     const t = parseTemplate('Bonjour {first_name}, votez à {polling_place} ({team}) {{ok}}');
-    expect(render(t, recipientFields(household)).text).toBe('Bonjour Amina, votez à École Belsunce (Nord) {ok}');
+    expect(render(t, recipientFields(household)).text).toBe('Bonjour Amina & Karim, votez à École Belsunce (Nord) {ok}');
   });
 
-  it('greets the first voter of a household and names everyone with {first_names}', () => {
+  it('names everyone of a household with {first_name} as with {first_names}, or nobody', () => {
+    expect(render(parseTemplate('Bonjour {first_name} {last_name}'), recipientFields(household)).text).toBe('Bonjour Amina & Karim Benali');
+    const unnamed = { area: 'X', voters: [voter('1', 'Amina'), voter('2', null)] };
+    expect(render(parseTemplate('Bonjour {first_name|à vous}'), recipientFields(unnamed)).text).toBe('Bonjour à vous');
     const t = parseTemplate('{first_names}: {voter_count} voix à {area}');
     expect(render(t, recipientFields(household)).text).toBe('Amina & Karim: 2 voix à Belsunce');
     const three = { area: 'X', voters: [voter('1', 'A'), voter('2', 'B'), voter('3', 'C')] };
@@ -52,7 +55,7 @@ describe('message templates', () => {
 
   it('appends the footer on its own line once, and chooses it by option, setting, region', () => {
     const t = parseTemplate('Bonjour {first_name} ');
-    expect(renderAll(t, [household], 'STOP au 36180', KNOWN)[0]!.body).toBe('Bonjour Amina\nSTOP au 36180');
+    expect(renderAll(t, [household], 'STOP au 36180', KNOWN)[0]!.body).toBe('Bonjour Amina & Karim\nSTOP au 36180');
     expect(appendFooter('Vote! Reply STOP to opt out', 'Reply STOP to opt out')).toBe('Vote! Reply STOP to opt out');
     expect(chooseFooter('A', 'B', 'FR')).toBe('A');
     expect(chooseFooter(undefined, 'B', 'FR')).toBe('B');
