@@ -1,4 +1,3 @@
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planMessages, sendReminders } from '../../src/app/sendReminders.js';
@@ -12,22 +11,11 @@ import { messageLog, sendLock, syncStore } from '../../src/store/messages.js';
 import { twilioConfig } from '../../src/io/twilio/config.js';
 import { twilioSmsGateway, twilioSyncGateway } from '../../src/io/twilio/gateway.js';
 import { holderIsStale } from '../../src/io/lock.js';
+import { thisProcess } from '../helpers/thisProcess.js';
 import { startFakeTwilio, type FakeTwilio } from '../helpers/fakeTwilio.js';
 import { tempDir } from '../helpers/cli.js';
 
-/** This test process, as the CLI describes it to the lock rule. */
-const self = {
-  pid: process.pid,
-  hostname: os.hostname(),
-  isAlive: (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-};
+const self = thisProcess;
 
 
 const ACCOUNT = 'AC' + '9f'.repeat(16);
