@@ -1,27 +1,29 @@
 /**
- * Who holds the send lock, and whether that process is still alive. The lock row itself is in
- * the database (src/store/messages.ts); this decides when a holder is dead: on this machine,
- * its pid is gone; on another machine (a shared disk), no heartbeat for five minutes.
+ * Whether the holder of the send lock is gone. The lock row itself is in the database
+ * (src/store/messages.ts). A live run renews its heartbeat every few seconds, so a holder whose
+ * heartbeat is older than STALE_AFTER_MS is stale on any host: after a reboot or a kill -9 its pid
+ * may have been reused (in a container, even by the next run itself), so a live pid proves nothing
+ * then. On this host a holder is also stale at once when its pid is gone, or when it is our own
+ * pid (a different run id with our pid is a dead predecessor, never another live run).
+ * The pid and the liveness check come from the CLI layer: nothing here touches `process`.
  */
 import os from 'node:os';
 import type { LockHolder } from '../app/sendReminders.js';
 
 export const STALE_AFTER_MS = 5 * 60_000;
 
-export function currentProcess(): { pid: number; hostname: string } {
-  return { pid: process.pid, hostname: os.hostname() };
+export function hostname(): string {
+  return os.hostname();
 }
 
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0); // signal 0: existence check only
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+export interface LockSelf {
+  pid: number;
+  hostname: string;
 }
 
-export function holderIsStale(holder: LockHolder, now: Date, self = currentProcess()): boolean {
-  if (holder.hostname === self.hostname) return holder.pid !== self.pid && !isProcessAlive(holder.pid);
-  return now.getTime() - new Date(holder.heartbeatAt).getTime() > STALE_AFTER_MS;
+export function holderIsStale(holder: LockHolder, now: Date, self: LockSelf, isAlive: (pid: number) => boolean): boolean {
+  const beat = new Date(holder.heartbeatAt).getTime();
+  if (!Number.isFinite(beat) || now.getTime() - beat > STALE_AFTER_MS) return true;
+  if (holder.hostname !== self.hostname) return false;
+  return holder.pid === self.pid || !isAlive(holder.pid);
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -231,6 +232,19 @@ describe('at most once, whatever happens', () => {
     const last = await send([], { TURNOUT_NOW: '2026-03-15T15:11:00+01:00' });
     expect(last.code).toBe(0);
     expect(counts()).toEqual(Object.fromEntries(PHONES.map((p) => [p, 1])));
+  });
+
+  it('takes over a lock whose heartbeat is a day old, even when its pid is alive on this host (reused after a reboot)', async () => {
+    const db = new Database(dbFile);
+    const dayOld = new Date(new Date(NOW).getTime() - 24 * 3_600_000).toISOString();
+    // pid 1 always exists (init, or the container's first process): alive, but not the holder any more.
+    db.prepare('INSERT INTO send_lock (name, run_id, pid, hostname, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)').run('send', 'crashed-yesterday', 1, os.hostname(), dayOld, dayOld);
+    db.close();
+    const result = await send();
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('took over the send lock of run crashed-yesterday');
+    expect(counts()).toEqual(Object.fromEntries(PHONES.map((p) => [p, 1])));
+    expect(query('SELECT count(*) AS n FROM send_lock')).toEqual([{ n: 0 }]);
   });
 
   it('two runs started together send no message twice; the second waits for nothing and says why', async () => {

@@ -10,7 +10,17 @@ import { openDatabase, type Db } from '../../src/store/db.js';
 import { messageLog, sendLock, syncStore } from '../../src/store/messages.js';
 import { twilioConfig } from '../../src/io/twilio/config.js';
 import { twilioSmsGateway, twilioSyncGateway } from '../../src/io/twilio/gateway.js';
-import { currentProcess, holderIsStale } from '../../src/io/lock.js';
+import { hostname, holderIsStale } from '../../src/io/lock.js';
+
+const self = { pid: process.pid, hostname: hostname() };
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
 import { startFakeTwilio, type FakeTwilio } from '../helpers/fakeTwilio.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -54,8 +64,8 @@ describe('turnout sync against the fake', () => {
         gateway: await twilioSmsGateway(twilioConfig(env())),
         log: messageLog(db),
         lock: sendLock(db),
-        owner: currentProcess(),
-        isStale: (h, now) => holderIsStale(h, now),
+        owner: self,
+        isStale: (h, now) => holderIsStale(h, now, self, isAlive),
         clock: { now: () => new Date() },
         timer: { monotonic: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
         reporter: silentReporter,

@@ -10,7 +10,17 @@ import { openDatabase, type Db } from '../../src/store/db.js';
 import { messageLog, sendLock } from '../../src/store/messages.js';
 import { twilioConfig } from '../../src/io/twilio/config.js';
 import { twilioSmsGateway } from '../../src/io/twilio/gateway.js';
-import { currentProcess, holderIsStale } from '../../src/io/lock.js';
+import { hostname, holderIsStale } from '../../src/io/lock.js';
+
+const self = { pid: process.pid, hostname: hostname() };
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
 import { startFakeTwilio, type FakeTwilio } from '../helpers/fakeTwilio.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -57,8 +67,8 @@ async function run(recipients: SmsRecipient[], overrides: Partial<SendOptions> =
       gateway: await twilioSmsGateway(config, 8),
       log: messageLog(db),
       lock: sendLock(db),
-      owner: currentProcess(),
-      isStale: (h, now) => holderIsStale(h, now),
+      owner: self,
+      isStale: (h, now) => holderIsStale(h, now, self, isAlive),
       clock: { now: () => new Date() },
       timer: { monotonic: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
       reporter: silentReporter,
@@ -188,7 +198,7 @@ describe('sending through the real twilio client to the fake', () => {
   });
 
   it('refuses while a live process holds the lock, and takes over the lock of a dead one', async () => {
-    const live = { runId: 'other', pid: process.ppid, hostname: currentProcess().hostname, acquiredAt: '2026-03-15T10:00:00.000Z', heartbeatAt: '2026-03-15T10:00:00.000Z' };
+    const live = { runId: 'other', pid: process.ppid, hostname: self.hostname, acquiredAt: new Date().toISOString(), heartbeatAt: new Date().toISOString() };
     sendLock(db).acquire(live, () => false);
     const refused = await run([recipient(1)]);
     expect(refused).toMatchObject({ kind: 'locked', holder: { runId: 'other', pid: process.ppid } });

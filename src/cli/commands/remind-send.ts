@@ -114,6 +114,16 @@ function summaryLines(s: SendSummary, ctx: CliContext): string[] {
   return lines;
 }
 
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function lockedMessage(holder: LockHolder): string {
   return `another send run is in progress (run ${holder.runId}, pid ${holder.pid} on ${holder.hostname}, since ${holder.acquiredAt}): nothing sent by this one`;
 }
@@ -218,6 +228,7 @@ export async function runSend(ctx: CliContext, rawOptions: Record<string, unknow
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    const self = { pid: process.pid, hostname: lock.hostname() };
     const runId = `${new Date(start).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
     let outcome;
     try {
@@ -237,8 +248,8 @@ export async function runSend(ctx: CliContext, rawOptions: Record<string, unknow
           gateway,
           log: messageLog(db),
           lock: sendLock(db),
-          owner: lock.currentProcess(),
-          isStale: (holder, at) => lock.holderIsStale(holder, at),
+          owner: self,
+          isStale: (holder, at) => lock.holderIsStale(holder, at, self, isProcessAlive),
           clock,
           timer: { monotonic: () => performance.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
           reporter,
