@@ -2,10 +2,12 @@
  * SMS message templates: text with `{field}` placeholders (any voter field or extra column of
  * the voter file) and `{field|default}` fallbacks. `{{` and `}}` write literal braces.
  *
- * A household sharing one phone gets one message. It is rendered with the fields of its first
- * voter (the selection puts the highest-priority voter first), so `{first_name}` greets that
- * voter; `{first_names}` names everyone the message stands for ("Amina & Karim",
- * "Amina, Karim & Sara") and `{voter_count}` counts them.
+ * A household sharing one phone gets one message, and its greeting names all of them or none:
+ * `{first_name}` (and its alias `{first_names}`) names everyone the message stands for
+ * ("Amina & Karim", "Amina, Karim & Sara"), and is empty when one of them has no first name;
+ * `{last_name}` joins their distinct last names the same way ("Benali", "Benali & Martin").
+ * Other fields are those of the first voter (the selection puts the highest-priority voter
+ * first); `{voter_count}` counts them.
  */
 import { DataError, UsageError, type SourceLocation } from './errors.js';
 
@@ -103,6 +105,13 @@ export function joinNames(names: string[]): string {
   return `${names.slice(0, -1).join(', ')} & ${names[names.length - 1]}`;
 }
 
+/** Every voter's name joined ("A & B"), or null when one of them has none: all of them or none. */
+function allNames(names: Array<string | null>, distinct = false): string | null {
+  const trimmed = names.map((n) => (n ?? '').trim());
+  if (trimmed.length === 0 || trimmed.some((n) => n === '')) return null;
+  return joinNames(distinct ? [...new Set(trimmed)] : trimmed);
+}
+
 /** The values a recipient's message may use. */
 export function recipientFields(recipient: TemplateRecipient): Record<string, string | null> {
   const first = recipient.voters[0];
@@ -112,8 +121,11 @@ export function recipientFields(recipient: TemplateRecipient): Record<string, st
     fields.first_name = first.first_name ?? fields.first_name ?? null;
     fields.last_name = first.last_name ?? fields.last_name ?? null;
   }
-  const firstNames = recipient.voters.map((v) => (v.first_name ?? '').trim()).filter((n) => n !== '');
-  fields.first_names = firstNames.length === recipient.voters.length ? joinNames(firstNames) : null;
+  if (recipient.voters.length > 1) {
+    fields.first_name = allNames(recipient.voters.map((v) => v.first_name));
+    fields.last_name = allNames(recipient.voters.map((v) => v.last_name), true);
+  }
+  fields.first_names = allNames(recipient.voters.map((v) => v.first_name));
   fields.voter_count = String(recipient.voters.length);
   fields.area = recipient.area ?? fields.area ?? null;
   return fields;

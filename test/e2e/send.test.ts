@@ -89,6 +89,13 @@ describe('turnout remind --send', () => {
     expect(fake.messagePosts()).toHaveLength(7);
   });
 
+  it('greets a household sharing a phone by all its names with {first_name} and {last_name}', async () => {
+    const result = await send(['--message', 'Bonjour {first_name} {last_name} !']);
+    expect(result.code).toBe(0);
+    expect(fake.sentTo('+33612345701').map((m) => m.body)).toEqual(['Bonjour Amina & Karim Benali !\nSTOP au 36180']);
+    expect(fake.sentTo('+33612345703').map((m) => m.body)).toEqual(['Bonjour Lucie Martin !\nSTOP au 36180']);
+  });
+
   it('respects the cooldown: nothing an hour later, again three hours later', async () => {
     expect((await send(['--area', 'Panier'])).code).toBe(0);
     const soon = await send(['--area', 'Panier'], { TURNOUT_NOW: '2026-03-15T16:00:00+01:00' });

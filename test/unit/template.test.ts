@@ -11,7 +11,16 @@ const KNOWN = ['id', 'first_name', 'last_name', 'polling_place', 'team', 'email'
 describe('message templates', () => {
   it('fills {field} from the voter, extra columns included, and {{ }} are literal braces', () => {
     const t = parseTemplate('Bonjour {first_name}, votez à {polling_place} ({team}) {{ok}}');
-    expect(render(t, recipientFields(household)).text).toBe('Bonjour Amina, votez à École Belsunce (Nord) {ok}');
+    expect(render(t, recipientFields({ area: 'Belsunce', voters: [voter('B01', 'Amina')] })).text).toBe('Bonjour Amina, votez à École Belsunce (Nord) {ok}');
+  });
+
+  it('names the whole household in {first_name} and {last_name}, or nobody when a name is missing', () => {
+    const t = parseTemplate('Bonjour {first_name} {last_name}');
+    expect(render(t, recipientFields(household)).text).toBe('Bonjour Amina & Karim Benali');
+    const mixed = { area: 'X', voters: [voter('1', 'Bilal'), { ...voter('2', 'Sylvie'), last_name: 'Martin' }] };
+    expect(render(t, recipientFields(mixed)).text).toBe('Bonjour Bilal & Sylvie Benali & Martin');
+    const fallback = parseTemplate('Bonjour {first_name|à vous}');
+    expect(render(fallback, recipientFields({ area: 'X', voters: [voter('1', 'Bilal'), voter('2', null)] })).text).toBe('Bonjour à vous');
   });
 
   it('greets the first voter of a household and names everyone with {first_names}', () => {
@@ -52,7 +61,7 @@ describe('message templates', () => {
 
   it('appends the footer on its own line once, and chooses it by option, setting, region', () => {
     const t = parseTemplate('Bonjour {first_name} ');
-    expect(renderAll(t, [household], 'STOP au 36180', KNOWN)[0]!.body).toBe('Bonjour Amina\nSTOP au 36180');
+    expect(renderAll(t, [household], 'STOP au 36180', KNOWN)[0]!.body).toBe('Bonjour Amina & Karim\nSTOP au 36180');
     expect(appendFooter('Vote! Reply STOP to opt out', 'Reply STOP to opt out')).toBe('Vote! Reply STOP to opt out');
     expect(chooseFooter('A', 'B', 'FR')).toBe('A');
     expect(chooseFooter(undefined, 'B', 'FR')).toBe('B');
