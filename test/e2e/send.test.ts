@@ -193,6 +193,38 @@ describe('turnout remind --send', () => {
     for (const text of [result.stdout, result.stderr, ...stored]) expect(text).not.toContain(TOKEN);
     expect(query('SELECT phone, error_code FROM sms_unusable')).toEqual([{ phone: '+33612345703', error_code: 21211 }]);
   });
+
+  it('never shows or stores the API secret either, nor either secret when Twilio refuses them in sync', async () => {
+    const API_KEY = 'SK' + 'a1'.repeat(16);
+    const API_SECRET = 'e2e-api-secret-SECRET-77';
+    const keyFake = await startFakeTwilio({ authToken: API_SECRET });
+    try {
+      const keyEnv = (url: string): Record<string, string> => env({ TURNOUT_TWILIO_BASE_URL: url, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET });
+      const sent = await runTurnout(SEND, { env: keyEnv(keyFake.url) });
+      expect(sent.code).toBe(0);
+      expect(keyFake.messagePosts()).toHaveLength(7);
+      expect(keyFake.messagePosts()[0]!.user).toBe(API_KEY);
+      // Each fake answers 401 to the other credentials.
+      const later = { TURNOUT_NOW: '2026-03-15T15:10:00+01:00' };
+      const refusedToken = await runTurnout(['sync'], { env: env({ TURNOUT_TWILIO_BASE_URL: keyFake.url, ...later }) });
+      const refusedKey = await runTurnout(['sync'], { env: { ...keyEnv(fake.url), ...later } });
+      for (const refused of [refusedToken, refusedKey]) {
+        expect(refused.code).not.toBe(0);
+        expect(refused.stderr).not.toBe('');
+      }
+      expect(keyFake.requests.some((r) => r.answer === 401)).toBe(true);
+      expect(fake.requests.some((r) => r.answer === 401)).toBe(true);
+      const files = [dbFile, `${dbFile}-wal`, `${dbFile}-shm`].filter((f) => fs.existsSync(f));
+      expect(files).toContain(dbFile);
+      const stored = files.map((f) => fs.readFileSync(f).toString('latin1'));
+      for (const text of [sent.stdout, sent.stderr, refusedToken.stdout, refusedToken.stderr, refusedKey.stdout, refusedKey.stderr, ...stored]) {
+        expect(text).not.toContain(TOKEN);
+        expect(text).not.toContain(API_SECRET);
+      }
+    } finally {
+      await keyFake.close();
+    }
+  });
 });
 
 function startTurnout(args: string[], envVars: Record<string, string>): { child: ReturnType<typeof spawn>; done: Promise<RunResult> } {
