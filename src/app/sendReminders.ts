@@ -2,8 +2,8 @@
  * Sending SMS reminders, at most once. Each message is recorded (status 'pending') in a
  * committed transaction that also re-checks opt-outs, unusable numbers, the cooldown and
  * unresolved messages, before the API call; the answer is recorded after it. Only one run
- * sends at a time (a lock with the holder's pid and host, taken over when that process is
- * dead); a run that finds 'pending' rows left by a dead run marks them 'unknown', and
+ * sends at a time (a lock with the holder's pid, host and a heartbeat renewed every few seconds,
+ * taken over when the heartbeat is stale or that process is dead); a run that finds 'pending' rows left by a dead run marks them 'unknown', and
  * `turnout sync` resolves those with Twilio instead of sending them again.
  */
 import { isQuietTime, quietHoursEnd, type QuietHours } from '../core/quietHours.js';
@@ -242,7 +242,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
   const taken = lock.acquire(me, (holder) => ports.isStale(holder, clock.now()));
   if (!taken.acquired) return { kind: 'locked', holder: taken.holder };
   if (taken.previous && taken.previous.runId !== me.runId) {
-    reporter.warn(`took over the send lock of run ${taken.previous.runId} (pid ${taken.previous.pid} on ${taken.previous.hostname} is no longer running)`);
+    reporter.warn(`took over the send lock of run ${taken.previous.runId} (pid ${taken.previous.pid} on ${taken.previous.hostname}, last heartbeat ${taken.previous.heartbeatAt}, is no longer running)`);
   }
   if (taken.recovered > 0) {
     reporter.warn(
@@ -298,7 +298,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
       lastFlush = t;
       log.flush();
     }
-    if (t - lastBeat > 5000) {
+    if (t - lastBeat > 2000) {
       lastBeat = t;
       lock.heartbeat(options.runId, iso());
     }

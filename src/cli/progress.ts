@@ -8,11 +8,13 @@ export interface ProgressReporter extends Reporter {
 
 /**
  * A reporter that draws a spinner with counts and rate on stderr, only when stderr is a
- * terminal and --quiet is off; otherwise it is the context's plain reporter. ora is loaded
+ * terminal with a known width and --quiet is off; otherwise it is the context's plain reporter. ora is loaded
  * only here, so commands that never show progress do not pay for it.
  */
 export async function progressReporter(ctx: CliContext): Promise<ProgressReporter> {
-  if (!ctx.stderrIsTTY || ctx.quiet) {
+  // A terminal reporting 0 columns (or none) would send ora into an endless line-erase loop.
+  const columns = ctx.stderr.columns;
+  if (!ctx.stderrIsTTY || ctx.quiet || !(typeof columns === 'number' && columns > 0)) {
     return { ...ctx.reporter, stop() {} };
   }
   const { default: ora } = await import('ora');

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -86,6 +87,13 @@ describe('turnout remind --send', () => {
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ recipients: 0, sent: 0 });
     expect(fake.messagePosts()).toHaveLength(7);
+  });
+
+  it('greets a household sharing a phone by all its names with {first_name} and {last_name}', async () => {
+    const result = await send(['--message', 'Bonjour {first_name} {last_name} !']);
+    expect(result.code).toBe(0);
+    expect(fake.sentTo('+33612345701').map((m) => m.body)).toEqual(['Bonjour Amina & Karim Benali !\nSTOP au 36180']);
+    expect(fake.sentTo('+33612345703').map((m) => m.body)).toEqual(['Bonjour Lucie Martin !\nSTOP au 36180']);
   });
 
   it('respects the cooldown: nothing an hour later, again three hours later', async () => {
@@ -185,6 +193,38 @@ describe('turnout remind --send', () => {
     for (const text of [result.stdout, result.stderr, ...stored]) expect(text).not.toContain(TOKEN);
     expect(query('SELECT phone, error_code FROM sms_unusable')).toEqual([{ phone: '+33612345703', error_code: 21211 }]);
   });
+
+  it('never shows or stores the API secret either, nor either secret when Twilio refuses them in sync', async () => {
+    const API_KEY = 'SK' + 'a1'.repeat(16);
+    const API_SECRET = 'e2e-api-secret-SECRET-77';
+    const keyFake = await startFakeTwilio({ authToken: API_SECRET });
+    try {
+      const keyEnv = (url: string): Record<string, string> => env({ TURNOUT_TWILIO_BASE_URL: url, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET });
+      const sent = await runTurnout(SEND, { env: keyEnv(keyFake.url) });
+      expect(sent.code).toBe(0);
+      expect(keyFake.messagePosts()).toHaveLength(7);
+      expect(keyFake.messagePosts()[0]!.user).toBe(API_KEY);
+      // Each fake answers 401 to the other credentials.
+      const later = { TURNOUT_NOW: '2026-03-15T15:10:00+01:00' };
+      const refusedToken = await runTurnout(['sync'], { env: env({ TURNOUT_TWILIO_BASE_URL: keyFake.url, ...later }) });
+      const refusedKey = await runTurnout(['sync'], { env: { ...keyEnv(fake.url), ...later } });
+      for (const refused of [refusedToken, refusedKey]) {
+        expect(refused.code).not.toBe(0);
+        expect(refused.stderr).not.toBe('');
+      }
+      expect(keyFake.requests.some((r) => r.answer === 401)).toBe(true);
+      expect(fake.requests.some((r) => r.answer === 401)).toBe(true);
+      const files = [dbFile, `${dbFile}-wal`, `${dbFile}-shm`].filter((f) => fs.existsSync(f));
+      expect(files).toContain(dbFile);
+      const stored = files.map((f) => fs.readFileSync(f).toString('latin1'));
+      for (const text of [sent.stdout, sent.stderr, refusedToken.stdout, refusedToken.stderr, refusedKey.stdout, refusedKey.stderr, ...stored]) {
+        expect(text).not.toContain(TOKEN);
+        expect(text).not.toContain(API_SECRET);
+      }
+    } finally {
+      await keyFake.close();
+    }
+  });
 });
 
 function startTurnout(args: string[], envVars: Record<string, string>): { child: ReturnType<typeof spawn>; done: Promise<RunResult> } {
@@ -233,15 +273,33 @@ describe('at most once, whatever happens', () => {
     expect(counts()).toEqual(Object.fromEntries(PHONES.map((p) => [p, 1])));
   });
 
-  it('two runs started together send no message twice; the second waits for nothing and says why', async () => {
-    fake.setLatency(150);
-    const a = startTurnout(SEND, env());
-    const b = startTurnout(SEND, env());
-    const [ra, rb] = await Promise.all([a.done, b.done]);
-    expect([ra.code, rb.code].sort()).toEqual(expect.arrayContaining([0]));
-    for (const r of [ra, rb]) expect([0, 4]).toContain(r.code);
-    const locked = [ra, rb].find((r) => r.code === 4);
-    if (locked) expect(locked.stderr).toContain('another send run is in progress');
+  it('takes over a lock whose heartbeat is a day old, even when its pid is alive on this host (reused after a reboot)', async () => {
+    const db = new Database(dbFile);
+    const dayOld = new Date(new Date(NOW).getTime() - 24 * 3_600_000).toISOString();
+    // pid 1 always exists (init, or the container's first process): alive, but not the holder any more.
+    db.prepare('INSERT INTO send_lock (name, run_id, pid, hostname, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)').run('send', 'crashed-yesterday', 1, os.hostname(), dayOld, dayOld);
+    db.close();
+    const result = await send();
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('took over the send lock of run crashed-yesterday');
+    expect(counts()).toEqual(Object.fromEntries(PHONES.map((p) => [p, 1])));
+    expect(query('SELECT count(*) AS n FROM send_lock')).toEqual([{ n: 0 }]);
+  });
+
+  it('a second run started while the first holds the lock sends nothing, exits 4 and says why', async () => {
+    fake.setLatency(300);
+    const first = startTurnout([...SEND, '--rate', '2'], env()); // slow: about 3.5 s for 7 messages
+    // The lock is taken before the first API call: once a message reached Twilio, the first run holds it.
+    await until(() => fake.messagePosts().length >= 1);
+    expect(query('SELECT count(*) AS n FROM send_lock')).toEqual([{ n: 1 }]);
+    const second = await runTurnout(SEND, { env: env() });
+    const ra = await first.done;
+    expect(ra.code).toBe(0);
+    expect(second.code).toBe(4);
+    expect(second.stderr).toContain('another send run is in progress');
+    expect(second.stderr).toContain('nothing sent by this one');
+    expect(JSON.parse(second.stdout)).toMatchObject({ sent: 0, stopped: 'locked' });
+    expect(JSON.parse(ra.stdout)).toMatchObject({ recipients: 7, sent: 7 });
     expect(counts()).toEqual(Object.fromEntries(PHONES.map((p) => [p, 1])));
   });
 });

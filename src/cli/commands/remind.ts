@@ -43,6 +43,9 @@ are the row's first voter in priority order; voters, ids and names ("; "-separat
 voter the row stands for. Order: areas as \`turnout status\` orders them (flagged first, then by
 shortfall), then turnout_score closest to 50 first (unknown scores last), then id; the walk list
 (--channel door) is in walking order instead: precinct, street, odd side then even side.
+Messages (--send, --dry-run): a household sharing a phone gets one message whose {first_name}
+and {last_name} name all of them ("Bonjour Amina & Karim"), or are empty when one name is
+missing ({first_name|à vous} gives a fallback); other fields are the first voter's.
 ${examples(
   'turnout remind --area Belsunce --limit 200 > belsunce-sms.csv',
   'turnout remind --channel door --by precinct --area 101 --area 102 --spreadsheet-safe --out walk.csv',
