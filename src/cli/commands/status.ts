@@ -134,21 +134,8 @@ function describeReference(report: StatusReport): string {
   }
 }
 
-const TABLE_COLUMNS = [
-  'area',
-  'voters',
-  'voted',
-  'turnout',
-  'supporters',
-  'supporters_voted',
-  'supporter_turnout',
-  'bar',
-  'remaining',
-  'reference',
-  'shortfall',
-  'z',
-  'under_mobilized',
-] as const;
+/** The status fields, with the turnout bar drawn after the supporters' turnout. */
+const TABLE_COLUMNS: readonly string[] = STATUS_FIELDS.flatMap((field) => (field === 'supporter_turnout' ? [field, 'bar'] : [field]));
 
 const HEADERS: Record<string, string> = {
   supporters_voted: 'sup. voted',

@@ -114,17 +114,10 @@ export async function twilioSmsGateway(config: TwilioConfig, concurrency = 16): 
   };
 }
 
-function remote(m: {
-  sid: string;
-  to: string;
-  from: string;
-  body: string;
-  status: string;
-  errorCode: number | null;
-  errorMessage: string | null;
-  direction: string;
-  dateCreated: Date | null;
-}): RemoteMessage {
+/** Twilio's message resource, narrowed to what sync reads; its optional fields may be missing. */
+type TwilioMessage = Omit<RemoteMessage, 'errorCode' | 'errorMessage'> & { errorCode?: number | null; errorMessage?: string | null };
+
+function remote(m: TwilioMessage): RemoteMessage {
   return {
     sid: m.sid,
     to: m.to,
