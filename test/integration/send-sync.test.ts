@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planMessages, sendReminders } from '../../src/app/sendReminders.js';
 import { syncMessages } from '../../src/app/sync.js';
@@ -6,37 +5,30 @@ import type { SmsRecipient } from '../../src/app/recipients.js';
 import { silentReporter } from '../../src/app/ports.js';
 import { UsageError } from '../../src/core/errors.js';
 import { parseTemplate } from '../../src/core/template.js';
-import { openDatabase, type Db } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
 import { messageLog, sendLock, syncStore } from '../../src/store/messages.js';
 import { twilioConfig } from '../../src/io/twilio/config.js';
 import { twilioSmsGateway, twilioSyncGateway } from '../../src/io/twilio/gateway.js';
 import { holderIsStale } from '../../src/io/lock.js';
 import { thisProcess } from '../helpers/thisProcess.js';
-import { startFakeTwilio, type FakeTwilio } from '../helpers/fakeTwilio.js';
-import { tempDir } from '../helpers/cli.js';
+import { type FakeTwilio } from '../helpers/fakeTwilio.js';
+import { openSendFixture, type SendFixture } from '../helpers/sendFixture.js';
 
 const self = thisProcess;
-
 
 const ACCOUNT = 'AC' + '9f'.repeat(16);
 const TOKEN = 'sync-integration-token';
 const FROM = '+33700000077';
 
+let fixture: SendFixture;
 let fake: FakeTwilio;
 let db: Db;
-let cleanup: () => void;
 
 beforeEach(async () => {
-  fake = await startFakeTwilio({ authToken: TOKEN });
-  const tmp = tempDir();
-  cleanup = tmp.cleanup;
-  db = openDatabase(path.join(tmp.dir, 'sync.db'));
+  fixture = await openSendFixture(TOKEN, 'sync.db');
+  ({ fake, db } = fixture);
 });
-afterEach(async () => {
-  db.close();
-  cleanup();
-  await fake.close();
-});
+afterEach(() => fixture.close());
 
 const env = (): Record<string, string> => ({ TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: TOKEN, TWILIO_FROM: FROM, TURNOUT_TWILIO_BASE_URL: fake.url });
 

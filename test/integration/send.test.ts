@@ -1,42 +1,34 @@
 import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backoffMs, planMessages, sendReminders, type SendOptions, type SendPorts } from '../../src/app/sendReminders.js';
 import type { SmsRecipient } from '../../src/app/recipients.js';
 import { silentReporter } from '../../src/app/ports.js';
 import { parseQuietHours } from '../../src/core/quietHours.js';
 import { parseTemplate } from '../../src/core/template.js';
-import { openDatabase, type Db } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
 import { messageLog, sendLock } from '../../src/store/messages.js';
 import { twilioConfig } from '../../src/io/twilio/config.js';
 import { twilioSmsGateway } from '../../src/io/twilio/gateway.js';
 import { holderIsStale } from '../../src/io/lock.js';
 import { thisProcess } from '../helpers/thisProcess.js';
 import { startFakeTwilio, type FakeTwilio } from '../helpers/fakeTwilio.js';
-import { tempDir } from '../helpers/cli.js';
+import { openSendFixture, type SendFixture } from '../helpers/sendFixture.js';
 
 const self = thisProcess;
-
 
 const ACCOUNT = 'AC' + 'a1'.repeat(16);
 const TOKEN = 'tok-integration-secret-1234';
 const FROM = '+33700000001';
 
+let fixture: SendFixture;
 let fake: FakeTwilio;
 let db: Db;
-let cleanup: () => void;
 
 beforeEach(async () => {
-  fake = await startFakeTwilio({ authToken: TOKEN });
-  const tmp = tempDir();
-  cleanup = tmp.cleanup;
-  db = openDatabase(path.join(tmp.dir, 'send.db'));
+  fixture = await openSendFixture(TOKEN, 'send.db');
+  ({ fake, db } = fixture);
 });
-afterEach(async () => {
-  db.close();
-  cleanup();
-  await fake.close();
-});
+afterEach(() => fixture.close());
 
 function recipient(n: number, voters = 1): SmsRecipient {
   const phone = `+3361234${String(n).padStart(4, '0')}`;
@@ -169,10 +161,13 @@ describe('sending through the real twilio client to the fake', () => {
 
   it('authenticates with an API key and secret, the account SID in the path', async () => {
     const key = 'SK' + 'b2'.repeat(16);
-    await fake.close();
-    fake = await startFakeTwilio({ authToken: 'api-secret-xyz' });
-    await run([recipient(1)], {}, { TWILIO_API_KEY: key, TWILIO_API_SECRET: 'api-secret-xyz', TURNOUT_TWILIO_BASE_URL: fake.url });
-    expect(fake.messagePosts()[0]).toMatchObject({ user: key, path: `/2010-04-01/Accounts/${ACCOUNT}/Messages.json`, answer: 201 });
+    const keyed = await startFakeTwilio({ authToken: 'api-secret-xyz' });
+    try {
+      await run([recipient(1)], {}, { TWILIO_API_KEY: key, TWILIO_API_SECRET: 'api-secret-xyz', TURNOUT_TWILIO_BASE_URL: keyed.url });
+      expect(keyed.messagePosts()[0]).toMatchObject({ user: key, path: `/2010-04-01/Accounts/${ACCOUNT}/Messages.json`, answer: 201 });
+    } finally {
+      await keyed.close();
+    }
   });
 
   it('stops when quiet hours begin during the run', async () => {
