@@ -191,4 +191,22 @@ describe('status tallies (migration 004)', () => {
     expect(db.prepare("SELECT count(*) AS n FROM pragma_table_info('voters') WHERE name = 'voted_at'").get()).toEqual({ n: 0 });
     expectTalliesRight('migrated');
   });
+
+  it('keep the earliest of several checks of one voter in one file, and count the voter once', () => {
+    importVoters(['A', 'B'], () => 0);
+    const store = checkImportStore(db);
+    store.begin();
+    const record = (id: string, at: string, line: number) =>
+      store.record({ target: { voterId: id }, checkedAt: at, source: `line ${line}`, file: 'f.csv', line, recordedAt: at });
+    const outcomes = [
+      record('A', '2026-03-15T11:20:00.000Z', 2),
+      record('A', '2026-03-15T09:05:00.000Z', 3),
+      record('A', '2026-03-15T12:00:00.000Z', 4),
+      record('Z', '2026-03-15T12:00:00.000Z', 5),
+    ];
+    store.commit();
+    expect(outcomes).toEqual(['new', 'already', 'already', 'unmatched']);
+    expect(db.prepare('SELECT voter_id, checked_at, source FROM checks').all()).toEqual([{ voter_id: 'A', checked_at: '2026-03-15T09:05:00.000Z', source: 'line 3' }]);
+    expectTalliesRight('one voter checked three times');
+  });
 });

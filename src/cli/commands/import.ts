@@ -98,10 +98,11 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
       import('../../io/csv/table.js'),
       import('../../core/mapping.js'),
       import('../../core/fields.js'),
-      import('../../core/settings.js'),
+      import('../../core/region.js'),
       import('../../store/voters.js'),
       import('../../store/settings.js'),
-      import('../../io/rejects.js'),
+      // csv-stringify only for --rejects FILE.
+      options.rejects === undefined ? { rejectFile: undefined } : import('../../io/rejects.js'),
     ]);
   const encoding = checkEncoding(options.encoding);
   const delimiter = checkDelimiter(options.delimiter);
@@ -114,7 +115,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
     const summary = await withDatabase(ctx, async (db) => {
       region = regionOption ?? loadSettings(db).region;
       const reading = await openVoterFile(input, { delimiter, encoding, region, map });
-      const rejects = options.rejects ? rejectFile(options.rejects) : undefined;
+      const rejects = options.rejects !== undefined && rejectFile ? rejectFile(options.rejects) : undefined;
       return importVoters({ store: voterImportStore(db), reporter, clock: ctx.clock }, reading, {
         dryRun: options.dryRun,
         strict: options.strict,
@@ -168,7 +169,8 @@ async function importChecksCommand(ctx: CliContext, file: string, options: Check
       import('../../core/mapping.js'),
       import('../../store/checks.js'),
       import('../../store/settings.js'),
-      import('../../io/rejects.js'),
+      // csv-stringify only for --rejects FILE.
+      options.rejects === undefined ? { rejectFile: undefined } : import('../../io/rejects.js'),
     ]);
   const encoding = checkEncoding(options.encoding);
   const delimiter = checkDelimiter(options.delimiter);
@@ -180,7 +182,7 @@ async function importChecksCommand(ctx: CliContext, file: string, options: Check
     const summary = await withDatabase(ctx, async (db) => {
       const { timeZone } = loadSettings(db);
       const reading = await openCheckFile(input, { delimiter, encoding });
-      const rejects = options.rejects ? rejectFile(options.rejects) : undefined;
+      const rejects = options.rejects !== undefined && rejectFile ? rejectFile(options.rejects) : undefined;
       return importChecks({ store: checkImportStore(db), reporter, clock: ctx.clock }, reading, {
         key,
         map,

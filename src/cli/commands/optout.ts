@@ -114,7 +114,7 @@ export function registerOptout(program: Command): void {
 type OptoutStore = import('../../app/optouts.js').OptoutStore;
 
 async function withOptouts<T>(ctx: CliContext, options: RegionOption, fn: (store: OptoutStore, region: string | undefined) => T): Promise<T> {
-  const { normalizeRegion } = await import('../../core/settings.js');
+  const { normalizeRegion } = await import('../../core/region.js');
   const { optoutStore } = await import('../../store/optouts.js');
   const { loadSettings } = await import('../../store/settings.js');
   const override = options.region === undefined ? undefined : normalizeRegion(options.region);

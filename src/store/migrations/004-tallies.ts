@@ -68,8 +68,8 @@ export const tallies: Migration = {
         checked_at   TEXT NOT NULL,
         source       TEXT,
         recorded_at  TEXT NOT NULL,
-        -- The voter's, copied by checks_fill_area and kept by voters_tally_update. NULL only
-        -- between the insert and its trigger.
+        -- The voter's, given by the writer or copied by checks_fill_area, and kept by
+        -- voters_tally_update. NULL only between an insert without them and its trigger.
         neighborhood TEXT,
         precinct     TEXT,
         support      INTEGER
@@ -98,10 +98,17 @@ export const tallies: Migration = {
          WHERE voter_id = NEW.id;
       END;
 
-      CREATE TRIGGER checks_fill_area AFTER INSERT ON checks BEGIN
+      -- A writer may give the voter's keys itself (checkImportStore does, from the join it needs
+      -- anyway); otherwise they are filled in here.
+      CREATE TRIGGER checks_fill_area AFTER INSERT ON checks WHEN NEW.support IS NULL BEGIN
         UPDATE checks SET (neighborhood, precinct, support) =
           (SELECT ifnull(v.neighborhood, ''), ifnull(v.precinct, ''), ifnull(v.support, 0) FROM voters v WHERE v.id = NEW.voter_id)
          WHERE id = NEW.id;
+      END;
+      CREATE TRIGGER checks_tally_insert AFTER INSERT ON checks WHEN NEW.support IS NOT NULL BEGIN
+        INSERT INTO vote_tally (neighborhood, precinct, support, hour, votes)
+          VALUES (NEW.neighborhood, NEW.precinct, NEW.support, substr(NEW.checked_at, 1, 13), 1)
+          ON CONFLICT DO UPDATE SET votes = votes + 1;
       END;
       -- Fires for the fill above (OLD keys NULL: nothing to take back), an earlier check time,
       -- and a voter who moved.
