@@ -46,12 +46,13 @@ const CHECKS_PER_FLUSH = 20_000;
 export function checkImportStore(db: Db): CheckImportStore {
   // The voter's keys come with the match: the write below needs them (see checks_fill_area in
   // migration 004), and reading the voter again there would fetch its page a second time.
-  type Match = { id: string; neighborhood: string; precinct: string; support: number; checked_at: string | null };
-  const keys = `v.id AS id, ifnull(v.neighborhood, '') AS neighborhood, ifnull(v.precinct, '') AS precinct, ifnull(v.support, 0) AS support, c.checked_at AS checked_at`;
-  const voterById = db.prepare<[string], Match>(`SELECT ${keys} FROM voters v LEFT JOIN checks c ON c.voter_id = v.id WHERE v.id = ?`);
-  const votersByPlace = db.prepare<[string, string], Match>(
-    `SELECT ${keys} FROM voters v LEFT JOIN checks c ON c.voter_id = v.id WHERE v.precinct = ? AND v.list_number = ? LIMIT 2`,
-  );
+  // Whether the voter has a check is read from the UNIQUE index alone; which time wins is left to
+  // the write's ON CONFLICT clause.
+  type Match = { id: string; neighborhood: string; precinct: string; support: number; checked: 0 | 1 };
+  const keys = `v.id AS id, ifnull(v.neighborhood, '') AS neighborhood, ifnull(v.precinct, '') AS precinct, ifnull(v.support, 0) AS support,
+                EXISTS (SELECT 1 FROM checks c WHERE c.voter_id = v.id) AS checked`;
+  const voterById = db.prepare<[string], Match>(`SELECT ${keys} FROM voters v WHERE v.id = ?`);
+  const votersByPlace = db.prepare<[string, string], Match>(`SELECT ${keys} FROM voters v WHERE v.precinct = ? AND v.list_number = ? LIMIT 2`);
   // Rows as JSON arrays [voter_id, checked_at, source, recorded_at, neighborhood, precinct, support];
   // the earliest time is kept.
   const write = db.prepare<[string]>(
@@ -66,7 +67,7 @@ export function checkImportStore(db: Db): CheckImportStore {
      ON CONFLICT (key) DO UPDATE SET checked_at = excluded.checked_at, source = excluded.source, file = excluded.file, line = excluded.line
      WHERE excluded.checked_at < unmatched_checks.checked_at`,
   );
-  /** Voter id → the check to write (the earliest seen in this import, when earlier than the stored one). */
+  /** Voter id → the check to write: the earliest seen in this import (the write keeps the stored one when earlier). */
   const queued = new Map<string, [string, string, string | null, string, string, string, number]>();
   const flush = (): void => {
     if (queued.size === 0) return;
@@ -109,12 +110,12 @@ export function checkImportStore(db: Db): CheckImportStore {
         });
         return 'unmatched';
       }
-      const before = queued.get(voter.id)?.[1] ?? voter.checked_at ?? undefined;
-      if (before === undefined || check.checkedAt < before) {
+      const earlier = queued.get(voter.id);
+      if (earlier === undefined || check.checkedAt < earlier[1]) {
         queued.set(voter.id, [voter.id, check.checkedAt, check.source, check.recordedAt, voter.neighborhood, voter.precinct, voter.support]);
         if (queued.size >= CHECKS_PER_FLUSH) flush();
       }
-      return before === undefined ? 'new' : 'already';
+      return earlier === undefined && voter.checked === 0 ? 'new' : 'already';
     },
   };
 }

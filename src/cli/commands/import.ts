@@ -5,6 +5,7 @@ import { progressReporter } from '../progress.js';
 import type { CliContext } from '../context.js';
 import type { ImportVotersSummary } from '../../app/importVoters.js';
 import type { ImportChecksSummary } from '../../app/importChecks.js';
+import { groupDigits } from '../numbers.js';
 
 interface CommonImportOptions {
   map?: string[];
@@ -134,7 +135,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
 }
 
 function count(n: number): string {
-  return n.toLocaleString('en-US');
+  return groupDigits(n);
 }
 
 function dialect(summary: { delimiter: string; encoding: string }): string {
