@@ -71,7 +71,7 @@ export function checkImportStore(db: Db): CheckImportStore {
   const queued = new Map<string, [string, string, string | null, string, string, string, number]>();
   const flush = (): void => {
     if (queued.size === 0) return;
-    // In time order: rows are appended in that order, next to each other in checks_time.
+    // In time order: rows are appended in that order (an export by time reads them in a row).
     const rows = [...queued.values()].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
     write.run(JSON.stringify(rows));
     queued.clear();
