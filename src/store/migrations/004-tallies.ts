@@ -7,6 +7,9 @@ import type { Migration } from './index.js';
  */
 export const VOTER_TALLY_TRIGGERS = ['voters_tally_insert', 'voters_tally_update', 'voters_tally_delete'] as const;
 
+/** The per-row count of a new check, which the poll-check import replaces with one grouped count. */
+export const CHECKS_TALLY_INSERT = 'checks_tally_insert';
+
 /**
  * Counts that make `turnout status` and poll-check imports independent of the number of voters
  * (issue 3's targets: status in half the time of a plain LEFT JOIN over 1M voters, 10,000 new
