@@ -16,7 +16,7 @@ export function actionExitCode(): number {
 export function action<O>(handler: (ctx: CliContext, options: O, args: unknown[]) => Promise<number | void>) {
   return async (...params: unknown[]): Promise<void> => {
     const command = params[params.length - 1] as Command;
-    const ctx = createContext(command);
+    const ctx = await createContext(command);
     exitCode = (await handler(ctx, command.opts<O & object>() as O, command.processedArgs)) ?? 0;
   };
 }

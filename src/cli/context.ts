@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { Chalk, supportsColor, supportsColorStderr, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
+import { colorsFor } from './colors.js';
 import type { Clock, Reporter } from '../app/ports.js';
 import { UsageError } from '../core/errors.js';
 
@@ -32,12 +33,14 @@ export interface GlobalOptions {
   color?: boolean;
 }
 
-export function createContext(command: Command): CliContext {
+export async function createContext(command: Command): Promise<CliContext> {
   const globals = command.optsWithGlobals<GlobalOptions>();
   const env = process.env;
   const noColor = globals.color === false || (env.NO_COLOR !== undefined && env.NO_COLOR !== '');
-  const out = new Chalk({ level: noColor ? 0 : supportsColor ? supportsColor.level : 0 });
-  const err = new Chalk({ level: noColor ? 0 : supportsColorStderr ? supportsColorStderr.level : 0 });
+  const [out, err] = await Promise.all([
+    colorsFor('stdout', process.stdout.isTTY === true, noColor, env),
+    colorsFor('stderr', process.stderr.isTTY === true, noColor, env),
+  ]);
   const quiet = globals.quiet === true;
   const stderrIsTTY = process.stderr.isTTY === true;
   const ctx: CliContext = {

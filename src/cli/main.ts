@@ -1,7 +1,7 @@
 /**
  * The entry point: runs the command, prints any error, and is the only place that exits.
  */
-import { Chalk, supportsColorStderr } from 'chalk';
+import { colorsFor } from './colors.js';
 import { formatLocation, TurnoutError } from '../core/errors.js';
 import { runCli } from './program.js';
 
@@ -12,17 +12,16 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 const noColor = process.argv.includes('--no-color') || (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '');
-const paint = new Chalk({ level: noColor || !supportsColorStderr ? 0 : supportsColorStderr.level });
 
 let code: number;
 try {
   code = await runCli(process.argv.slice(2));
 } catch (error) {
-  code = report(error);
+  code = report(error, await colorsFor('stderr', process.stderr.isTTY === true, noColor, process.env));
 }
 process.exit(code);
 
-function report(error: unknown): number {
+function report(error: unknown, paint: Awaited<ReturnType<typeof colorsFor>>): number {
   if (error instanceof TurnoutError) {
     const where = error.where ? `${formatLocation(error.where)}: ` : '';
     process.stderr.write(`${paint.red('error:')} ${where}${error.message}\n`);
