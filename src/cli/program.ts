@@ -1,25 +1,54 @@
 import { Command, CommanderError } from 'commander';
 import { actionExitCode, examples } from './action.js';
-import { registerInit } from './commands/init.js';
-import { registerImport } from './commands/import.js';
-import { registerChecks } from './commands/checks.js';
-import { registerExport } from './commands/export.js';
-import { registerStatus } from './commands/status.js';
-import { registerWatch } from './commands/watch.js';
-import { registerRemind } from './commands/remind.js';
-import { registerOptout } from './commands/optout.js';
-import { registerSync } from './commands/sync.js';
-import { registerReminders } from './commands/reminders.js';
-import { registerDemo } from './commands/demo.js';
+
+type Registrar = (program: Command) => void;
+
+/**
+ * Every command, by the top-level names it registers, with the module that defines it. Only the
+ * module of the command being run is loaded (with the core modules it needs): the others would
+ * cost every start, cron's included, ~30-60 ms of module loading for nothing. Help, an unknown
+ * command or no command loads them all.
+ */
+const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Registrar> }> = [
+  { names: ['init'], load: async () => (await import('./commands/init.js')).registerInit },
+  { names: ['import'], load: async () => (await import('./commands/import.js')).registerImport },
+  { names: ['checks', 'mark', 'unmark'], load: async () => (await import('./commands/checks.js')).registerChecks },
+  { names: ['export'], load: async () => (await import('./commands/export.js')).registerExport },
+  { names: ['status'], load: async () => (await import('./commands/status.js')).registerStatus },
+  { names: ['watch'], load: async () => (await import('./commands/watch.js')).registerWatch },
+  { names: ['remind'], load: async () => (await import('./commands/remind.js')).registerRemind },
+  { names: ['optout'], load: async () => (await import('./commands/optout.js')).registerOptout },
+  { names: ['sync'], load: async () => (await import('./commands/sync.js')).registerSync },
+  { names: ['reminders'], load: async () => (await import('./commands/reminders.js')).registerReminders },
+  { names: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemo },
+];
+
+/** The global options that take a value (their value is not the command's name). */
+const GLOBAL_WITH_VALUE = new Set(['--db']);
+
+/** The top-level command `argv` runs, when it names one; undefined for help, --version, typos. */
+export function commandIn(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return undefined;
+    if (GLOBAL_WITH_VALUE.has(arg)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('-')) continue;
+    return COMMANDS.some((c) => c.names.includes(arg)) ? arg : undefined;
+  }
+  return undefined;
+}
 
 export const VERSION = '0.1.0';
 
 /**
- * The whole command tree. Each command lives in its own file under commands/ and loads
- * its use case (and better-sqlite3, twilio, prompts) only when it runs, so that
- * `turnout --version` and `--help` stay instant.
+ * The command tree: all of it, or (given argv) just the command argv runs. Each command lives in
+ * its own file under commands/ and loads its use case (and better-sqlite3, twilio, prompts) only
+ * when it runs, so that `turnout --version` and `--help` stay instant.
  */
-export function buildProgram(): Command {
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('turnout')
     .description('Election-day get-out-the-vote toolkit: import voters and poll checks, find under-mobilized areas, remind supporters.')
     .version(VERSION, '-V, --version')
@@ -42,24 +71,17 @@ export function buildProgram(): Command {
       writeOut: (text) => process.stdout.write(text),
       writeErr: (text) => process.stderr.write(text),
     });
-  registerInit(program);
-  registerImport(program);
-  registerChecks(program);
-  registerExport(program);
-  registerStatus(program);
-  registerWatch(program);
-  registerRemind(program);
-  registerOptout(program);
-  registerSync(program);
-  registerReminders(program);
-  registerDemo(program);
+  const wanted = argv === undefined ? undefined : commandIn(argv);
+  const versionOnly = argv !== undefined && argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
+  const modules = versionOnly ? [] : wanted === undefined ? COMMANDS : COMMANDS.filter((c) => c.names.includes(wanted));
+  for (const register of await Promise.all(modules.map((c) => c.load()))) register(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
 
 /** Runs the CLI and returns the exit code; throws TurnoutError and other errors for main to print. */
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

@@ -25,7 +25,7 @@ describe('the CLI shell', () => {
   });
 
   it('gives every command a --help with at least one example', async () => {
-    const commands = allCommands(buildProgram());
+    const commands = allCommands(await buildProgram());
     expect(commands.length).toBeGreaterThan(15);
     for (const command of commands) {
       const result = await runTurnout([...command, '--help']);
