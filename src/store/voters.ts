@@ -46,13 +46,69 @@ export function upsertSql(rows: number, supplied: readonly VoterRowColumn[], ext
   return `${head} ON CONFLICT (id) DO UPDATE SET ${sets.join(', ')} WHERE ${differs.join(' OR ')}`;
 }
 
+/**
+ * Takes the database out of WAL into a rollback journal for a first load into an empty voters
+ * table, when nobody else has it open; true when it did. In WAL every page of the load is written
+ * twice (into the WAL, then by the checkpoint into the database); a rollback journal holds only
+ * the pages the database had before the transaction (pages past the old end of the file are not
+ * journaled), so a load into a nearly empty file is written once. A failed or killed import still
+ * leaves the database as it was: the journal restores the old pages and cuts the file back to its
+ * old size. synchronous=FULL while out of WAL, as SQLite advises for a rollback journal.
+ */
+function leaveWal(db: Db): boolean {
+  if (db.inTransaction || db.memory || db.pragma('journal_mode', { simple: true }) !== 'wal') return false;
+  const empty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM voters) AS empty').get() as { empty: number };
+  if (empty.empty !== 1) return false;
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  try {
+    // Leaving WAL needs the only connection: another one (turnout status, watch) makes it fail at
+    // once (SQLITE_BUSY, no waiting): the import then runs in WAL as usual.
+    db.pragma('busy_timeout = 0');
+    if (db.pragma('journal_mode = DELETE', { simple: true }) !== 'delete') return false;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+    return false;
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+  db.pragma('synchronous = FULL');
+  return true;
+}
+
+/** Back to WAL after leaveWal. Best effort: the import is already committed or rolled back, and openDatabase switches to WAL anyway. */
+function returnToWal(db: Db): void {
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  } catch {
+    // Busy for longer than the busy timeout: the next openDatabase does it.
+  }
+}
+
 export function voterImportStore(db: Db): VoterImportStore {
   let deferredIndexes: Array<{ name: string; sql: string }> = [];
+  let outOfWal = false;
+  const endOfLoad = (): void => {
+    if (outOfWal) returnToWal(db);
+    outOfWal = false;
+  };
   return {
-    begin: () => db.exec('BEGIN IMMEDIATE'),
-    commit: () => db.exec('COMMIT'),
+    begin: () => {
+      outOfWal = leaveWal(db);
+      try {
+        db.exec('BEGIN IMMEDIATE');
+      } catch (error) {
+        endOfLoad();
+        throw error;
+      }
+    },
+    commit: () => {
+      db.exec('COMMIT');
+      endOfLoad();
+    },
     rollback: () => {
       if (db.inTransaction) db.exec('ROLLBACK');
+      endOfLoad();
     },
     countVoters: () => (db.prepare('SELECT count(*) AS n FROM voters').get() as { n: number }).n,
     addExtraColumns(names) {
