@@ -3,8 +3,8 @@ import type { VoterImportStore } from '../app/importVoters.js';
 import type { Db } from './db.js';
 import { applyUnmatchedChecks } from './checks.js';
 
-/** Voters per INSERT statement: fewer statement executions, under SQLite's 32,766 parameters. */
-const ROWS_PER_STATEMENT = 100;
+/** Voters per INSERT statement (a batch from the reader is 250): fewer statement executions, under SQLite's 32,766 parameters. */
+const ROWS_PER_STATEMENT = 250;
 const WIDTH = VOTER_ROW_COLUMNS.length;
 
 function quoteIdent(name: string): string {
@@ -25,7 +25,6 @@ function jsonPath(key: string): string {
 export function upsertSql(rows: number, supplied: readonly VoterRowColumn[], extras: readonly string[]): string {
   // Values arrive as text or null (see VoterBatch); the column types turn '2' into 2. Plain
   // placeholders: nullif(?,'') on every value cost ~0.2 s of 3.9 s CPU per 200k voters.
-  const placeholders = `(${new Array(WIDTH).fill('?').join(',')})`;
   const updated = supplied.filter((c) => c !== 'id');
   const sets: string[] = [];
   const differs: string[] = [];
@@ -41,9 +40,29 @@ export function upsertSql(rows: number, supplied: readonly VoterRowColumn[], ext
       differs.push(`json_extract(voters.extra, ${jsonPath(key)}) IS NOT json_extract(excluded.extra, ${jsonPath(key)})`);
     }
   }
-  const head = `INSERT INTO voters (${VOTER_ROW_COLUMNS.join(', ')}) VALUES ${new Array(rows).fill(placeholders).join(',')}`;
+  const head = insertHead(rows);
   if (sets.length === 0) return `${head} ON CONFLICT (id) DO NOTHING`;
   return `${head} ON CONFLICT (id) DO UPDATE SET ${sets.join(', ')} WHERE ${differs.join(' OR ')}`;
+}
+
+/**
+ * The insert for `rows` voters into an empty table (a first load): no ON CONFLICT clause to
+ * evaluate, since the reader already rejects duplicate ids (one that slipped through would fail
+ * the import, never be dropped silently).
+ */
+export function insertSql(rows: number): string {
+  return insertHead(rows);
+}
+
+/**
+ * OR FAIL, not the default ABORT: an ABORT statement that writes several rows keeps a statement
+ * journal (a copy of every page it touches, so that it can undo itself alone), measured at ~1 GB
+ * of temporary-file writes for 1M voters. The import never needs a statement undone on its own:
+ * any error rolls the whole import transaction back.
+ */
+function insertHead(rows: number): string {
+  const placeholders = `(${new Array(WIDTH).fill('?').join(',')})`;
+  return `INSERT OR FAIL INTO voters (${VOTER_ROW_COLUMNS.join(', ')}) VALUES ${new Array(rows).fill(placeholders).join(',')}`;
 }
 
 /**
@@ -88,6 +107,7 @@ function returnToWal(db: Db): void {
 export function voterImportStore(db: Db): VoterImportStore {
   let deferredIndexes: Array<{ name: string; sql: string }> = [];
   let outOfWal = false;
+  let bulk = false;
   const endOfLoad = (): void => {
     if (outOfWal) returnToWal(db);
     outOfWal = false;
@@ -118,7 +138,9 @@ export function voterImportStore(db: Db): VoterImportStore {
       for (const name of names) if (!known.has(name)) insert.run(name, ++position);
     },
     voterWriter(supplied, extras) {
-      const full = db.prepare(upsertSql(ROWS_PER_STATEMENT, supplied, extras));
+      // After bulkLoad('before') the table is empty: plain inserts.
+      const sqlFor = bulk ? insertSql : (rows: number) => upsertSql(rows, supplied, extras);
+      const full = db.prepare(sqlFor(ROWS_PER_STATEMENT));
       const partial = new Map<number, ReturnType<Db['prepare']>>();
       return (values: readonly (string | null)[], rows: number): number => {
         let changes = 0;
@@ -131,7 +153,7 @@ export function voterImportStore(db: Db): VoterImportStore {
         const rest = rows - offset / WIDTH;
         if (rest > 0) {
           let stmt = partial.get(rest);
-          if (!stmt) partial.set(rest, (stmt = db.prepare(upsertSql(rest, supplied, extras))));
+          if (!stmt) partial.set(rest, (stmt = db.prepare(sqlFor(rest))));
           changes += stmt.run(values.slice(offset, offset + rest * WIDTH)).changes;
         }
         return changes;
@@ -144,6 +166,7 @@ export function voterImportStore(db: Db): VoterImportStore {
       // multi-row statement journals hundreds of pages (measured: 200k rows, 8.5 s CPU → see commit).
       // Every index on voters is dropped here, whichever migration made it, and rebuilt from its
       // own SQL, inside the import's transaction (a failed import rolls the drop back too).
+      bulk = phase === 'before';
       if (phase === 'before') {
         deferredIndexes = db
           .prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'voters' AND sql IS NOT NULL")
