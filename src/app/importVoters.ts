@@ -6,6 +6,7 @@
  */
 import { DataError } from '../core/errors.js';
 import type { VoterRowColumn } from '../core/voterRecord.js';
+import { VoterTally, type VoterTallyRow } from '../core/voterTally.js';
 import type { Clock, Reporter } from './ports.js';
 
 /** A row left out of the import, with the line it starts on and its cells as read. */
@@ -61,8 +62,11 @@ export interface VoterImportStore {
   addExtraColumns(names: readonly string[]): void;
   /** Prepares the upsert for this file's columns; the writer returns how many voters it inserted or changed. */
   voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly (string | null)[], rows: number) => number;
-  /** Called before and after loading when the table was empty: lets the store defer index building. */
-  bulkLoad(phase: 'before' | 'after'): void;
+  /**
+   * Called before and after loading when the table was empty: lets the store defer index building
+   * and the triggers that keep the voter tally; `after` gets the tally of the rows written.
+   */
+  bulkLoad(phase: 'before' | 'after', tally?: readonly VoterTallyRow[]): void;
   /** Turns stored unmatched checks whose voter now exists into checks; returns how many. */
   applyUnmatchedChecks(): number;
 }
@@ -138,10 +142,14 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
     if (bulk) store.bulkLoad('before');
     store.addExtraColumns(header.extras);
     const write = store.voterWriter(header.suppliedColumns, header.extras);
+    const tally = bulk ? new VoterTally() : undefined;
     let changed = 0;
     let accepted = 0;
     for await (const batch of reading.batches) {
-      if (batch.rows > 0) changed += write(batch.values, batch.rows);
+      if (batch.rows > 0) {
+        changed += write(batch.values, batch.rows);
+        tally?.add(batch.values, batch.rows);
+      }
       accepted += batch.rows;
       summary.read += batch.read;
       summary.phonesInvalid += batch.phonesInvalid;
@@ -156,7 +164,7 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
       }
       reporter.progress({ task: 'importing voters', done: summary.read, unit: 'rows' });
     }
-    if (bulk) store.bulkLoad('after');
+    if (tally) store.bulkLoad('after', tally.rows());
     summary.inserted = store.countVoters() - before;
     summary.updated = changed - summary.inserted;
     summary.unchanged = accepted - changed;

@@ -1,4 +1,5 @@
-import { checkTimeZone, normalizeRegion, readSettings, SETTING_KEYS, type ElectionSettings } from '../core/settings.js';
+import { normalizeRegion } from '../core/region.js';
+import { checkTimeZone, readSettings, SETTING_KEYS, type ElectionSettings } from '../core/settings.js';
 
 /** The part of the settings store this use case needs. */
 export interface SettingsPort {

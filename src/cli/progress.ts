@@ -1,5 +1,6 @@
 import type { ProgressUpdate, Reporter } from '../app/ports.js';
 import type { CliContext } from './context.js';
+import { groupDigits } from './numbers.js';
 
 export interface ProgressReporter extends Reporter {
   /** Stops the spinner, leaving the terminal clean. */
@@ -36,8 +37,8 @@ export async function progressReporter(ctx: CliContext): Promise<ProgressReporte
       lastDraw = now;
       const seconds = (now - started) / 1000;
       const rate = seconds > 0 ? Math.round(update.done / seconds) : 0;
-      const of = update.total !== undefined ? ` / ${update.total.toLocaleString('en-US')}` : '';
-      spinner.text = `${update.task}: ${update.done.toLocaleString('en-US')}${of} ${update.unit} (${rate.toLocaleString('en-US')} ${update.unit}/s)`;
+      const of = update.total !== undefined ? ` / ${groupDigits(update.total)}` : '';
+      spinner.text = `${update.task}: ${groupDigits(update.done)}${of} ${update.unit} (${groupDigits(rate)} ${update.unit}/s)`;
       if (!spinner.isSpinning) spinner.start();
     },
     stop() {

@@ -1,4 +1,3 @@
-import { isSupportedCountry } from 'libphonenumber-js';
 import { UsageError } from './errors.js';
 import { isValidTimeZone, systemTimeZone } from './time.js';
 
@@ -22,16 +21,6 @@ export function readSettings(values: Record<string, string>): ElectionSettings {
     name: values[SETTING_KEYS.name],
     footer: values[SETTING_KEYS.footer],
   };
-}
-
-export function normalizeRegion(input: string): string {
-  const region = input.trim().toUpperCase();
-  if (!isSupportedCountry(region)) {
-    throw new UsageError(`unknown phone region "${input}"`, {
-      hint: 'Use a two-letter country code such as FR, US, GB, BE, DE.',
-    });
-  }
-  return region;
 }
 
 export function checkTimeZone(input: string): string {

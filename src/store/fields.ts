@@ -5,7 +5,7 @@ import type { Db } from './db.js';
 /** Computed columns that are not in the file but can be grouped on or exported. */
 const DERIVED: Record<string, string> = {
   phone_e164: 'v.phone_e164',
-  voted_at: 'v.voted_at',
+  voted_at: '(SELECT c.checked_at FROM checks c WHERE c.voter_id = v.id)',
 };
 
 /**

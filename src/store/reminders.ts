@@ -57,7 +57,7 @@ function candidates(db: Db, query: CandidateQuery): CandidateVoter[] {
            ${phoneReminded} AS phone_reminded
     FROM voters v
     WHERE v.support IN (${levelList(query.supportLevels)})
-      AND (v.voted_at IS NULL OR v.voted_at > @at)
+      AND NOT EXISTS (SELECT 1 FROM checks c WHERE c.voter_id = v.id AND c.checked_at <= @at)
       ${areaFilter}`;
   const rows = db.prepare(sql).all(params) as Array<Record<string, unknown>>;
   // Converted in place: a list can hold hundreds of thousands of voters.

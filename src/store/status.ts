@@ -3,39 +3,78 @@ import type { ImportedFiles } from '../app/watch.js';
 import type { Db } from './db.js';
 import { fieldExpression } from './fields.js';
 
+/** Fields the tallies of migration 004 count by: status by these never reads the voters. */
+const TALLIED = new Set(['neighborhood', 'precinct']);
+
 /**
- * The queries behind `turnout status`. Counting is done per (area, support level) in SQL, where
- * the covering indexes of migration 002 make it an index-only scan for neighborhood and
- * precinct; the few hundred rows that come back are finished in JS (src/core/mobilization.ts).
+ * The queries behind `turnout status`, per (area, support level); the few hundred rows that come
+ * back are finished in JS (src/core/mobilization.ts).
+ * - By neighborhood or precinct: voters from `voter_tally`; votes from `vote_tally` for the hours
+ *   before the one of `at`, plus a range scan of the covering index `checks_time` for the rest of
+ *   that hour. A million voters cost the same as a thousand.
+ * - By any other field: a scan of the voters joined to their checks.
  */
 export function statusStore(db: Db): StatusSource {
   return {
     defaultAreaField() {
-      const known = db.prepare("SELECT 1 FROM voters WHERE neighborhood IS NOT NULL AND neighborhood <> '' LIMIT 1").get();
+      const known = db.prepare("SELECT 1 FROM voter_tally WHERE neighborhood <> '' AND voters > 0 LIMIT 1").get();
       return known ? 'neighborhood' : 'precinct';
     },
     checkField(field) {
       fieldExpression(db, field);
     },
     areaSupportCounts(field, at) {
-      const area = fieldExpression(db, field);
-      return db
-        .prepare<[string], AreaSupportCount>(
-          `SELECT ${area} AS area, v.support AS support, COUNT(*) AS voters,
-                  COUNT(CASE WHEN v.voted_at <= ? THEN 1 END) AS voted
-             FROM voters v
-            GROUP BY 1, 2`,
-        )
-        .all(at);
+      if (!TALLIED.has(field)) {
+        const area = fieldExpression(db, field);
+        return db
+          .prepare<[string], AreaSupportCount>(
+            `SELECT ${area} AS area, v.support AS support, COUNT(*) AS voters,
+                    COUNT(CASE WHEN c.checked_at <= ? THEN 1 END) AS voted
+               FROM voters v LEFT JOIN checks c ON c.voter_id = v.id
+              GROUP BY 1, 2`,
+          )
+          .all(at);
+      }
+      const counts = new Map<string, AreaSupportCount>();
+      const keyOf = (area: string, support: number): string => `${support}\u0000${area}`;
+      const voters = db.prepare<[], { area: string; support: number; n: number }>(
+        `SELECT ${field} AS area, support, sum(voters) AS n FROM voter_tally GROUP BY 1, 2 HAVING sum(voters) > 0`,
+      );
+      for (const row of voters.iterate()) {
+        counts.set(keyOf(row.area, row.support), { area: row.area, support: row.support === 0 ? null : row.support, voters: row.n, voted: 0 });
+      }
+      const hour = at.slice(0, 13);
+      const votes = db.prepare<[string, string, string], { area: string; support: number; n: number }>(
+        `SELECT area, support, sum(n) AS n FROM (
+           SELECT ${field} AS area, support, votes AS n FROM vote_tally WHERE hour < ? AND votes > 0
+           UNION ALL
+           SELECT ${field}, support, count(*) FROM checks WHERE checked_at >= ? AND checked_at <= ? GROUP BY 1, 2
+         ) GROUP BY 1, 2`,
+      );
+      for (const row of votes.iterate(hour, hour, at)) {
+        const count = counts.get(keyOf(row.area, row.support));
+        if (count) count.voted = row.n;
+      }
+      return [...counts.values()];
     },
     supporterChecksByMinute(field, support, at) {
-      const area = fieldExpression(db, field);
       const levels = support.map(() => '?').join(', ');
+      if (!TALLIED.has(field)) {
+        const area = fieldExpression(db, field);
+        return db
+          .prepare<unknown[], MinuteCount>(
+            `SELECT ${area} AS area, substr(c.checked_at, 1, 16) AS minute, COUNT(*) AS count
+               FROM checks c JOIN voters v ON v.id = c.voter_id
+              WHERE c.checked_at <= ? AND v.support IN (${levels})
+              GROUP BY 1, 2`,
+          )
+          .all(at, ...support);
+      }
       return db
         .prepare<unknown[], MinuteCount>(
-          `SELECT ${area} AS area, substr(v.voted_at, 1, 16) AS minute, COUNT(*) AS count
-             FROM voters v
-            WHERE v.voted_at <= ? AND v.support IN (${levels})
+          `SELECT ${field} AS area, substr(checked_at, 1, 16) AS minute, COUNT(*) AS count
+             FROM checks
+            WHERE checked_at <= ? AND support IN (${levels})
             GROUP BY 1, 2`,
         )
         .all(at, ...support);

@@ -106,7 +106,7 @@ describe('turnout import voters: a first load outside WAL', () => {
     try {
       expect(conn.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(conn.prepare('SELECT count(*) AS n FROM voters').get()).toEqual({ n: 2_000 });
-      expect(conn.prepare("SELECT voted_at FROM voters WHERE id = 'V00000007'").get()).toEqual({ voted_at: expect.stringMatching(/^2026-03-15T08:00/) });
+      expect(conn.prepare("SELECT checked_at FROM checks WHERE voter_id = 'V00000007'").get()).toEqual({ checked_at: expect.stringMatching(/^2026-03-15T08:00/) });
       const indexes = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'voters' AND sql IS NOT NULL").all();
       expect(indexes).toContainEqual({ name: 'voters_precinct_list' });
     } finally {

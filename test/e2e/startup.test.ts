@@ -38,4 +38,21 @@ describe('startup', () => {
     tmp.cleanup();
     expect(urls.some((u) => u.includes('better-sqlite3'))).toBe(true);
   });
+
+  it('loads neither libphonenumber-js nor csv-stringify for status --format json and import checks (run every few minutes on election night)', () => {
+    const tmp = tempDir();
+    const db = path.join(tmp.dir, 'night.db');
+    const checks = path.join(tmp.dir, 'checks.csv');
+    fs.writeFileSync(checks, 'voter_id,checked_at\nV1,2026-03-15T09:00:00Z\n');
+    try {
+      loadedBy(['--db', db, 'init', '--timezone', 'Europe/Paris', '--region', 'FR']);
+      for (const args of [['status', '--format', 'json'], ['import', 'checks', checks]]) {
+        const urls = loadedBy(['--db', db, ...args]);
+        expect(urls.some((u) => u.includes('better-sqlite3')), 'the trace works').toBe(true);
+        expect(urls.filter((u) => u.includes('node_modules/libphonenumber-js') || u.includes('node_modules/csv-stringify')), args.join(' ')).toEqual([]);
+      }
+    } finally {
+      tmp.cleanup();
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { action, examples } from '../action.js';
 import type { Db } from '../../store/db.js';
 import type { CliContext, GlobalOptions } from '../context.js';
 import { withDatabase } from '../database.js';
+import { groupDigits } from '../numbers.js';
 
 /** The demo's own database, so that it never lands in a campaign's turnout.db by accident. */
 export const DEMO_DB = 'turnout-demo.db';
@@ -157,7 +158,7 @@ async function demoImports(ctx: CliContext, db: Db): Promise<DemoImports> {
   };
 }
 
-const n = (value: number): string => value.toLocaleString('en-US');
+const n = (value: number): string => groupDigits(value);
 
 function summary(ctx: CliContext, dbPath: string, report: DemoReport, rebuilt: boolean): string {
   const m = report.manifest;

@@ -5,6 +5,7 @@ import { progressReporter } from '../progress.js';
 import type { CliContext } from '../context.js';
 import type { ImportVotersSummary } from '../../app/importVoters.js';
 import type { ImportChecksSummary } from '../../app/importChecks.js';
+import { groupDigits } from '../numbers.js';
 
 interface CommonImportOptions {
   map?: string[];
@@ -98,10 +99,11 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
       import('../../io/csv/table.js'),
       import('../../core/mapping.js'),
       import('../../core/fields.js'),
-      import('../../core/settings.js'),
+      import('../../core/region.js'),
       import('../../store/voters.js'),
       import('../../store/settings.js'),
-      import('../../io/rejects.js'),
+      // csv-stringify only for --rejects FILE.
+      options.rejects === undefined ? { rejectFile: undefined } : import('../../io/rejects.js'),
     ]);
   const encoding = checkEncoding(options.encoding);
   const delimiter = checkDelimiter(options.delimiter);
@@ -114,7 +116,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
     const summary = await withDatabase(ctx, async (db) => {
       region = regionOption ?? loadSettings(db).region;
       const reading = await openVoterFile(input, { delimiter, encoding, region, map });
-      const rejects = options.rejects ? rejectFile(options.rejects) : undefined;
+      const rejects = options.rejects !== undefined && rejectFile ? rejectFile(options.rejects) : undefined;
       return importVoters({ store: voterImportStore(db), reporter, clock: ctx.clock }, reading, {
         dryRun: options.dryRun,
         strict: options.strict,
@@ -133,7 +135,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
 }
 
 function count(n: number): string {
-  return n.toLocaleString('en-US');
+  return groupDigits(n);
 }
 
 function dialect(summary: { delimiter: string; encoding: string }): string {
@@ -168,7 +170,8 @@ async function importChecksCommand(ctx: CliContext, file: string, options: Check
       import('../../core/mapping.js'),
       import('../../store/checks.js'),
       import('../../store/settings.js'),
-      import('../../io/rejects.js'),
+      // csv-stringify only for --rejects FILE.
+      options.rejects === undefined ? { rejectFile: undefined } : import('../../io/rejects.js'),
     ]);
   const encoding = checkEncoding(options.encoding);
   const delimiter = checkDelimiter(options.delimiter);
@@ -180,7 +183,7 @@ async function importChecksCommand(ctx: CliContext, file: string, options: Check
     const summary = await withDatabase(ctx, async (db) => {
       const { timeZone } = loadSettings(db);
       const reading = await openCheckFile(input, { delimiter, encoding });
-      const rejects = options.rejects ? rejectFile(options.rejects) : undefined;
+      const rejects = options.rejects !== undefined && rejectFile ? rejectFile(options.rejects) : undefined;
       return importChecks({ store: checkImportStore(db), reporter, clock: ctx.clock }, reading, {
         key,
         map,

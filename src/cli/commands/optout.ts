@@ -5,6 +5,7 @@ import { action, examples } from '../action.js';
 import type { CliContext } from '../context.js';
 import { withDatabase } from '../database.js';
 import { addOutputOptions, chooseFormat, writeRows, type OutputOptions } from '../output.js';
+import { groupDigits } from '../numbers.js';
 
 interface RegionOption {
   region?: string;
@@ -114,7 +115,7 @@ export function registerOptout(program: Command): void {
 type OptoutStore = import('../../app/optouts.js').OptoutStore;
 
 async function withOptouts<T>(ctx: CliContext, options: RegionOption, fn: (store: OptoutStore, region: string | undefined) => T): Promise<T> {
-  const { normalizeRegion } = await import('../../core/settings.js');
+  const { normalizeRegion } = await import('../../core/region.js');
   const { optoutStore } = await import('../../store/optouts.js');
   const { loadSettings } = await import('../../store/settings.js');
   const override = options.region === undefined ? undefined : normalizeRegion(options.region);
@@ -131,11 +132,11 @@ async function printList(ctx: CliContext, options: OutputOptions, format: import
 }
 
 function plural(n: number, noun: string): string {
-  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+  return `${groupDigits(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function already(n: number, what: string): string {
-  return n > 0 ? ` (${n.toLocaleString('en-US')} ${what})` : '';
+  return n > 0 ? ` (${groupDigits(n)} ${what})` : '';
 }
 
 /**

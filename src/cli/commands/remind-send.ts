@@ -8,6 +8,7 @@ import { UsageError } from '../../core/errors.js';
 import type { SmsRecipient } from '../../app/recipients.js';
 import type { SendPlan, SendSummary, LockHolder } from '../../app/sendReminders.js';
 import type { CliContext } from '../context.js';
+import { groupDigits } from '../numbers.js';
 
 /** Exit code when another run holds the send lock: nothing was sent by this one. */
 export const LOCKED_EXIT = 4;
@@ -74,7 +75,7 @@ function parseRate(text: string | undefined): number {
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  return `${groupDigits(n)} ${n === 1 ? one : many}`;
 }
 
 function describePlan(plan: SendPlan): string {

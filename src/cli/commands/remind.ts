@@ -4,6 +4,7 @@ import { addOutputOptions, chooseFormat, writeRows, type OutputOptions } from '.
 import { withDatabase } from '../database.js';
 import { addSendOptions, runSend } from './remind-send.js';
 import { addStatusOptions, statusInputFrom, type StatusCliOptions } from './status-options.js';
+import { groupDigits } from '../numbers.js';
 
 interface RemindOptions extends OutputOptions, StatusCliOptions {
   channel: string;
@@ -121,7 +122,7 @@ const ROW_NOUN: Record<Summary['channel'], [string, string]> = {
 };
 
 function plural(n: number, one: string, many: string): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  return `${groupDigits(n)} ${n === 1 ? one : many}`;
 }
 
 /** One paragraph on stderr: what was listed, for whom, where, and who was left out and why. */

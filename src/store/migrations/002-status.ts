@@ -1,12 +1,8 @@
 import type { Migration } from './index.js';
 
 /**
- * The covering indexes behind `turnout status`: it counts voters and votes per (area, support)
- * from the index alone, without touching the table (1M voters in a blink). `voters.voted_at` is
- * kept in step with `checks` by the triggers of migration 001.
- * Exported so that a bulk voter load into an empty table can drop them first and build them once
- * at the end (cheaper than maintaining them row by row): `DROP INDEX IF EXISTS <name>` for each
- * name, then run each statement.
+ * The covering indexes that served `turnout status` until migration 004 replaced them with
+ * tallies (and dropped `voters.voted_at`): kept here as shipped, since migrations replay in order.
  */
 export const STATUS_INDEXES: ReadonlyArray<{ name: string; create: string }> = [
   {
