@@ -149,7 +149,8 @@ export function voterImportStore(db: Db): VoterImportStore {
         let offset = 0;
         const stride = ROWS_PER_STATEMENT * WIDTH;
         while (rows - offset / WIDTH >= ROWS_PER_STATEMENT) {
-          changes += full.run(values.slice(offset, offset + stride)).changes;
+          // A whole reader batch is one statement: bind it as it is, without a copy.
+          changes += full.run(offset === 0 && values.length === stride ? values : values.slice(offset, offset + stride)).changes;
           offset += stride;
         }
         const rest = rows - offset / WIDTH;
