@@ -10,8 +10,9 @@ const TALLIED = new Set(['neighborhood', 'precinct']);
  * The queries behind `turnout status`, per (area, support level); the few hundred rows that come
  * back are finished in JS (src/core/mobilization.ts).
  * - By neighborhood or precinct: voters from `voter_tally`; votes from `vote_tally` for the hours
- *   before the one of `at`, plus a range scan of the covering index `checks_time` for the rest of
- *   that hour. A million voters cost the same as a thousand.
+ *   before the one of `at`, plus, when that hour has votes, the checks of that hour up to `at`
+ *   (a scan of the checks, which carry their voter's keys). A million voters cost about what a
+ *   thousand do.
  * - By any other field: a scan of the voters joined to their checks.
  */
 export function statusStore(db: Db): StatusSource {
@@ -44,16 +45,20 @@ export function statusStore(db: Db): StatusSource {
         counts.set(keyOf(row.area, row.support), { area: row.area, support: row.support === 0 ? null : row.support, voters: row.n, voted: 0 });
       }
       const hour = at.slice(0, 13);
-      const votes = db.prepare<[string, string, string], { area: string; support: number; n: number }>(
-        `SELECT area, support, sum(n) AS n FROM (
-           SELECT ${field} AS area, support, votes AS n FROM vote_tally WHERE hour < ? AND votes > 0
-           UNION ALL
-           SELECT ${field}, support, count(*) FROM checks WHERE checked_at >= ? AND checked_at <= ? GROUP BY 1, 2
-         ) GROUP BY 1, 2`,
+      const before = db.prepare<[string], { area: string; support: number; n: number }>(
+        `SELECT ${field} AS area, support, sum(votes) AS n FROM vote_tally WHERE hour < ? AND votes > 0 GROUP BY 1, 2`,
       );
-      for (const row of votes.iterate(hour, hour, at)) {
+      const add = (row: { area: string; support: number; n: number }): void => {
         const count = counts.get(keyOf(row.area, row.support));
-        if (count) count.voted = row.n;
+        if (count) count.voted += row.n;
+      };
+      for (const row of before.iterate(hour)) add(row);
+      const during = db.prepare<[string], { n: number }>('SELECT ifnull(sum(votes), 0) AS n FROM vote_tally WHERE hour = ?').get(hour)!.n;
+      if (during > 0) {
+        const partial = db.prepare<[string, string], { area: string; support: number; n: number }>(
+          `SELECT ${field} AS area, support, count(*) AS n FROM checks WHERE checked_at >= ? AND checked_at <= ? GROUP BY 1, 2`,
+        );
+        for (const row of partial.iterate(hour, at)) add(row);
       }
       return [...counts.values()];
     },

@@ -206,6 +206,9 @@ describe('status tallies (migration 004)', () => {
     ];
     store.commit();
     expect(outcomes).toEqual(['new', 'already', 'already', 'unmatched']);
+    // The import writes with SQLite's foreign-key check off (it matched every voter itself).
+    expect(db.pragma('foreign_keys', { simple: true }), 'foreign keys back on').toBe(1);
+    expect(db.pragma('foreign_key_check'), 'no check without its voter').toEqual([]);
     expect(db.prepare('SELECT voter_id, checked_at, source FROM checks').all()).toEqual([{ voter_id: 'A', checked_at: '2026-03-15T09:05:00.000Z', source: 'line 3' }]);
     expectTalliesRight('one voter checked three times');
   });
