@@ -63,7 +63,13 @@ const ids = new IdSet();
 const width = VOTER_ROW_COLUMNS.length;
 let preparer: VoterPreparer | undefined;
 let values: string[] = [];
-let separatorSeen = false;
+/**
+ * Whether the input may hold SEPARATOR: then batches go as arrays. Decided on the raw bytes (one
+ * native memchr per chunk) rather than on every value: in UTF-8, Windows-1252 and Latin-1 the
+ * character U+0001 is the byte 0x01 and nothing else is. Sticky: once seen, every later batch (and
+ * the one being filled) goes as an array.
+ */
+let separatorInInput = false;
 export const SEPARATOR = '\u0001';
 let rows = 0;
 let rejects: RejectedRow[] = [];
@@ -129,10 +135,7 @@ function take(records: CsvRecord[]): void {
       const value = v[i] ?? null;
       if (value === null) values.push('');
       else if (typeof value === 'number') values.push(String(value));
-      else {
-        if (value.includes(SEPARATOR)) separatorSeen = true;
-        values.push(value);
-      }
+      else values.push(value);
     }
     rows++;
     if (prepared.phoneInvalid) phonesInvalid++;
@@ -143,10 +146,9 @@ function take(records: CsvRecord[]): void {
 
 function flush(): void {
   if (read === 0 && rejects.length === 0) return;
-  post({ type: 'batch', values: separatorSeen ? values : values.join(SEPARATOR), rows, rejects, read, phonesInvalid, badScores });
+  post({ type: 'batch', values: separatorInInput ? values : values.join(SEPARATOR), rows, rejects, read, phonesInvalid, badScores });
   inFlight++;
   values = [];
-  separatorSeen = false;
   rows = 0;
   rejects = [];
   read = 0;
@@ -178,7 +180,9 @@ function pump(): void {
       post({ type: 'done' });
       return;
     }
-    take(table.push(readBuffer.subarray(0, n)));
+    const bytes = readBuffer.subarray(0, n);
+    if (!separatorInInput && bytes.indexOf(1) !== -1) separatorInInput = true;
+    take(table.push(bytes));
   }
 }
 
@@ -207,6 +211,7 @@ port.on('message', (message: ToWorker) => {
   try {
     switch (message.type) {
       case 'chunk':
+        if (!separatorInInput && Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength).indexOf(1) !== -1) separatorInInput = true;
         take(table.push(message.data));
         askForInput();
         break;

@@ -1,0 +1,59 @@
+/**
+ * The import worker joins a batch's values with U+0001 to hand them to the writer in one string
+ * (src/io/voterFileWorker.ts); a file that holds that character in a value must still be stored
+ * exactly, whether it is read from a file or from stdin.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runTurnout, tempDir } from '../helpers/cli.js';
+
+let dir: string;
+let cleanup: () => void;
+let db: string;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir('turnout-import-sep-'));
+  db = path.join(dir, 'test.db');
+});
+afterEach(() => cleanup());
+
+const FILE = [
+  'id;first_name;last_name;precinct;Note',
+  'A1;Inès;Martin;P1;plain',
+  'A2;Jo\u0001sé;Ro\u0001\u0001me;P2;x\u0001y',
+  'A3;Karim;;P1;',
+  '',
+].join('\n');
+
+function stored(): unknown[] {
+  const conn = new Database(db, { readonly: true });
+  try {
+    return conn.prepare('SELECT id, first_name, last_name, precinct, extra FROM voters ORDER BY id').all();
+  } finally {
+    conn.close();
+  }
+}
+
+const EXPECTED = [
+  { id: 'A1', first_name: 'Inès', last_name: 'Martin', precinct: 'P1', extra: '{"Note":"plain"}' },
+  { id: 'A2', first_name: 'Jo\u0001sé', last_name: 'Ro\u0001\u0001me', precinct: 'P2', extra: '{"Note":"x\\u0001y"}' },
+  { id: 'A3', first_name: 'Karim', last_name: null, precinct: 'P1', extra: null },
+];
+
+describe('turnout import voters: values holding the batch separator U+0001', () => {
+  it('stores them exactly from a file', async () => {
+    const file = path.join(dir, 'voters.csv');
+    fs.writeFileSync(file, FILE);
+    const result = await runTurnout(['--db', db, 'import', 'voters', file]);
+    expect(result.stderr).toMatch(/inserted\s+3/);
+    expect(result.code).toBe(0);
+    expect(stored()).toEqual(EXPECTED);
+  });
+
+  it('stores them exactly from stdin', async () => {
+    const result = await runTurnout(['--db', db, 'import', 'voters', '-'], { input: FILE });
+    expect(result.code).toBe(0);
+    expect(stored()).toEqual(EXPECTED);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * The voter writer of src/store/voters.ts on a real (in-memory) database: a first load into an
+ * empty table uses plain inserts (no ON CONFLICT clause), later imports the upsert.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { VOTER_ROW_COLUMNS, type VoterRowColumn } from '../../src/core/voterRecord.js';
+import { VoterTally } from '../../src/core/voterTally.js';
+import { openDatabase, type Db } from '../../src/store/db.js';
+import { voterImportStore } from '../../src/store/voters.js';
+
+let db: Db;
+beforeEach(() => {
+  db = openDatabase(':memory:');
+});
+afterEach(() => db.close());
+
+const SUPPLIED: VoterRowColumn[] = ['id', 'first_name', 'precinct', 'list_number', 'support'];
+
+/** Flat values as the reader sends them: text or null, VOTER_ROW_COLUMNS order. */
+function rows(...voters: Array<{ id: string; first_name: string; precinct: string; list_number: string; support: string }>): (string | null)[] {
+  return voters.flatMap((v) => VOTER_ROW_COLUMNS.map((c) => (c in v ? (v as Record<string, string>)[c]! : null)));
+}
+const voter = (n: number, first = `Voter ${n}`) => ({ id: `V${String(n).padStart(4, '0')}`, first_name: first, precinct: `P${n % 7}`, list_number: String(n), support: String((n % 5) + 1) });
+
+function load(values: (string | null)[], count: number): number {
+  const store = voterImportStore(db);
+  store.begin();
+  try {
+    const bulk = store.countVoters() === 0;
+    if (bulk) store.bulkLoad('before');
+    const changed = store.voterWriter(SUPPLIED, [])(values, count);
+    if (bulk) {
+      const tally = new VoterTally();
+      tally.add(values, count);
+      store.bulkLoad('after', tally.rows());
+    }
+    store.commit();
+    return changed;
+  } catch (error) {
+    store.rollback();
+    throw error;
+  }
+}
+
+describe('voterImportStore writer', () => {
+  it('loads an empty table with plain inserts, in statements of up to 250 rows, and rebuilds its indexes', () => {
+    const voters = Array.from({ length: 600 }, (_, i) => voter(i + 1));
+    expect(load(rows(...voters), voters.length)).toBe(600);
+    expect(db.prepare('SELECT count(*) AS n, sum(support) AS s FROM voters').get()).toEqual({ n: 600, s: voters.reduce((s, v) => s + Number(v.support), 0) });
+    expect(db.prepare("SELECT id, first_name, precinct, list_number, support FROM voters WHERE id = 'V0042'").get()).toEqual({ ...voter(42), support: 3 });
+    const indexes = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'voters' AND sql IS NOT NULL").all();
+    expect(indexes).toContainEqual({ name: 'voters_precinct_list' });
+  });
+
+  it('fails a first load on a duplicate id instead of dropping it, and leaves nothing behind', () => {
+    expect(() => load(rows(voter(1), voter(2), voter(1, 'Other')), 3)).toThrow(/UNIQUE constraint failed: voters.id/);
+    expect(db.prepare('SELECT count(*) AS n FROM voters').get()).toEqual({ n: 0 });
+    const indexes = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'voters' AND sql IS NOT NULL").all();
+    expect(indexes).toContainEqual({ name: 'voters_precinct_list' });
+  });
+
+  it('upserts once the table has voters: new ones inserted, changed ones updated, the same ones untouched', () => {
+    expect(load(rows(voter(1), voter(2), voter(3)), 3)).toBe(3);
+    // 1 unchanged, 2 renamed, 4 new: two rows inserted or changed.
+    expect(load(rows(voter(1), voter(2, 'Renamed'), voter(4)), 3)).toBe(2);
+    expect(db.prepare('SELECT id, first_name FROM voters ORDER BY id').all()).toEqual([
+      { id: 'V0001', first_name: 'Voter 1' },
+      { id: 'V0002', first_name: 'Renamed' },
+      { id: 'V0003', first_name: 'Voter 3' },
+      { id: 'V0004', first_name: 'Voter 4' },
+    ]);
+  });
+});
