@@ -6,7 +6,7 @@
  */
 import { DataError } from '../core/errors.js';
 import type { VoterRowColumn } from '../core/voterRecord.js';
-import { VoterTally, type VoterTallyRow } from '../core/voterTally.js';
+import type { VoterTallyRow } from '../core/voterTally.js';
 import type { Clock, Reporter } from './ports.js';
 
 /** A row left out of the import, with the line it starts on and its cells as read. */
@@ -48,6 +48,11 @@ export interface VoterBatch {
 export interface VoterFileReading {
   header: VoterFileHeader;
   batches: AsyncIterable<VoterBatch>;
+  /**
+   * Voters per (neighborhood, precinct, support) over every row of every batch, once `batches`
+   * has ended (counted while reading, off the thread that writes).
+   */
+  tally(): VoterTallyRow[];
   /** Stops reading early and frees what the reading holds. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -142,14 +147,10 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
     if (bulk) store.bulkLoad('before');
     store.addExtraColumns(header.extras);
     const write = store.voterWriter(header.suppliedColumns, header.extras);
-    const tally = bulk ? new VoterTally() : undefined;
     let changed = 0;
     let accepted = 0;
     for await (const batch of reading.batches) {
-      if (batch.rows > 0) {
-        changed += write(batch.values, batch.rows);
-        tally?.add(batch.values, batch.rows);
-      }
+      if (batch.rows > 0) changed += write(batch.values, batch.rows);
       accepted += batch.rows;
       summary.read += batch.read;
       summary.phonesInvalid += batch.phonesInvalid;
@@ -164,7 +165,7 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
       }
       reporter.progress({ task: 'importing voters', done: summary.read, unit: 'rows' });
     }
-    if (tally) store.bulkLoad('after', tally.rows());
+    if (bulk) store.bulkLoad('after', reading.tally());
     summary.inserted = store.countVoters() - before;
     summary.updated = changed - summary.inserted;
     summary.unchanged = accepted - changed;

@@ -7,6 +7,7 @@ import type { VoterBatch, VoterFileHeader, VoterFileReading } from '../app/impor
 import { DataError, InternalError, RuntimeError, TurnoutError, UsageError } from '../core/errors.js';
 import type { VoterField } from '../core/fields.js';
 import type { EncodingChoice } from './csv/decode.js';
+import type { VoterTallyRow } from '../core/voterTally.js';
 import type { ByteInput } from './input.js';
 import type { FromWorker, SerializedError, ToWorker, VoterWorkerData } from './voterFileWorker.js';
 
@@ -111,10 +112,18 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
     throw error;
   }
 
+  let finalTally: VoterTallyRow[] | undefined;
+  const tally = (): VoterTallyRow[] => {
+    if (finalTally === undefined) throw new InternalError('the voter tally was asked for before the end of the file');
+    return finalTally;
+  };
   async function* batches(): AsyncGenerator<VoterBatch> {
     for (;;) {
       const message = await nextMessage();
-      if (message.type === 'done') return;
+      if (message.type === 'done') {
+        finalTally = message.tally;
+        return;
+      }
       if (message.type !== 'batch') throw new InternalError(`unexpected message "${message.type}" from the import worker`);
       // The worker sends '' for none (one joined string cannot hold null): null it here, cheaper
       // than nullif(?,'') on every bound value in SQL.
@@ -124,5 +133,5 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
       send({ type: 'ack' });
     }
   }
-  return { header, batches: batches(), close };
+  return { header, batches: batches(), tally, close };
 }

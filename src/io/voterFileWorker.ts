@@ -10,6 +10,7 @@ import { IdSet } from '../core/idSet.js';
 import { mapHeaders, VOTER_SYNONYMS } from '../core/mapping.js';
 import { phoneNormalizer } from '../core/phone.js';
 import { voterPreparer, VOTER_ROW_COLUMNS, type VoterPreparer } from '../core/voterRecord.js';
+import { VoterTally, type VoterTallyRow } from '../core/voterTally.js';
 import { DataError, TurnoutError } from '../core/errors.js';
 import type { VoterField } from '../core/fields.js';
 import type { RejectedRow, VoterFileHeader } from '../app/importVoters.js';
@@ -43,7 +44,8 @@ export type FromWorker =
       phonesInvalid: number;
       badScores: number;
     }
-  | { type: 'done' }
+  /** The end, with the tally of every row sent (see VoterFileReading.tally). */
+  | { type: 'done'; tally: VoterTallyRow[] }
   | { type: 'error'; error: SerializedError };
 
 export interface SerializedError {
@@ -61,6 +63,11 @@ const options = workerData as VoterWorkerData;
 const table = new CsvTable(options.file, { delimiter: options.delimiter, encoding: options.encoding });
 const ids = new IdSet();
 const width = VOTER_ROW_COLUMNS.length;
+const NEIGHBORHOOD = VOTER_ROW_COLUMNS.indexOf('neighborhood');
+const PRECINCT = VOTER_ROW_COLUMNS.indexOf('precinct');
+const SUPPORT = VOTER_ROW_COLUMNS.indexOf('support');
+// Counted here, on this thread, for a first load (see src/core/voterTally.ts).
+const tally = new VoterTally();
 let preparer: VoterPreparer | undefined;
 let values: string[] = [];
 /**
@@ -131,6 +138,7 @@ function take(records: CsvRecord[]): void {
       continue;
     }
     const v = prepared.values;
+    tally.add(v[NEIGHBORHOOD] as string | null, v[PRECINCT] as string | null, v[SUPPORT] as number | null);
     for (let i = 0; i < width; i++) {
       const value = v[i] ?? null;
       if (value === null) values.push('');
@@ -177,7 +185,7 @@ function pump(): void {
       fs.closeSync(fd);
       take(table.end());
       flush();
-      post({ type: 'done' });
+      post({ type: 'done', tally: tally.rows() });
       return;
     }
     const bytes = readBuffer.subarray(0, n);
@@ -218,7 +226,7 @@ port.on('message', (message: ToWorker) => {
       case 'end':
         take(table.end());
         flush();
-        post({ type: 'done' });
+        post({ type: 'done', tally: tally.rows() });
         break;
       case 'ack':
         inFlight--;

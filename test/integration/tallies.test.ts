@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AreaSupportCount } from '../../src/app/computeStatus.js';
 import { VOTER_ROW_COLUMNS, type VoterRowColumn } from '../../src/core/voterRecord.js';
-import { VoterTally } from '../../src/core/voterTally.js';
+import { tallyOf } from '../helpers/tally.js';
 import { openDatabase, type Db } from '../../src/store/db.js';
 import { checkImportStore, markStore } from '../../src/store/checks.js';
 import { statusStore } from '../../src/store/status.js';
@@ -67,11 +67,9 @@ function importVoters(ids: string[], pick: () => number): void {
   const bulk = store.countVoters() === 0;
   if (bulk) store.bulkLoad('before');
   const write = store.voterWriter(SUPPLIED, []);
-  const tally = new VoterTally();
   const values = voterValues(ids, pick);
   write(values, ids.length);
-  tally.add(values, ids.length);
-  if (bulk) store.bulkLoad('after', tally.rows());
+  if (bulk) store.bulkLoad('after', tallyOf(values, ids.length));
   store.applyUnmatchedChecks();
   store.commit();
 }

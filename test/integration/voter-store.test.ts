@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VOTER_ROW_COLUMNS, type VoterRowColumn } from '../../src/core/voterRecord.js';
-import { VoterTally } from '../../src/core/voterTally.js';
+import { tallyOf } from '../helpers/tally.js';
 import { openDatabase, type Db } from '../../src/store/db.js';
 import { voterImportStore } from '../../src/store/voters.js';
 
@@ -29,11 +29,7 @@ function load(values: (string | null)[], count: number): number {
     const bulk = store.countVoters() === 0;
     if (bulk) store.bulkLoad('before');
     const changed = store.voterWriter(SUPPLIED, [])(values, count);
-    if (bulk) {
-      const tally = new VoterTally();
-      tally.add(values, count);
-      store.bulkLoad('after', tally.rows());
-    }
+    if (bulk) store.bulkLoad('after', tallyOf(values, count));
     store.commit();
     return changed;
   } catch (error) {
