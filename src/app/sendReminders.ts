@@ -5,11 +5,17 @@
  * sends at a time (a lock with the holder's pid, host and a heartbeat renewed every few seconds,
  * taken over when the heartbeat is stale or that process is dead); a run that finds 'pending' rows left by a dead run marks them 'unknown', and
  * `turnout sync` resolves those with Twilio instead of sending them again.
+ *
+ * Pacing: one dispatcher starts the attempts, at most `concurrency` in flight, each taking a
+ * token of a Pacer (src/core/pacer.ts): --rate per second with a bounded burst that makes up
+ * for a late start. A message answered 429 gives its token back and waits for its backoff in a
+ * queue (it holds no request slot), so accepted messages per second track --rate.
  */
 import { isQuietTime, quietHoursEnd, type QuietHours } from '../core/quietHours.js';
 import { countSegments, type SegmentCount, type SmsEncoding } from '../core/segments.js';
 import { renderAll, type Template } from '../core/template.js';
 import { UsageError } from '../core/errors.js';
+import { defaultBurst, Pacer, type PacerTicket } from '../core/pacer.js';
 import type { Clock, Reporter } from './ports.js';
 import type { SmsRecipient } from './recipients.js';
 
@@ -87,7 +93,8 @@ export interface SendLock {
 /** Real time for pacing (monotonic milliseconds) and waiting; tests may pass their own. */
 export interface Timer {
   monotonic(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or as soon as `signal` aborts (it never rejects). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 // ---------------------------------------------------------------- planning
@@ -162,6 +169,8 @@ export interface SendOptions {
   rate: number;
   /** Requests in flight at most; default from the rate. */
   concurrency?: number;
+  /** Messages that may start at once to make up for a delay; default `defaultBurst(rate)` (100 ms of messages, at least 1). */
+  burst?: number;
   quietHours: QuietHours | undefined;
   timeZone: string;
   /** Cooldown in ms; undefined means --include-reminded (unresolved messages still block). */
@@ -230,6 +239,17 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
   return Math.round(base * (0.5 + random() / 2));
 }
 
+/** A claimed message and its next attempt. */
+interface Job {
+  message: PlannedMessage;
+  /** The message's row in the log. */
+  id: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Monotonic ms before which this attempt must not start (backoff after a 429). */
+  notBefore: number;
+}
+
 export async function sendReminders(plan: SendPlan, options: SendOptions, ports: SendPorts): Promise<SendOutcome> {
   const { gateway, log, lock, clock, timer, reporter } = ports;
   const iso = (): string => clock.now().toISOString();
@@ -271,14 +291,19 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     rate_achieved: 0,
   };
   const since = options.cooldownMs === undefined ? undefined : new Date(startedAt.getTime() - options.cooldownMs).toISOString();
-  const interval = 1000 / options.rate;
   const maxAttempts = options.maxAttempts ?? 10;
+  const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency(options.rate));
   const total = plan.messages.length;
+  const firstStart = timer.monotonic();
+  const pacer = new Pacer(options.rate, options.burst ?? defaultBurst(options.rate), firstStart);
+  /** Messages answered 429, each waiting for its time before its next attempt; they hold no request slot. */
+  const retries: Job[] = [];
+  /** Attempts in flight. */
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
   let next = 0;
   let done = 0;
   let consecutiveNetworkFailures = 0;
-  let nextSlot = timer.monotonic();
-  const firstStart = timer.monotonic();
   let lastBeat = firstStart;
   let lastLine = firstStart;
   let lastFlush = firstStart;
@@ -290,9 +315,8 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     const key = code === undefined ? 'network' : String(code);
     summary.errors[key] = (summary.errors[key] ?? 0) + 1;
   };
-  const progress = (): void => {
-    const trouble = summary.failed + summary.unknown;
-    reporter.progress({ task: trouble ? `sending (${summary.failed} failed, ${summary.unknown} unknown)` : 'sending', done, total, unit: 'messages' });
+  /** Writes waiting answers and renews the lock now and then; also while only retries are waiting. */
+  const housekeeping = (): void => {
     const t = timer.monotonic();
     if (t - lastFlush > 250) {
       lastFlush = t;
@@ -302,6 +326,14 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
       lastBeat = t;
       lock.heartbeat(options.runId, iso());
     }
+  };
+  /** One message is finished (sent, failed, unknown or skipped). */
+  const finished = (): void => {
+    done++;
+    const trouble = summary.failed + summary.unknown;
+    reporter.progress({ task: trouble ? `sending (${summary.failed} failed, ${summary.unknown} unknown)` : 'sending', done, total, unit: 'messages' });
+    housekeeping();
+    const t = timer.monotonic();
     if (options.progressLinesMs && t - lastLine >= options.progressLinesMs) {
       lastLine = t;
       const rate = summary.sent / Math.max(0.001, (t - firstStart) / 1000);
@@ -309,11 +341,27 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     }
   };
 
-  const sendOne = async (message: PlannedMessage): Promise<void> => {
-    const phone = message.recipient.phone;
-    const claim = log.claim({
+  // The dispatcher waits for a token, a free request slot or a retry's time; an answer or Ctrl-C wakes it early.
+  let wake: (() => void) | undefined;
+  const kick = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  // At most 2 s, so that the lock's heartbeat goes on while only long backoffs or slow answers remain.
+  const pause = async (ms: number): Promise<void> => {
+    const cancel = new AbortController();
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    await Promise.race([woken, timer.sleep(Math.min(2000, Math.max(0, ms)), cancel.signal)]);
+    wake = undefined;
+    cancel.abort();
+  };
+
+  /** Records the message before its first attempt; undefined when it must not be sent (counted). */
+  const claim = (message: PlannedMessage): number | undefined => {
+    const result = log.claim({
       runId: options.runId,
-      phone,
+      phone: message.recipient.phone,
       voterIds: message.recipient.voters.map((v) => v.id),
       body: message.body,
       segments: message.segments.segments,
@@ -322,110 +370,169 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
       now: iso(),
       since,
     });
-    switch (claim.kind) {
+    switch (result.kind) {
+      case 'claimed':
+        return result.id;
       case 'opted-out':
         summary.skipped.opted_out++;
-        return;
+        break;
       case 'unusable':
         summary.skipped.unusable++;
-        return;
+        break;
       case 'recent':
         summary.skipped.reminded++;
-        return;
+        break;
       case 'ambiguous':
         summary.skipped.unresolved++;
-        return;
-      case 'claimed':
         break;
     }
-    const id = claim.id;
-    for (let attempt = 1; ; attempt++) {
-      if (attempt > 1) log.attempt(id, iso());
-      let result: SendResult;
-      try {
-        result = await gateway.send({ to: phone, body: message.body });
-      } catch (error) {
-        // A gateway bug, not an answer: the request may have gone out.
-        result = { kind: 'ambiguous', message: error instanceof Error ? error.message : String(error) };
+    finished();
+    return undefined;
+  };
+
+  /** One API call for a claimed message, and what its answer means. */
+  const attempt = async (job: Job, ticket: PacerTicket): Promise<void> => {
+    const { message, id } = job;
+    const phone = message.recipient.phone;
+    let result: SendResult;
+    try {
+      result = await gateway.send({ to: phone, body: message.body });
+    } catch (error) {
+      // A gateway bug, not an answer: the request may have gone out.
+      result = { kind: 'ambiguous', message: error instanceof Error ? error.message : String(error) };
+    }
+    if (result.kind === 'rate-limited') {
+      // Twilio took no message: the token comes back, and the message waits without holding a slot.
+      pacer.refund(ticket, timer.monotonic());
+      consecutiveNetworkFailures = 0;
+      if (job.attempt >= maxAttempts) {
+        log.failed(id, 20429, `still rate-limited after ${job.attempt} attempts: ${result.message}`, iso());
+        summary.failed++;
+        countError(20429);
+        return finished();
       }
-      switch (result.kind) {
-        case 'accepted':
-          consecutiveNetworkFailures = 0;
-          log.accepted(id, result.sid, result.status, iso());
-          summary.sent++;
-          summary.segments_sent += message.segments.segments;
-          return;
-        case 'rate-limited':
-          consecutiveNetworkFailures = 0;
-          if (attempt >= maxAttempts) {
-            log.failed(id, 20429, `still rate-limited after ${attempt} attempts: ${result.message}`, iso());
-            summary.failed++;
-            countError(20429);
-            return;
-          }
-          summary.rate_limited_retries++;
-          await timer.sleep(backoffMs(attempt));
-          continue;
-        case 'rejected': {
-          consecutiveNetworkFailures = 0;
-          log.failed(id, result.code, result.message, iso());
-          summary.failed++;
-          countError(result.code);
-          const now = iso();
-          if (result.code === OPTOUT_ERROR && log.recordOptout(phone, `twilio:${OPTOUT_ERROR}`, now)) summary.optouts_recorded++;
-          if (result.code !== undefined && UNUSABLE_ERRORS.includes(result.code) && log.recordUnusable(phone, result.code, now)) {
-            summary.unusable_recorded++;
-          }
-          if (result.code !== undefined && ACCOUNT_ERRORS.has(result.code)) {
-            if (summary.stopped === null) reporter.warn(`Twilio refused the sender or the credentials (error ${result.code}: ${result.message}); stopping`);
-            stop('account-error');
-          }
-          return;
+      summary.rate_limited_retries++;
+      retries.push({ message, id, attempt: job.attempt + 1, notBefore: timer.monotonic() + backoffMs(job.attempt) });
+      return;
+    }
+    pacer.settle(ticket);
+    switch (result.kind) {
+      case 'accepted':
+        consecutiveNetworkFailures = 0;
+        log.accepted(id, result.sid, result.status, iso());
+        summary.sent++;
+        summary.segments_sent += message.segments.segments;
+        break;
+      case 'rejected': {
+        consecutiveNetworkFailures = 0;
+        log.failed(id, result.code, result.message, iso());
+        summary.failed++;
+        countError(result.code);
+        const now = iso();
+        if (result.code === OPTOUT_ERROR && log.recordOptout(phone, `twilio:${OPTOUT_ERROR}`, now)) summary.optouts_recorded++;
+        if (result.code !== undefined && UNUSABLE_ERRORS.includes(result.code) && log.recordUnusable(phone, result.code, now)) {
+          summary.unusable_recorded++;
         }
-        case 'not-sent':
-          log.failed(id, undefined, `not sent: ${result.message}`, iso());
-          summary.failed++;
-          countError(undefined);
-          if (++consecutiveNetworkFailures >= UNREACHABLE_AFTER) stop('unreachable');
-          return;
-        case 'ambiguous':
-          log.unknown(id, result.message, iso());
-          summary.unknown++;
-          if (++consecutiveNetworkFailures >= UNREACHABLE_AFTER) stop('unreachable');
-          return;
+        if (result.code !== undefined && ACCOUNT_ERRORS.has(result.code)) {
+          if (summary.stopped === null) reporter.warn(`Twilio refused the sender or the credentials (error ${result.code}: ${result.message}); stopping`);
+          stop('account-error');
+        }
+        break;
+      }
+      case 'not-sent':
+        log.failed(id, undefined, `not sent: ${result.message}`, iso());
+        summary.failed++;
+        countError(undefined);
+        if (++consecutiveNetworkFailures >= UNREACHABLE_AFTER) stop('unreachable');
+        break;
+      case 'ambiguous':
+        log.unknown(id, result.message, iso());
+        summary.unknown++;
+        if (++consecutiveNetworkFailures >= UNREACHABLE_AFTER) stop('unreachable');
+        break;
+    }
+    finished();
+  };
+
+  const launch = (job: Job): void => {
+    const ticket = pacer.take(timer.monotonic());
+    const running$ = attempt(job, ticket)
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => {
+        running.delete(running$);
+        kick();
+      });
+    running.add(running$);
+  };
+
+  /** Starts attempts, ready retries first, at the pace of the pacer, until all are started or the run stops. */
+  const dispatch = async (): Promise<void> => {
+    for (;;) {
+      if (options.signal?.aborted) stop('interrupted');
+      if (failure !== undefined || summary.stopped !== null) return;
+      housekeeping();
+      const now = timer.monotonic();
+      let due: Job | undefined;
+      for (const r of retries) if (due === undefined || r.notBefore < due.notBefore) due = r;
+      const retryReady = due !== undefined && due.notBefore <= now;
+      if (!retryReady && next >= total) {
+        if (due === undefined && running.size === 0) return;
+        await pause(due === undefined ? Infinity : due.notBefore - now);
+        continue;
+      }
+      if (running.size >= concurrency) {
+        await pause(Infinity);
+        continue;
+      }
+      const wait = pacer.delay(now);
+      if (wait > 0) {
+        await pause(wait);
+        continue;
+      }
+      if (isQuietTime(clock.now(), options.quietHours, options.timeZone)) return stop('quiet-hours');
+      if (retryReady) {
+        retries.splice(retries.indexOf(due!), 1);
+        log.attempt(due!.id, iso());
+        launch(due!);
+        continue;
+      }
+      const message = plan.messages[next++]!;
+      const id = claim(message);
+      if (id !== undefined) launch({ message, id, attempt: 1, notBefore: now });
+    }
+  };
+
+  const onAbort = (): void => kick();
+  options.signal?.addEventListener('abort', onAbort);
+  try {
+    try {
+      await dispatch();
+    } catch (error) {
+      failure ??= { error };
+    }
+    // Those in flight finish and are recorded.
+    while (running.size > 0) await Promise.all([...running]);
+    if (failure === undefined) {
+      // The run stopped while some messages waited to be retried after a 429: Twilio took none of
+      // them, so they are recorded as failed (a later run may send them), never left 'pending'.
+      for (const job of retries.splice(0)) {
+        log.failed(job.id, 20429, `rate-limited (429), not retried: the run stopped (${summary.stopped ?? 'stopped'})`, iso());
+        summary.failed++;
+        countError(20429);
+        finished();
       }
     }
-  };
-
-  const worker = async (): Promise<void> => {
-    while (summary.stopped === null) {
-      if (options.signal?.aborted) return stop('interrupted');
-      if (next >= total) return;
-      const index = next++;
-      // Pace starts at `rate` per second; a worker that was late may catch up a little (≤ 1 s).
-      const now = timer.monotonic();
-      const slot = Math.max(nextSlot, now - Math.min(1000, 10 * interval));
-      nextSlot = slot + interval;
-      if (slot > now) await timer.sleep(slot - now);
-      if (options.signal?.aborted) return stop('interrupted');
-      if (isQuietTime(clock.now(), options.quietHours, options.timeZone)) return stop('quiet-hours');
-      if (summary.stopped !== null) return;
-      await sendOne(plan.messages[index]!);
-      done++;
-      progress();
-    }
-  };
-
-  try {
-    const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency(options.rate));
-    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, total)) }, () => worker()));
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     try {
       log.flush();
     } finally {
       lock.release(options.runId);
     }
   }
+  if (failure !== undefined) throw failure.error;
   summary.not_attempted = total - done;
   const elapsed = (timer.monotonic() - firstStart) / 1000;
   summary.rate_achieved = elapsed > 0 ? Math.round((summary.sent / elapsed) * 100) / 100 : summary.sent;
