@@ -62,7 +62,9 @@ export type ClaimResult = { kind: 'claimed'; id: number } | { kind: 'opted-out' 
 export interface MessageLog {
   /** Re-checks and records the message as 'pending' (first attempt) in one committed transaction. */
   claim(request: ClaimRequest): ClaimResult;
-  /** Counts one more attempt (a retry after 429). */
+  /** The same for several messages about to be sent at once, in one committed transaction. */
+  claimMany(requests: readonly ClaimRequest[]): ClaimResult[];
+  /** Counts one more attempt (a retry after 429); may be written later, like `accepted`. */
   attempt(id: number, now: string): void;
   /** May be written later (with the next claim, or by flush); a lost write leaves the row 'pending'. */
   accepted(id: number, sid: string, status: string, now: string): void;
@@ -162,6 +164,16 @@ export const UNUSABLE_ERRORS: readonly number[] = [21211, 21614, 21635];
 const ACCOUNT_ERRORS = new Set([20003, 20005, 20008, 21212, 21603, 21606, 21608, 21659, 21705, 21712]);
 /** After this many network failures in a row the provider is taken as unreachable and the run stops. */
 const UNREACHABLE_AFTER = 5;
+/**
+ * The dispatcher waits at least this long for tokens, so that at high rates new messages are
+ * recorded a few at a time (5 at --rate 500), in one commit, then sent at once: fewer commits,
+ * fewer WAL checkpoints and their fsync, which block the event loop (see the commit).
+ */
+const TICK_MS = 10;
+/** The reason given when the dispatcher's wait is cut short. */
+const WOKEN = 'woken';
+/** New messages recorded in one transaction at most. */
+const MAX_BATCH = 32;
 
 export interface SendOptions {
   runId: string;
@@ -343,6 +355,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
 
   // The dispatcher waits for a token, a free request slot or a retry's time; an answer or Ctrl-C wakes it early.
   let wake: (() => void) | undefined;
+  let waitingForTokens = false;
   const kick = (): void => {
     const w = wake;
     wake = undefined;
@@ -351,43 +364,50 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
   // At most 2 s, so that the lock's heartbeat goes on while only long backoffs or slow answers remain.
   const pause = async (ms: number): Promise<void> => {
     const cancel = new AbortController();
+    let slept = false;
     const woken = new Promise<void>((resolve) => (wake = resolve));
-    await Promise.race([woken, timer.sleep(Math.min(2000, Math.max(0, ms)), cancel.signal)]);
+    const sleep = timer.sleep(Math.min(2000, Math.max(0, ms)), cancel.signal).then(() => (slept = true));
+    await Promise.race([woken, sleep]);
     wake = undefined;
-    cancel.abort();
+    if (!slept) cancel.abort(WOKEN); // clears the timer; a given reason spares building an AbortError
   };
 
-  /** Records the message before its first attempt; undefined when it must not be sent (counted). */
-  const claim = (message: PlannedMessage): number | undefined => {
-    const result = log.claim({
-      runId: options.runId,
-      phone: message.recipient.phone,
-      voterIds: message.recipient.voters.map((v) => v.id),
-      body: message.body,
-      segments: message.segments.segments,
-      encoding: message.segments.encoding,
-      sender: gateway.sender,
-      now: iso(),
-      since,
+  /** Records messages before their first attempt, in one transaction; the ids of those to send (the others are counted). */
+  const claim = (messages: PlannedMessage[]): Array<number | undefined> => {
+    const now = iso();
+    const results = log.claimMany(
+      messages.map((message) => ({
+        runId: options.runId,
+        phone: message.recipient.phone,
+        voterIds: message.recipient.voters.map((v) => v.id),
+        body: message.body,
+        segments: message.segments.segments,
+        encoding: message.segments.encoding,
+        sender: gateway.sender,
+        now,
+        since,
+      })),
+    );
+    return results.map((result) => {
+      switch (result.kind) {
+        case 'claimed':
+          return result.id;
+        case 'opted-out':
+          summary.skipped.opted_out++;
+          break;
+        case 'unusable':
+          summary.skipped.unusable++;
+          break;
+        case 'recent':
+          summary.skipped.reminded++;
+          break;
+        case 'ambiguous':
+          summary.skipped.unresolved++;
+          break;
+      }
+      finished();
+      return undefined;
     });
-    switch (result.kind) {
-      case 'claimed':
-        return result.id;
-      case 'opted-out':
-        summary.skipped.opted_out++;
-        break;
-      case 'unusable':
-        summary.skipped.unusable++;
-        break;
-      case 'recent':
-        summary.skipped.reminded++;
-        break;
-      case 'ambiguous':
-        summary.skipped.unresolved++;
-        break;
-    }
-    finished();
-    return undefined;
   };
 
   /** One API call for a claimed message, and what its answer means. */
@@ -404,6 +424,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     if (result.kind === 'rate-limited') {
       // Twilio took no message: the token comes back, and the message waits without holding a slot.
       pacer.refund(ticket, timer.monotonic());
+      kick(); // the token may be used at once
       consecutiveNetworkFailures = 0;
       if (job.attempt >= maxAttempts) {
         log.failed(id, 20429, `still rate-limited after ${job.attempt} attempts: ${result.message}`, iso());
@@ -462,7 +483,9 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
       })
       .finally(() => {
         running.delete(running$);
-        kick();
+        // A dispatcher waiting for tokens has nothing to gain from an answer (a refund can wait
+        // for its tick), unless the run must stop.
+        if (!waitingForTokens || summary.stopped !== null || failure !== undefined) kick();
       });
     running.add(running$);
   };
@@ -488,7 +511,9 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
       }
       const wait = pacer.delay(now);
       if (wait > 0) {
-        await pause(wait);
+        waitingForTokens = true;
+        await pause(Math.max(wait, TICK_MS)); // never more than the burst: rate × 10 ms < rate / 10
+        waitingForTokens = false;
         continue;
       }
       if (isQuietTime(clock.now(), options.quietHours, options.timeZone)) return stop('quiet-hours');
@@ -498,9 +523,15 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
         launch(due!);
         continue;
       }
-      const message = plan.messages[next++]!;
-      const id = claim(message);
-      if (id !== undefined) launch({ message, id, attempt: 1, notBefore: now });
+      // New messages: as many as there are tokens and free slots, recorded together, then all sent.
+      const count = Math.min(pacer.available(now), concurrency - running.size, total - next, MAX_BATCH);
+      const batch = plan.messages.slice(next, next + count);
+      next += count;
+      const ids = claim(batch);
+      batch.forEach((message, i) => {
+        const id = ids[i];
+        if (id !== undefined) launch({ message, id, attempt: 1, notBefore: now });
+      });
     }
   };
 

@@ -82,6 +82,12 @@ export class Pacer {
     return Math.max(this.messages.delay(now), this.requests.delay(now));
   }
 
+  /** Requests that may start now (whole tokens in both buckets). */
+  available(now: number): number {
+    this.observe(now);
+    return Math.floor(Math.min(this.messages.level, this.requests.level) + EPSILON);
+  }
+
   /** Takes a token for a request starting now; `delay(now)` must be 0. */
   take(now: number): PacerTicket {
     if (this.delay(now) > 0) throw new Error('Pacer.take called before a token was available');

@@ -156,8 +156,14 @@ describe('sending at --rate with 429 answers (virtual time)', () => {
     const timer = new VirtualTimer((n) => (n % 25 === 0 ? 60 : 0));
     const { gateway, posts } = scriptedGateway(timer, 20);
     const rate = 500;
-    const outcome = await timer.run(send(timer, gateway, recipients(1000), { rate }));
+    const log = messageLog(db);
+    let transactions = 0;
+    const counted = { ...log, claimMany: (requests: Parameters<typeof log.claimMany>[0]) => (transactions++, log.claimMany(requests)) };
+    const outcome = await timer.run(send(timer, gateway, recipients(1000), { rate }, { log: counted }));
     expect(outcome.kind === 'done' && outcome.summary.sent).toBe(1000);
+    // recorded a few at a time (5 per 10 ms tick at 500/s), each batch committed before its requests
+    expect(transactions).toBeLessThanOrEqual(250);
+    expect(rows().every((r) => r.status === 'queued' && r.attempts === 1)).toBe(true);
     const last = Math.max(...posts.map((p) => p.at));
     // 1000 messages at 500/s: the last starts by 2 s (minus the first burst), plus one late wake-up at most
     expect(last).toBeLessThanOrEqual(2000 - defaultBurst(rate) * 2 + 60);
@@ -219,5 +225,16 @@ describe('sending at --rate with 429 answers (virtual time)', () => {
     expect(timer.now).toBeGreaterThan(12_000);
     for (let i = 1; i < beats.length; i++) expect(beats[i]! - beats[i - 1]!).toBeLessThanOrEqual(4_100);
     expect(beats.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('records a batch in one transaction, re-checking each message: opted out, or a second message to a phone already pending', () => {
+    db.prepare("INSERT INTO optouts (phone, source, created_at) VALUES ('+33610000001', 'reply', '2026-03-15T09:00:00.000Z')").run();
+    const log = messageLog(db);
+    const request = (phone: string, voter: string) => ({
+      runId: 'batch', phone, voterIds: [voter], body: 'x', segments: 1, encoding: 'GSM-7' as const, sender: '+33700000042', now: '2026-03-15T10:00:00.000Z', since: '2026-03-15T08:00:00.000Z',
+    });
+    const results = log.claimMany([request('+33610000000', 'V0'), request('+33610000001', 'V1'), request('+33610000000', 'V9')]);
+    expect(results.map((r) => r.kind)).toEqual(['claimed', 'opted-out', 'ambiguous']);
+    expect(rows()).toEqual([{ phone: '+33610000000', status: 'pending', attempts: 1, error_code: null }]);
   });
 });
