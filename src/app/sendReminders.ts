@@ -204,6 +204,8 @@ export interface SendPorts {
   clock: Clock;
   timer: Timer;
   reporter: Reporter;
+  /** For the backoff's jitter; default Math.random. */
+  random?: () => number;
 }
 
 export type StopReason = 'quiet-hours' | 'interrupted' | 'unreachable' | 'account-error' | null;
@@ -243,12 +245,14 @@ export function defaultConcurrency(rate: number): number {
 }
 
 /**
- * Backoff before retry n (1-based) after a 429: 0.2 s, 0.4 s, 0.8 s… up to 10 s, each between
- * half and all of it (jitter), the schedule of twilio-node's own retry (100 ms × 2ⁿ) a bit slower.
+ * Backoff before retry n (1-based) after a 429: a random wait below 0.2 s, 0.4 s, 0.8 s… up to
+ * 10 s ("full jitter"), the schedule of twilio-node's own 429 retry (100 ms × 2ⁿ × random), with
+ * a higher cap. Full jitter spreads retries best and halves the mean wait of "between half and
+ * all of it"; a retry still waits for a token of the pacer like any request.
  */
 export function backoffMs(attempt: number, random: () => number = Math.random): number {
   const base = Math.min(10_000, 200 * 2 ** (attempt - 1));
-  return Math.round(base * (0.5 + random() / 2));
+  return Math.floor(base * random());
 }
 
 /** A claimed message and its next attempt. */
@@ -433,7 +437,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
         return finished();
       }
       summary.rate_limited_retries++;
-      retries.push({ message, id, attempt: job.attempt + 1, notBefore: timer.monotonic() + backoffMs(job.attempt) });
+      retries.push({ message, id, attempt: job.attempt + 1, notBefore: timer.monotonic() + backoffMs(job.attempt, ports.random) });
       return;
     }
     pacer.settle(ticket);
