@@ -60,9 +60,10 @@ export interface ClaimRequest {
 export type ClaimResult = { kind: 'claimed'; id: number } | { kind: 'opted-out' | 'unusable' | 'recent' | 'ambiguous' };
 
 export interface MessageLog {
-  /** Re-checks and records the message as 'pending' (first attempt) in one committed transaction. */
-  claim(request: ClaimRequest): ClaimResult;
-  /** The same for several messages about to be sent at once, in one committed transaction. */
+  /**
+   * Re-checks each message and records it as 'pending' (first attempt), in one committed
+   * transaction for messages about to be sent at once; one result per request, in order.
+   */
   claimMany(requests: readonly ClaimRequest[]): ClaimResult[];
   /** Counts one more attempt (a retry after 429); may be written later, like `accepted`. */
   attempt(id: number, now: string): void;

@@ -85,7 +85,6 @@ export function messageLog(db: Db): MessageLog {
 
   return {
     // IMMEDIATE: the check and the insert happen under the write lock, so two processes cannot both claim.
-    claim: (request) => claimAll([request])[0]!,
     claimMany: claimAll,
     attempt: (id, now) => {
       waiting.push({ kind: 'attempt', id, now });
