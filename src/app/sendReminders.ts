@@ -5,11 +5,17 @@
  * sends at a time (a lock with the holder's pid, host and a heartbeat renewed every few seconds,
  * taken over when the heartbeat is stale or that process is dead); a run that finds 'pending' rows left by a dead run marks them 'unknown', and
  * `turnout sync` resolves those with Twilio instead of sending them again.
+ *
+ * Pacing: one dispatcher starts the attempts, at most `concurrency` in flight, each taking a
+ * token of a Pacer (src/core/pacer.ts): --rate per second with a bounded burst that makes up
+ * for a late start. A message answered 429 gives its token back and waits for its backoff in a
+ * queue (it holds no request slot), so accepted messages per second track --rate.
  */
 import { isQuietTime, quietHoursEnd, type QuietHours } from '../core/quietHours.js';
 import { countSegments, type SegmentCount, type SmsEncoding } from '../core/segments.js';
 import { renderAll, type Template } from '../core/template.js';
 import { UsageError } from '../core/errors.js';
+import { defaultBurst, Pacer, type PacerTicket } from '../core/pacer.js';
 import type { Clock, Reporter } from './ports.js';
 import type { SmsRecipient } from './recipients.js';
 
@@ -54,9 +60,12 @@ export interface ClaimRequest {
 export type ClaimResult = { kind: 'claimed'; id: number } | { kind: 'opted-out' | 'unusable' | 'recent' | 'ambiguous' };
 
 export interface MessageLog {
-  /** Re-checks and records the message as 'pending' (first attempt) in one committed transaction. */
-  claim(request: ClaimRequest): ClaimResult;
-  /** Counts one more attempt (a retry after 429). */
+  /**
+   * Re-checks each message and records it as 'pending' (first attempt), in one committed
+   * transaction for messages about to be sent at once; one result per request, in order.
+   */
+  claimMany(requests: readonly ClaimRequest[]): ClaimResult[];
+  /** Counts one more attempt (a retry after 429); may be written later, like `accepted`. */
   attempt(id: number, now: string): void;
   /** May be written later (with the next claim, or by flush); a lost write leaves the row 'pending'. */
   accepted(id: number, sid: string, status: string, now: string): void;
@@ -87,7 +96,8 @@ export interface SendLock {
 /** Real time for pacing (monotonic milliseconds) and waiting; tests may pass their own. */
 export interface Timer {
   monotonic(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or as soon as `signal` aborts (it never rejects). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 // ---------------------------------------------------------------- planning
@@ -155,6 +165,16 @@ export const UNUSABLE_ERRORS: readonly number[] = [21211, 21614, 21635];
 const ACCOUNT_ERRORS = new Set([20003, 20005, 20008, 21212, 21603, 21606, 21608, 21659, 21705, 21712]);
 /** After this many network failures in a row the provider is taken as unreachable and the run stops. */
 const UNREACHABLE_AFTER = 5;
+/**
+ * The dispatcher waits at least this long for tokens, so that at high rates new messages are
+ * recorded a few at a time (5 at --rate 500), in one commit, then sent at once: fewer commits,
+ * fewer WAL checkpoints and their fsync, which block the event loop (see the commit).
+ */
+const TICK_MS = 10;
+/** The reason given when the dispatcher's wait is cut short. */
+const WOKEN = 'woken';
+/** New messages recorded in one transaction at most. */
+const MAX_BATCH = 32;
 
 export interface SendOptions {
   runId: string;
@@ -162,6 +182,8 @@ export interface SendOptions {
   rate: number;
   /** Requests in flight at most; default from the rate. */
   concurrency?: number;
+  /** Messages that may start at once to make up for a delay; default `defaultBurst(rate)` (100 ms of messages, at least 1). */
+  burst?: number;
   quietHours: QuietHours | undefined;
   timeZone: string;
   /** Cooldown in ms; undefined means --include-reminded (unresolved messages still block). */
@@ -183,6 +205,8 @@ export interface SendPorts {
   clock: Clock;
   timer: Timer;
   reporter: Reporter;
+  /** For the backoff's jitter; default Math.random. */
+  random?: () => number;
 }
 
 export type StopReason = 'quiet-hours' | 'interrupted' | 'unreachable' | 'account-error' | null;
@@ -222,12 +246,25 @@ export function defaultConcurrency(rate: number): number {
 }
 
 /**
- * Backoff before retry n (1-based) after a 429: 0.2 s, 0.4 s, 0.8 s… up to 10 s, each between
- * half and all of it (jitter), the schedule of twilio-node's own retry (100 ms × 2ⁿ) a bit slower.
+ * Backoff before retry n (1-based) after a 429: a random wait below 0.2 s, 0.4 s, 0.8 s… up to
+ * 10 s ("full jitter"), the schedule of twilio-node's own 429 retry (100 ms × 2ⁿ × random), with
+ * a higher cap. Full jitter spreads retries best and halves the mean wait of "between half and
+ * all of it"; a retry still waits for a token of the pacer like any request.
  */
 export function backoffMs(attempt: number, random: () => number = Math.random): number {
   const base = Math.min(10_000, 200 * 2 ** (attempt - 1));
-  return Math.round(base * (0.5 + random() / 2));
+  return Math.floor(base * random());
+}
+
+/** A claimed message and its next attempt. */
+interface Job {
+  message: PlannedMessage;
+  /** The message's row in the log. */
+  id: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Monotonic ms before which this attempt must not start (backoff after a 429). */
+  notBefore: number;
 }
 
 export async function sendReminders(plan: SendPlan, options: SendOptions, ports: SendPorts): Promise<SendOutcome> {
@@ -271,14 +308,19 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     rate_achieved: 0,
   };
   const since = options.cooldownMs === undefined ? undefined : new Date(startedAt.getTime() - options.cooldownMs).toISOString();
-  const interval = 1000 / options.rate;
   const maxAttempts = options.maxAttempts ?? 10;
+  const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency(options.rate));
   const total = plan.messages.length;
+  const firstStart = timer.monotonic();
+  const pacer = new Pacer(options.rate, options.burst ?? defaultBurst(options.rate), firstStart);
+  /** Messages answered 429, each waiting for its time before its next attempt; they hold no request slot. */
+  const retries: Job[] = [];
+  /** Attempts in flight. */
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
   let next = 0;
   let done = 0;
   let consecutiveNetworkFailures = 0;
-  let nextSlot = timer.monotonic();
-  const firstStart = timer.monotonic();
   let lastBeat = firstStart;
   let lastLine = firstStart;
   let lastFlush = firstStart;
@@ -290,9 +332,8 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     const key = code === undefined ? 'network' : String(code);
     summary.errors[key] = (summary.errors[key] ?? 0) + 1;
   };
-  const progress = (): void => {
-    const trouble = summary.failed + summary.unknown;
-    reporter.progress({ task: trouble ? `sending (${summary.failed} failed, ${summary.unknown} unknown)` : 'sending', done, total, unit: 'messages' });
+  /** Writes waiting answers and renews the lock now and then; also while only retries are waiting. */
+  const housekeeping = (): void => {
     const t = timer.monotonic();
     if (t - lastFlush > 250) {
       lastFlush = t;
@@ -302,6 +343,14 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
       lastBeat = t;
       lock.heartbeat(options.runId, iso());
     }
+  };
+  /** One message is finished (sent, failed, unknown or skipped). */
+  const finished = (): void => {
+    done++;
+    const trouble = summary.failed + summary.unknown;
+    reporter.progress({ task: trouble ? `sending (${summary.failed} failed, ${summary.unknown} unknown)` : 'sending', done, total, unit: 'messages' });
+    housekeeping();
+    const t = timer.monotonic();
     if (options.progressLinesMs && t - lastLine >= options.progressLinesMs) {
       lastLine = t;
       const rate = summary.sent / Math.max(0.001, (t - firstStart) / 1000);
@@ -309,123 +358,217 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     }
   };
 
-  const sendOne = async (message: PlannedMessage): Promise<void> => {
-    const phone = message.recipient.phone;
-    const claim = log.claim({
-      runId: options.runId,
-      phone,
-      voterIds: message.recipient.voters.map((v) => v.id),
-      body: message.body,
-      segments: message.segments.segments,
-      encoding: message.segments.encoding,
-      sender: gateway.sender,
-      now: iso(),
-      since,
+  // The dispatcher waits for a token, a free request slot or a retry's time; an answer or Ctrl-C wakes it early.
+  let wake: (() => void) | undefined;
+  let waitingForTokens = false;
+  const kick = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  // At most 2 s, so that the lock's heartbeat goes on while only long backoffs or slow answers remain.
+  const pause = async (ms: number): Promise<void> => {
+    const cancel = new AbortController();
+    let slept = false;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const sleep = timer.sleep(Math.min(2000, Math.max(0, ms)), cancel.signal).then(() => (slept = true));
+    await Promise.race([woken, sleep]);
+    wake = undefined;
+    if (!slept) cancel.abort(WOKEN); // clears the timer; a given reason spares building an AbortError
+  };
+
+  /** Records messages before their first attempt, in one transaction; the ids of those to send (the others are counted). */
+  const claim = (messages: PlannedMessage[]): Array<number | undefined> => {
+    const now = iso();
+    const results = log.claimMany(
+      messages.map((message) => ({
+        runId: options.runId,
+        phone: message.recipient.phone,
+        voterIds: message.recipient.voters.map((v) => v.id),
+        body: message.body,
+        segments: message.segments.segments,
+        encoding: message.segments.encoding,
+        sender: gateway.sender,
+        now,
+        since,
+      })),
+    );
+    return results.map((result) => {
+      switch (result.kind) {
+        case 'claimed':
+          return result.id;
+        case 'opted-out':
+          summary.skipped.opted_out++;
+          break;
+        case 'unusable':
+          summary.skipped.unusable++;
+          break;
+        case 'recent':
+          summary.skipped.reminded++;
+          break;
+        case 'ambiguous':
+          summary.skipped.unresolved++;
+          break;
+      }
+      finished();
+      return undefined;
     });
-    switch (claim.kind) {
-      case 'opted-out':
-        summary.skipped.opted_out++;
-        return;
-      case 'unusable':
-        summary.skipped.unusable++;
-        return;
-      case 'recent':
-        summary.skipped.reminded++;
-        return;
+  };
+
+  /** One API call for a claimed message, and what its answer means. */
+  const attempt = async (job: Job, ticket: PacerTicket): Promise<void> => {
+    const { message, id } = job;
+    const phone = message.recipient.phone;
+    let result: SendResult;
+    try {
+      result = await gateway.send({ to: phone, body: message.body });
+    } catch (error) {
+      // A gateway bug, not an answer: the request may have gone out.
+      result = { kind: 'ambiguous', message: error instanceof Error ? error.message : String(error) };
+    }
+    if (result.kind === 'rate-limited') {
+      // Twilio took no message: the token comes back, and the message waits without holding a slot.
+      pacer.refund(ticket, timer.monotonic());
+      kick(); // the token may be used at once
+      consecutiveNetworkFailures = 0;
+      if (job.attempt >= maxAttempts) {
+        log.failed(id, 20429, `still rate-limited after ${job.attempt} attempts: ${result.message}`, iso());
+        summary.failed++;
+        countError(20429);
+        return finished();
+      }
+      summary.rate_limited_retries++;
+      retries.push({ message, id, attempt: job.attempt + 1, notBefore: timer.monotonic() + backoffMs(job.attempt, ports.random) });
+      return;
+    }
+    pacer.settle(ticket);
+    switch (result.kind) {
+      case 'accepted':
+        consecutiveNetworkFailures = 0;
+        log.accepted(id, result.sid, result.status, iso());
+        summary.sent++;
+        summary.segments_sent += message.segments.segments;
+        break;
+      case 'rejected': {
+        consecutiveNetworkFailures = 0;
+        log.failed(id, result.code, result.message, iso());
+        summary.failed++;
+        countError(result.code);
+        const now = iso();
+        if (result.code === OPTOUT_ERROR && log.recordOptout(phone, `twilio:${OPTOUT_ERROR}`, now)) summary.optouts_recorded++;
+        if (result.code !== undefined && UNUSABLE_ERRORS.includes(result.code) && log.recordUnusable(phone, result.code, now)) {
+          summary.unusable_recorded++;
+        }
+        if (result.code !== undefined && ACCOUNT_ERRORS.has(result.code)) {
+          if (summary.stopped === null) reporter.warn(`Twilio refused the sender or the credentials (error ${result.code}: ${result.message}); stopping`);
+          stop('account-error');
+        }
+        break;
+      }
+      case 'not-sent':
+        log.failed(id, undefined, `not sent: ${result.message}`, iso());
+        summary.failed++;
+        countError(undefined);
+        if (++consecutiveNetworkFailures >= UNREACHABLE_AFTER) stop('unreachable');
+        break;
       case 'ambiguous':
-        summary.skipped.unresolved++;
-        return;
-      case 'claimed':
+        log.unknown(id, result.message, iso());
+        summary.unknown++;
+        if (++consecutiveNetworkFailures >= UNREACHABLE_AFTER) stop('unreachable');
         break;
     }
-    const id = claim.id;
-    for (let attempt = 1; ; attempt++) {
-      if (attempt > 1) log.attempt(id, iso());
-      let result: SendResult;
-      try {
-        result = await gateway.send({ to: phone, body: message.body });
-      } catch (error) {
-        // A gateway bug, not an answer: the request may have gone out.
-        result = { kind: 'ambiguous', message: error instanceof Error ? error.message : String(error) };
-      }
-      switch (result.kind) {
-        case 'accepted':
-          consecutiveNetworkFailures = 0;
-          log.accepted(id, result.sid, result.status, iso());
-          summary.sent++;
-          summary.segments_sent += message.segments.segments;
-          return;
-        case 'rate-limited':
-          consecutiveNetworkFailures = 0;
-          if (attempt >= maxAttempts) {
-            log.failed(id, 20429, `still rate-limited after ${attempt} attempts: ${result.message}`, iso());
-            summary.failed++;
-            countError(20429);
-            return;
-          }
-          summary.rate_limited_retries++;
-          await timer.sleep(backoffMs(attempt));
-          continue;
-        case 'rejected': {
-          consecutiveNetworkFailures = 0;
-          log.failed(id, result.code, result.message, iso());
-          summary.failed++;
-          countError(result.code);
-          const now = iso();
-          if (result.code === OPTOUT_ERROR && log.recordOptout(phone, `twilio:${OPTOUT_ERROR}`, now)) summary.optouts_recorded++;
-          if (result.code !== undefined && UNUSABLE_ERRORS.includes(result.code) && log.recordUnusable(phone, result.code, now)) {
-            summary.unusable_recorded++;
-          }
-          if (result.code !== undefined && ACCOUNT_ERRORS.has(result.code)) {
-            if (summary.stopped === null) reporter.warn(`Twilio refused the sender or the credentials (error ${result.code}: ${result.message}); stopping`);
-            stop('account-error');
-          }
-          return;
-        }
-        case 'not-sent':
-          log.failed(id, undefined, `not sent: ${result.message}`, iso());
-          summary.failed++;
-          countError(undefined);
-          if (++consecutiveNetworkFailures >= UNREACHABLE_AFTER) stop('unreachable');
-          return;
-        case 'ambiguous':
-          log.unknown(id, result.message, iso());
-          summary.unknown++;
-          if (++consecutiveNetworkFailures >= UNREACHABLE_AFTER) stop('unreachable');
-          return;
-      }
-    }
+    finished();
   };
 
-  const worker = async (): Promise<void> => {
-    while (summary.stopped === null) {
-      if (options.signal?.aborted) return stop('interrupted');
-      if (next >= total) return;
-      const index = next++;
-      // Pace starts at `rate` per second; a worker that was late may catch up a little (≤ 1 s).
+  const launch = (job: Job): void => {
+    const ticket = pacer.take(timer.monotonic());
+    const running$ = attempt(job, ticket)
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => {
+        running.delete(running$);
+        // A dispatcher waiting for tokens has nothing to gain from an answer (a refund can wait
+        // for its tick), unless the run must stop.
+        if (!waitingForTokens || summary.stopped !== null || failure !== undefined) kick();
+      });
+    running.add(running$);
+  };
+
+  /** Starts attempts, ready retries first, at the pace of the pacer, until all are started or the run stops. */
+  const dispatch = async (): Promise<void> => {
+    for (;;) {
+      if (options.signal?.aborted) stop('interrupted');
+      if (failure !== undefined || summary.stopped !== null) return;
+      housekeeping();
       const now = timer.monotonic();
-      const slot = Math.max(nextSlot, now - Math.min(1000, 10 * interval));
-      nextSlot = slot + interval;
-      if (slot > now) await timer.sleep(slot - now);
-      if (options.signal?.aborted) return stop('interrupted');
+      let due: Job | undefined;
+      for (const r of retries) if (due === undefined || r.notBefore < due.notBefore) due = r;
+      const retryReady = due !== undefined && due.notBefore <= now;
+      if (!retryReady && next >= total) {
+        if (due === undefined && running.size === 0) return;
+        await pause(due === undefined ? Infinity : due.notBefore - now);
+        continue;
+      }
+      if (running.size >= concurrency) {
+        await pause(Infinity);
+        continue;
+      }
+      const wait = pacer.delay(now);
+      if (wait > 0) {
+        waitingForTokens = true;
+        await pause(Math.max(wait, TICK_MS)); // never more than the burst: rate × 10 ms < rate / 10
+        waitingForTokens = false;
+        continue;
+      }
       if (isQuietTime(clock.now(), options.quietHours, options.timeZone)) return stop('quiet-hours');
-      if (summary.stopped !== null) return;
-      await sendOne(plan.messages[index]!);
-      done++;
-      progress();
+      if (retryReady) {
+        retries.splice(retries.indexOf(due!), 1);
+        log.attempt(due!.id, iso());
+        launch(due!);
+        continue;
+      }
+      // New messages: as many as there are tokens and free slots, recorded together, then all sent.
+      const count = Math.min(pacer.available(now), concurrency - running.size, total - next, MAX_BATCH);
+      const batch = plan.messages.slice(next, next + count);
+      next += count;
+      const ids = claim(batch);
+      batch.forEach((message, i) => {
+        const id = ids[i];
+        if (id !== undefined) launch({ message, id, attempt: 1, notBefore: now });
+      });
     }
   };
 
+  const onAbort = (): void => kick();
+  options.signal?.addEventListener('abort', onAbort);
   try {
-    const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency(options.rate));
-    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, total)) }, () => worker()));
+    try {
+      await dispatch();
+    } catch (error) {
+      failure ??= { error };
+    }
+    // Those in flight finish and are recorded.
+    while (running.size > 0) await Promise.all([...running]);
+    if (failure === undefined) {
+      // The run stopped while some messages waited to be retried after a 429: Twilio took none of
+      // them, so they are recorded as failed (a later run may send them), never left 'pending'.
+      for (const job of retries.splice(0)) {
+        log.failed(job.id, 20429, `rate-limited (429), not retried: the run stopped (${summary.stopped ?? 'stopped'})`, iso());
+        summary.failed++;
+        countError(20429);
+        finished();
+      }
+    }
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     try {
       log.flush();
     } finally {
       lock.release(options.runId);
     }
   }
+  if (failure !== undefined) throw failure.error;
   summary.not_attempted = total - done;
   const elapsed = (timer.monotonic() - firstStart) / 1000;
   summary.rate_achieved = elapsed > 0 ? Math.round((summary.sent / elapsed) * 100) / 100 : summary.sent;

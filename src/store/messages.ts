@@ -29,7 +29,7 @@ export function messageLog(db: Db): MessageLog {
      VALUES (@runId, @phone, @body, @segments, @encoding, 'pending', @sender, 1, @now, @now)`,
   );
   const link = db.prepare('INSERT OR IGNORE INTO message_voters (message_id, voter_id) VALUES (?, ?)');
-  const attempt = db.prepare('UPDATE messages SET attempts = attempts + 1, updated_at = ? WHERE id = ?');
+  const attempt = db.prepare('UPDATE messages SET attempts = attempts + 1, updated_at = max(updated_at, @now) WHERE id = @id');
   const accepted = db.prepare(
     "UPDATE messages SET status = @status, sid = @sid, sent_at = @now, updated_at = @now, error_code = NULL, error_message = NULL WHERE id = @id",
   );
@@ -39,12 +39,19 @@ export function messageLog(db: Db): MessageLog {
     'INSERT INTO sms_unusable (phone, error_code, recorded_at) VALUES (?, ?, ?) ON CONFLICT (phone) DO NOTHING',
   );
 
-  // Accepted answers wait here and are written with the next claim, in its transaction: one
-  // commit per message instead of two. A crash may lose the few waiting: those rows stay
-  // 'pending', become 'unknown' at the next run, and `turnout sync` finds them by recipient and text.
-  const waiting: Array<{ id: number; sid: string; status: string; now: string }> = [];
+  // Accepted answers and retry counts wait here and are written with the next claim, in its
+  // transaction: one commit per batch of claims instead of one per write. (Each commit of a
+  // claim rewrites ~6 pages of 16 KiB in the WAL, and the checkpoints that follow call fsync,
+  // which blocks the sender's event loop: see the commit.) A crash may lose the few waiting:
+  // those rows stay 'pending', become 'unknown' at the next run, and `turnout sync` finds them
+  // by recipient and text; a lost retry count is only a count.
+  const waiting: Array<{ kind: 'accepted'; id: number; sid: string; status: string; now: string } | { kind: 'attempt'; id: number; now: string }> = [];
   const applyWaiting = (count: number): void => {
-    for (let i = 0; i < count; i++) accepted.run(waiting[i]!);
+    for (let i = 0; i < count; i++) {
+      const w = waiting[i]!;
+      if (w.kind === 'accepted') accepted.run({ id: w.id, sid: w.sid, status: w.status, now: w.now });
+      else attempt.run({ id: w.id, now: w.now });
+    }
   };
   const flushTx = db.transaction(applyWaiting);
   const flush = (): void => {
@@ -53,8 +60,7 @@ export function messageLog(db: Db): MessageLog {
     flushTx.immediate(count);
     waiting.splice(0, count);
   };
-  const claim = db.transaction((request: ClaimRequest, count: number): ClaimResult => {
-    applyWaiting(count);
+  const claimOne = (request: ClaimRequest): ClaimResult => {
     if (optedOut.get(request.phone)) return { kind: 'opted-out' };
     if (unusable.get(request.phone)) return { kind: 'unusable' };
     if (ambiguous.get(request.phone)) return { kind: 'ambiguous' };
@@ -65,19 +71,27 @@ export function messageLog(db: Db): MessageLog {
     const { lastInsertRowid } = insert.run({ ...request, sender: request.sender ?? null });
     for (const id of request.voterIds) link.run(lastInsertRowid, id);
     return { kind: 'claimed', id: Number(lastInsertRowid) };
+  };
+  const claim = db.transaction((requests: readonly ClaimRequest[], count: number): ClaimResult[] => {
+    applyWaiting(count);
+    return requests.map(claimOne);
   });
+  const claimAll = (requests: readonly ClaimRequest[]): ClaimResult[] => {
+    const count = waiting.length;
+    const results = claim.immediate(requests, count);
+    waiting.splice(0, count);
+    return results;
+  };
 
   return {
     // IMMEDIATE: the check and the insert happen under the write lock, so two processes cannot both claim.
-    claim: (request) => {
-      const count = waiting.length;
-      const result = claim.immediate(request, count);
-      waiting.splice(0, count);
-      return result;
+    claimMany: claimAll,
+    attempt: (id, now) => {
+      waiting.push({ kind: 'attempt', id, now });
+      if (waiting.length >= 100) flush();
     },
-    attempt: (id, now) => void attempt.run(now, id),
     accepted: (id, sid, status, now) => {
-      waiting.push({ id, sid, status, now });
+      waiting.push({ kind: 'accepted', id, sid, status, now });
       if (waiting.length >= 100) flush();
     },
     flush,

@@ -302,4 +302,25 @@ describe('at most once, whatever happens', () => {
     expect(JSON.parse(ra.stdout)).toMatchObject({ recipients: 7, sent: 7 });
     expect(counts()).toEqual(Object.fromEntries(PHONES.map((p) => [p, 1])));
   });
+  it('Ctrl-C while a message waits to be retried after 429: stops without retrying it, records it failed 20429, and a rerun sends it', async () => {
+    fake.setScript([{ to: PHONES[0], respond: { status: 429, code: 20429, message: 'Too Many Requests' } }]);
+    const run = startTurnout([...SEND, '--rate', '2'], env()); // about 3.5 s for 7 messages
+    await until(() => fake.messagePosts().some((p) => p.form.To === PHONES[0]) && fake.messagePosts().length >= 3);
+    run.child.kill('SIGINT');
+    const stopped = await run.done;
+    expect(stopped.code).toBe(3);
+    expect(stopped.stderr).toContain('stopping');
+    const summary = JSON.parse(stopped.stdout) as { stopped: string; sent: number; failed: number; not_attempted: number; errors: Record<string, number> };
+    expect(summary).toMatchObject({ stopped: 'interrupted', failed: 1, errors: { '20429': 1 } });
+    expect(summary.sent + summary.failed + summary.not_attempted).toBe(7);
+    expect(query('SELECT status, error_code, error_message FROM messages WHERE phone = ?', PHONES[0])).toEqual([
+      { status: 'failed', error_code: 20429, error_message: 'rate-limited (429), not retried: the run stopped (interrupted)' },
+    ]);
+    expect(query("SELECT count(*) AS n FROM messages WHERE status = 'pending'")).toEqual([{ n: 0 }]);
+
+    fake.setScript([]);
+    const rerun = await send();
+    expect(rerun.code).toBe(0);
+    expect(counts()).toEqual(Object.fromEntries(PHONES.map((p) => [p, 1])));
+  });
 });

@@ -111,10 +111,11 @@ describe('sending through the real twilio client to the fake', () => {
     expect(fake.messagePosts()).toHaveLength(8);
   });
 
-  it('backs off exponentially with jitter, capped', () => {
-    expect([1, 2, 3, 4].map((n) => backoffMs(n, () => 1))).toEqual([200, 400, 800, 1600]);
-    expect([1, 2, 3].map((n) => backoffMs(n, () => 0))).toEqual([100, 200, 400]);
-    expect(backoffMs(12, () => 1)).toBe(10_000);
+  it('backs off exponentially with full jitter, capped', () => {
+    expect([1, 2, 3, 4].map((n) => backoffMs(n, () => 0.999))).toEqual([199, 399, 799, 1598]);
+    expect([1, 2, 3].map((n) => backoffMs(n, () => 0.5))).toEqual([100, 200, 400]);
+    expect(backoffMs(1, () => 0)).toBe(0);
+    expect(backoffMs(12, () => 0.999)).toBe(9990);
   });
 
   it('records an opt-out on 21610 and an unusable number on 21211; other errors per message', async () => {

@@ -243,7 +243,7 @@ export async function runSend(ctx: CliContext, rawOptions: Record<string, unknow
           owner: { pid: thisProcess.pid, hostname: thisProcess.hostname },
           isStale: (holder, at) => lock.holderIsStale(holder, at, thisProcess),
           clock,
-          timer: { monotonic: () => performance.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+          timer: { monotonic: () => performance.now(), sleep: cancellableSleep },
           reporter,
         },
       );
@@ -296,6 +296,20 @@ async function dryRunOutput(ctx: CliContext, options: SendCliOptions, plan: Send
   const format = chooseFormat(ctx, { format: options.format as 'csv' | 'json' | 'ndjson' | undefined, out: options.out }, 'csv', false);
   await writeRows(ctx, rows, ['phone', 'voter_ids', 'names', 'area', 'encoding', 'segments', 'body'], { format, out: options.out });
   return 0;
+}
+
+/** Waits `ms`, or less when `signal` aborts; the timer is cleared then, so that no wait outlives the run. */
+function cancellableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timeout);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timeout = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function isProcessAlive(pid: number): boolean {
