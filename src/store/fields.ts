@@ -34,3 +34,11 @@ export function extraColumns(db: Db): string[] {
 function sqlString(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
+
+/**
+ * `voters v` for a query that reads every voter. SQLite's planner (3.53, with or without ANALYZE
+ * statistics) scans such a WITHOUT ROWID table through its narrower precinct index and fetches
+ * each row by key: 1M random lookups. Status by city took 12 s that way, 0.85 s through the
+ * table's own key order.
+ */
+export const EVERY_VOTER = 'voters v INDEXED BY sqlite_autoindex_voters_1';

@@ -5,7 +5,7 @@
  */
 import type { CandidateQuery, CandidateVoter, ReminderSource } from '../app/remind.js';
 import type { Db } from './db.js';
-import { extraColumns, fieldExpression } from './fields.js';
+import { EVERY_VOTER, extraColumns, fieldExpression } from './fields.js';
 
 export function reminderSource(db: Db): ReminderSource {
   return {
@@ -55,7 +55,7 @@ function candidates(db: Db, query: CandidateQuery): CandidateVoter[] {
            (v.phone_e164 IS NOT NULL AND EXISTS (SELECT 1 FROM sms_unusable u WHERE u.phone = v.phone_e164)) AS sms_unusable,
            ${reminded} AS reminded,
            ${phoneReminded} AS phone_reminded
-    FROM voters v
+    FROM ${EVERY_VOTER}
     WHERE v.support IN (${levelList(query.supportLevels)})
       AND NOT EXISTS (SELECT 1 FROM checks c WHERE c.voter_id = v.id AND c.checked_at <= @at)
       ${areaFilter}`;

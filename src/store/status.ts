@@ -1,7 +1,7 @@
 import type { AreaSupportCount, MinuteCount, StatusSource } from '../app/computeStatus.js';
 import type { ImportedFiles } from '../app/watch.js';
 import type { Db } from './db.js';
-import { fieldExpression } from './fields.js';
+import { EVERY_VOTER, fieldExpression } from './fields.js';
 
 /** Fields the tallies of migration 004 count by: status by these never reads the voters. */
 const TALLIED = new Set(['neighborhood', 'precinct']);
@@ -31,7 +31,7 @@ export function statusStore(db: Db): StatusSource {
           .prepare<[string], AreaSupportCount>(
             `SELECT ${area} AS area, v.support AS support, COUNT(*) AS voters,
                     COUNT(CASE WHEN c.checked_at <= ? THEN 1 END) AS voted
-               FROM voters v LEFT JOIN checks c ON c.voter_id = v.id
+               FROM ${EVERY_VOTER} LEFT JOIN checks c ON c.voter_id = v.id
               GROUP BY 1, 2`,
           )
           .all(at);
