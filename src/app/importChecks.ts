@@ -7,6 +7,7 @@ import { DataError, UsageError } from '../core/errors.js';
 import { CHECK_SYNONYMS, mapHeaders, type CheckField } from '../core/mapping.js';
 import { parseTime, toIso } from '../core/time.js';
 import type { Clock, Reporter } from './ports.js';
+import { failIfStrict, recordReject } from './rejected.js';
 import type { RejectedRow, RejectSink } from './importVoters.js';
 
 export type CheckKey = 'id' | 'precinct,list_number';
@@ -137,15 +138,9 @@ export async function importChecks(ports: ImportChecksPorts, reading: CheckFileR
     dryRun: options.dryRun === true,
   };
   const cell = (fields: string[], index: number | undefined): string => (index === undefined ? '' : (fields[index] ?? '').trim());
-  const reject = async (row: { fields: string[]; line: number }, reason: string): Promise<void> => {
-    summary.rejected++;
-    const rejected = { line: row.line, reason, fields: row.fields };
-    if (summary.firstRejects.length < keep) {
-      summary.firstRejects.push(rejected);
-      reporter.warn(`${reading.file}:${row.line}: rejected: ${reason}`);
-    }
-    if (options.rejects) await options.rejects.write(reading.headers, rejected);
-  };
+  const rejectContext = { file: reading.file, headers: reading.headers, keep, reporter, sink: options.rejects };
+  const reject = (row: { fields: string[]; line: number }, reason: string): Promise<void> =>
+    recordReject(summary, { line: row.line, reason, fields: row.fields }, rejectContext);
 
   let open = false;
   try {
@@ -190,13 +185,7 @@ export async function importChecks(ports: ImportChecksPorts, reading: CheckFileR
       }
       reporter.progress({ task: 'importing checks', done: summary.read, unit: 'rows' });
     }
-    if (options.strict && summary.rejected > 0) {
-      const first = summary.firstRejects[0]!;
-      throw new DataError(`${summary.rejected} row${summary.rejected === 1 ? '' : 's'} rejected and --strict is set: nothing was imported (first: ${first.reason})`, {
-        where: { file: reading.file, line: first.line },
-        hint: 'Fix the rows listed above (or see --rejects FILE), or run without --strict to import the rest.',
-      });
-    }
+    failIfStrict(options.strict, summary, reading.file);
     if (summary.dryRun) store.rollback();
     else store.commit();
     open = false;

@@ -4,10 +4,10 @@
  * implementation; this function writes the batches in one transaction, so a failure anywhere
  * leaves the database as it was, and returns the summary.
  */
-import { DataError } from '../core/errors.js';
 import type { VoterRowColumn } from '../core/voterRecord.js';
 import type { VoterTallyRow } from '../core/voterTally.js';
 import type { Clock, Reporter } from './ports.js';
+import { failIfStrict, recordReject } from './rejected.js';
 
 /** A row left out of the import, with the line it starts on and its cells as read. */
 export interface RejectedRow {
@@ -138,6 +138,7 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
     firstRejects: [],
     dryRun: options.dryRun === true,
   };
+  const rejectContext = { file: header.file, headers: header.headers, keep, reporter, sink: options.rejects };
   let open = false;
   try {
     store.begin();
@@ -155,27 +156,14 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
       summary.read += batch.read;
       summary.phonesInvalid += batch.phonesInvalid;
       summary.badScores += batch.badScores;
-      for (const reject of batch.rejects) {
-        summary.rejected++;
-        if (summary.firstRejects.length < keep) {
-          summary.firstRejects.push(reject);
-          reporter.warn(`${header.file}:${reject.line}: rejected: ${reject.reason}`);
-        }
-        if (options.rejects) await options.rejects.write(header.headers, reject);
-      }
+      for (const reject of batch.rejects) await recordReject(summary, reject, rejectContext);
       reporter.progress({ task: 'importing voters', done: summary.read, unit: 'rows' });
     }
     if (bulk) store.bulkLoad('after', reading.tally());
     summary.inserted = store.countVoters() - before;
     summary.updated = changed - summary.inserted;
     summary.unchanged = accepted - changed;
-    if (options.strict && summary.rejected > 0) {
-      const first = summary.firstRejects[0]!;
-      throw new DataError(`${summary.rejected} row${summary.rejected === 1 ? '' : 's'} rejected and --strict is set: nothing was imported (first: ${first.reason})`, {
-        where: { file: header.file, line: first.line },
-        hint: 'Fix the rows listed above (or see --rejects FILE), or run without --strict to import the rest.',
-      });
-    }
+    failIfStrict(options.strict, summary, header.file);
     summary.checksApplied = store.applyUnmatchedChecks();
     if (summary.dryRun) store.rollback();
     else store.commit();
