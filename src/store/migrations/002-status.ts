@@ -4,7 +4,7 @@ import type { Migration } from './index.js';
  * The covering indexes that served `turnout status` until migration 004 replaced them with
  * tallies (and dropped `voters.voted_at`): kept here as shipped, since migrations replay in order.
  */
-export const STATUS_INDEXES: ReadonlyArray<{ name: string; create: string }> = [
+const STATUS_INDEXES: ReadonlyArray<{ name: string; create: string }> = [
   {
     name: 'voters_neighborhood_status',
     create: 'CREATE INDEX IF NOT EXISTS voters_neighborhood_status ON voters (neighborhood, support, voted_at)',
