@@ -33,14 +33,20 @@ export interface CheckToRecord {
   recordedAt: string;
 }
 
-export type CheckOutcome = 'new' | 'already' | 'unmatched' | { ambiguous: number };
+/** A check names a voter ('matched'), none ('unmatched', kept aside), or several. */
+export type CheckOutcome = 'matched' | 'unmatched' | { ambiguous: number };
 
 export interface CheckImportStore {
   begin(): void;
   commit(): void;
   rollback(): void;
-  /** Records one check: a first check of the voter, a repeat (earliest time kept), or unmatched (kept aside). */
+  /** Records one check; a voter's earliest check wins. */
   record(check: CheckToRecord): CheckOutcome;
+  /**
+   * Writes what record() has matched so far (a dry run too, before its rollback); returns how
+   * many voters got their first check since begin().
+   */
+  write(): number;
 }
 
 export interface ImportChecksOptions {
@@ -143,6 +149,7 @@ export async function importChecks(ports: ImportChecksPorts, reading: CheckFileR
     recordReject(summary, { line: row.line, reason, fields: row.fields }, rejectContext);
 
   let open = false;
+  let matched = 0;
   try {
     store.begin();
     open = true;
@@ -178,14 +185,15 @@ export async function importChecks(ports: ImportChecksPorts, reading: CheckFileR
         }
         const source = cell(row.fields, f.source) || options.source || null;
         const outcome = store.record({ target, checkedAt, source, file: reading.file, line: row.line, recordedAt });
-        if (outcome === 'new') summary.newlyChecked++;
-        else if (outcome === 'already') summary.alreadyChecked++;
+        if (outcome === 'matched') matched++;
         else if (outcome === 'unmatched') summary.unmatched++;
         else await reject(row, "precinct and list number match several voters; use voter ids (--key id)");
       }
       reporter.progress({ task: 'importing checks', done: summary.read, unit: 'rows' });
     }
     failIfStrict(options.strict, summary, reading.file);
+    summary.newlyChecked = store.write();
+    summary.alreadyChecked = matched - summary.newlyChecked;
     if (summary.dryRun) store.rollback();
     else store.commit();
     open = false;

@@ -202,12 +202,45 @@ describe('status tallies (migration 004)', () => {
       record('A', '2026-03-15T12:00:00.000Z', 4),
       record('Z', '2026-03-15T12:00:00.000Z', 5),
     ];
+    const newlyChecked = store.write();
     store.commit();
-    expect(outcomes).toEqual(['new', 'already', 'already', 'unmatched']);
+    expect(outcomes).toEqual(['matched', 'matched', 'matched', 'unmatched']);
+    expect(newlyChecked, 'one voter newly checked').toBe(1);
     // The import writes with SQLite's foreign-key check off (it matched every voter itself).
     expect(db.pragma('foreign_keys', { simple: true }), 'foreign keys back on').toBe(1);
     expect(db.pragma('foreign_key_check'), 'no check without its voter').toEqual([]);
     expect(db.prepare('SELECT voter_id, checked_at, source FROM checks').all()).toEqual([{ voter_id: 'A', checked_at: '2026-03-15T09:05:00.000Z', source: 'line 3' }]);
     expectTalliesRight('one voter checked three times');
+  });
+
+  it('count newly checked voters across the writes of a long import (one every 20,000 checks)', () => {
+    const pick = random(7);
+    const ids = Array.from({ length: 30_000 }, (_, i) => `V${String(i).padStart(5, '0')}`);
+    importVoters(ids, pick);
+    recordChecks(ids.slice(0, 5000).map((id) => ({ id, at: '2026-03-15T10:00:00.000Z' })));
+    const cacheBefore = db.pragma('cache_size', { simple: true });
+
+    const store = checkImportStore(db);
+    store.begin();
+    const earliest = new Map<string, string>(ids.slice(0, 5000).map((id) => [id, '2026-03-15T10:00:00.000Z']));
+    let matched = 0;
+    const record = (id: string, at: string, line: number): void => {
+      if (store.record({ target: { voterId: id }, checkedAt: at, source: null, file: 'f.csv', line, recordedAt: at }) === 'matched') matched++;
+      if (!earliest.has(id) || at < earliest.get(id)!) earliest.set(id, at);
+    };
+    // 28,000 voters: the first 5,000 already checked (half of them earlier in this file, half
+    // later), then 100 of them again after the first write, earlier still.
+    ids.slice(0, 28_000).forEach((id, i) => record(id, i < 5000 && i % 2 === 0 ? '2026-03-15T08:00:00.000Z' : timeOf(pick), i + 2));
+    ids.slice(10_000, 10_100).forEach((id, i) => record(id, '2026-03-15T07:00:00.000Z', 28_002 + i));
+    const newlyChecked = store.write();
+    store.commit();
+
+    expect(matched).toBe(28_100);
+    expect(newlyChecked, 'voters 5,000-27,999 had no check').toBe(23_000);
+    expect(db.pragma('cache_size', { simple: true }), 'the page cache is back to its size').toBe(cacheBefore);
+    const stored = db.prepare('SELECT voter_id, checked_at FROM checks').all() as Array<{ voter_id: string; checked_at: string }>;
+    expect(stored).toHaveLength(28_000);
+    expect(stored.filter((c) => c.checked_at !== earliest.get(c.voter_id)), 'each voter keeps the earliest check').toEqual([]);
+    expectTalliesRight('a long import');
   });
 });
