@@ -39,7 +39,22 @@ describe('startup', () => {
     expect(urls.some((u) => u.includes('better-sqlite3'))).toBe(true);
   });
 
-  it('loads neither libphonenumber-js, csv-stringify nor (off a terminal) chalk for status --format json and import checks (run every few minutes on election night)', () => {
+  it('loads iconv-lite when a check file is not UTF-8 (seen through require as well as import)', () => {
+    const tmp = tempDir();
+    const db = path.join(tmp.dir, 'night.db');
+    const checks = path.join(tmp.dir, 'pointages.csv');
+    // "N° électeur" in Windows-1252: 0xB0 and 0xE9 are not UTF-8.
+    fs.writeFileSync(checks, Buffer.from('N\xb0 \xe9lecteur;heure\nV1;09:00\n', 'latin1'));
+    try {
+      loadedBy(['--db', db, 'init', '--timezone', 'Europe/Paris']);
+      const urls = loadedBy(['--db', db, 'import', 'checks', checks]);
+      expect(urls.some((u) => u.includes('node_modules/iconv-lite/'))).toBe(true);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('loads neither libphonenumber-js, csv-stringify, iconv-lite (for a UTF-8 file) nor (off a terminal) chalk for status --format json and import checks (run every few minutes on election night)', () => {
     const tmp = tempDir();
     const db = path.join(tmp.dir, 'night.db');
     const checks = path.join(tmp.dir, 'checks.csv');
@@ -49,7 +64,7 @@ describe('startup', () => {
       for (const args of [['status', '--format', 'json'], ['import', 'checks', checks]]) {
         const urls = loadedBy(['--db', db, ...args]);
         expect(urls.some((u) => u.includes('better-sqlite3')), 'the trace works').toBe(true);
-        const heavy = ['node_modules/libphonenumber-js', 'node_modules/csv-stringify', 'node_modules/chalk'];
+        const heavy = ['node_modules/libphonenumber-js', 'node_modules/csv-stringify', 'node_modules/chalk', 'node_modules/iconv-lite'];
         expect(urls.filter((u) => heavy.some((h) => u.includes(h))), args.join(' ')).toEqual([]);
       }
     } finally {

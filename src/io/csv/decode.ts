@@ -4,8 +4,19 @@
  * maps 0x80 to U+0080 instead of €, so single-byte encodings go through iconv-lite.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
-import iconv from 'iconv-lite';
+import { createRequire } from 'node:module';
 import { DataError, UsageError } from '../../core/errors.js';
+
+type Iconv = typeof import('iconv-lite');
+let loaded: Iconv | undefined;
+/**
+ * iconv-lite, loaded (synchronously) the first time a file or option needs a single-byte
+ * encoding: most files are UTF-8, and loading it costs every import ~12 ms.
+ */
+function iconv(): Iconv {
+  loaded ??= createRequire(import.meta.url)('iconv-lite') as Iconv;
+  return loaded;
+}
 
 export type EncodingChoice = 'auto' | 'utf-8' | 'windows-1252' | 'latin1' | string;
 
@@ -16,7 +27,7 @@ export function checkEncoding(input: string | undefined): EncodingChoice {
   if (name === 'utf8' || name === 'utf-8') return 'utf-8';
   if (['windows-1252', 'cp1252', 'win1252', 'windows1252', 'ansi'].includes(name)) return 'windows-1252';
   if (['latin1', 'latin-1', 'iso-8859-1', 'iso8859-1', 'l1'].includes(name)) return 'latin1';
-  if (iconv.encodingExists(name)) return name;
+  if (iconv().encodingExists(name)) return name;
   throw new UsageError(`unknown encoding "${input}"`, { hint: 'Use utf-8, windows-1252 or latin1 (or leave it out: turnout detects these).' });
 }
 
@@ -78,7 +89,7 @@ export class TextDecoderStream {
     } else {
       this.mode = 'single';
       this.encoding = choice;
-      this.single = iconv.getDecoder(choice === 'latin1' ? 'latin1' : choice === 'windows-1252' ? 'win1252' : choice);
+      this.single = iconv().getDecoder(choice === 'latin1' ? 'latin1' : choice === 'windows-1252' ? 'win1252' : choice);
     }
   }
 
@@ -112,7 +123,7 @@ export class TextDecoderStream {
       } else {
         this.mode = 'single';
         this.encoding = 'windows-1252';
-        this.single = iconv.getDecoder('win1252');
+        this.single = iconv().getDecoder('win1252');
       }
       bytes = all;
     }
@@ -144,7 +155,7 @@ export class TextDecoderStream {
       if (this.carry.length === 0) return '';
       this.mode = 'single';
       this.encoding = 'windows-1252';
-      return iconv.decode(Buffer.from(this.carry), 'win1252');
+      return iconv().decode(Buffer.from(this.carry), 'win1252');
     }
     if (this.carry.length > 0) throw this.invalid(this.linesBefore + 1);
     return '';
