@@ -163,6 +163,9 @@ describe('TextDecoderStream', () => {
     const error = fail(() => decode(cut(bytes, 4)));
     expect(error.where).toEqual({ file: 'f.csv', line: 3 });
     expect(error.hint).toContain('--encoding windows-1252');
+    // Lines counted while the file was still plain ASCII count too.
+    const later = Buffer.concat([Buffer.from('a\n'.repeat(10)), bytes]);
+    for (const size of [3, 4]) expect(fail(() => decode(cut(later, size))).where, `chunks of ${size}`).toEqual({ file: 'f.csv', line: 13 });
   });
 
   it('honours an explicit encoding', () => {
