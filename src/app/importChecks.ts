@@ -5,7 +5,7 @@
  */
 import { DataError, UsageError } from '../core/errors.js';
 import { CHECK_SYNONYMS, mapHeaders, type CheckField } from '../core/mapping.js';
-import { parseTime, toIso } from '../core/time.js';
+import { parseTime, parseTimeToIso, toIso } from '../core/time.js';
 import type { Clock, Reporter } from './ports.js';
 import { failIfStrict, recordReject } from './rejected.js';
 import type { RejectedRow, RejectSink } from './importVoters.js';
@@ -176,12 +176,12 @@ export async function importChecks(ports: ImportChecksPorts, reading: CheckFileR
         let checkedAt = defaultTime;
         const timeText = cell(row.fields, f.checked_at);
         if (timeText !== '') {
-          const time = parseTime(timeText, options.timeZone, now);
-          if (!time) {
+          const time = parseTimeToIso(timeText, options.timeZone, now);
+          if (time === undefined) {
             await reject(row, `check time "${timeText}" is not a time (write 14:35 or 2026-03-15 14:35)`);
             continue;
           }
-          checkedAt = toIso(time);
+          checkedAt = time;
         }
         const source = cell(row.fields, f.source) || options.source || null;
         const outcome = store.record({ target, checkedAt, source, file: reading.file, line: row.line, recordedAt });
