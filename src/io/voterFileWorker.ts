@@ -61,7 +61,8 @@ const MAX_IN_FLIGHT = 3;
 const port = parentPort!;
 const options = workerData as VoterWorkerData;
 const table = new CsvTable(options.file, { delimiter: options.delimiter, encoding: options.encoding });
-const ids = new IdSet();
+/** Created when the first bytes show how long a line is (see expectedRows); for stdin, at the default size. */
+let ids: IdSet | undefined;
 const width = VOTER_ROW_COLUMNS.length;
 const NEIGHBORHOOD = VOTER_ROW_COLUMNS.indexOf('neighborhood');
 const PRECINCT = VOTER_ROW_COLUMNS.indexOf('precinct');
@@ -132,6 +133,7 @@ function take(records: CsvRecord[]): void {
       continue;
     }
     const id = prepared.values[0] as string;
+    ids ??= new IdSet();
     const first = ids.add(id, record.line);
     if (first !== 0) {
       rejects.push({ line: record.line, reason: `duplicate voter id "${id}" (first on line ${first})`, fields: record.fields });
@@ -189,9 +191,21 @@ function pump(): void {
       return;
     }
     const bytes = readBuffer.subarray(0, n);
+    ids ??= new IdSet(expectedRows(fd, bytes));
     if (!separatorInInput && bytes.indexOf(1) !== -1) separatorInInput = true;
     take(table.push(bytes));
   }
+}
+
+/**
+ * About how many rows the file has: its size over the length of the lines in its first chunk,
+ * plus a tenth. Only sizes the duplicate-id table; a wrong guess costs a rehash, nothing more.
+ */
+function expectedRows(file: number, first: Uint8Array): number {
+  let lines = 0;
+  for (let i = 0; i < first.length; i++) if (first[i] === 10) lines++;
+  if (lines === 0) return 0;
+  return Math.ceil((fs.fstatSync(file).size / first.length) * lines * 1.1);
 }
 
 function askForInput(): void {

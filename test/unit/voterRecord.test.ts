@@ -28,11 +28,13 @@ describe('voterPreparer', () => {
 });
 
 describe('IdSet', () => {
-  it('returns the line an id was first seen on', () => {
-    const ids = new IdSet();
-    for (let i = 1; i <= 200_000; i++) expect(ids.add(`V${i}`, i + 1)).toBe(0);
-    expect(ids.add('V1', 999_999)).toBe(2);
-    expect(ids.add('V200000', 999_999)).toBe(200_001);
-    expect(ids.add('V200001', 5)).toBe(0);
+  it('returns the line an id was first seen on, sized for the file or growing (too small a guess too)', () => {
+    for (const expected of [undefined, 200_000, 1000]) {
+      const ids = new IdSet(expected);
+      for (let i = 1; i <= 200_000; i++) expect(ids.add(`V${i}`, i + 1)).toBe(0);
+      expect(ids.add('V1', 999_999), `expected ${expected}`).toBe(2);
+      expect(ids.add('V200000', 999_999)).toBe(200_001);
+      expect(ids.add('V200001', 5)).toBe(0);
+    }
   });
 });
