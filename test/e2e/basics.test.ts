@@ -87,6 +87,13 @@ describe('turnout init', () => {
     expect(result.stderr).toContain('unknown phone region "ZZ"');
     expect(result.stderr).toContain('hint:');
     expect(result.stderr).not.toMatch(/\n\s+at /);
+    // The same check for import voters --region, before anything is read or written.
+    const voters = path.join(tmp.dir, 'voters.csv');
+    fs.writeFileSync(voters, 'id,phone\nV1,06 12 34 56 78\n');
+    const imported = await runTurnout(['--db', path.join(tmp.dir, 'y.db'), 'import', 'voters', voters, '--region', 'ZZ']);
+    expect(imported.code).toBe(2);
+    expect(imported.stderr).toContain('unknown phone region "ZZ"');
+    expect(fs.existsSync(path.join(tmp.dir, 'y.db')), 'no database created').toBe(false);
   });
 
   it('closes an existing database that others could read back to mode 0600', async () => {

@@ -99,7 +99,9 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
       import('../../io/csv/table.js'),
       import('../../core/mapping.js'),
       import('../../core/fields.js'),
-      import('../../core/region.js'),
+      // libphonenumber-js (~90 ms to load) only to check a --region: the reading thread loads its
+      // own copy anyway, and the database's region was checked when it was set.
+      options.region === undefined ? { normalizeRegion: undefined } : import('../../core/region.js'),
       import('../../store/voters.js'),
       import('../../store/settings.js'),
       // csv-stringify only for --rejects FILE.
@@ -108,7 +110,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
   const encoding = checkEncoding(options.encoding);
   const delimiter = checkDelimiter(options.delimiter);
   const map = parseMapOptions(options.map ?? [], VOTER_FIELDS);
-  const regionOption = options.region === undefined ? undefined : normalizeRegion(options.region);
+  const regionOption = options.region === undefined || normalizeRegion === undefined ? undefined : normalizeRegion(options.region);
   const input = openInput(file, ctx.stdin);
   const reporter = await progressReporter(ctx);
   try {
