@@ -27,5 +27,8 @@ export function openInput(path: string, stdin: NodeJS.ReadableStream): ByteInput
     });
   }
   if (stat.isDirectory()) throw new DataError('this is a folder, not a file', { where: { file: path }, hint: 'Give the path of a CSV file.' });
-  return { name: path, path, chunks: () => fs.createReadStream(path, { highWaterMark: 1 << 20 }) };
+  // 64 KiB reads: a whole 1 MiB chunk parses into all of its rows at once, all alive while they
+  // are matched, so V8 grows its young generation into fresh memory (measured on a 10,000-row
+  // check file: ~500 fewer page faults in 64 KiB reads; the voter import's worker reads 64 KiB too).
+  return { name: path, path, chunks: () => fs.createReadStream(path, { highWaterMark: 1 << 16 }) };
 }
