@@ -171,6 +171,12 @@ describe('turnout import checks', () => {
   it('is idempotent, keeps unmatched checks and applies them when the voter arrives', async () => {
     await init('US', 'America/New_York');
     await turnout(['import', 'voters', fixture('import-voters-bom.csv')]);
+    // A dry run reports what the import would do, and writes nothing.
+    const empty = dump();
+    const dry = await turnout(['import', 'checks', fixture('import-checks.csv'), '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toMatch(/newly checked\s+2\n\s+already checked\s+1\n\s+unmatched\s+2/);
+    expect(dump()).toBe(empty);
     const first = await turnout(['import', 'checks', fixture('import-checks.csv')]);
     expect(first.code).toBe(0);
     expect(first.stdout).toBe('');
