@@ -197,17 +197,21 @@ function pump(): void {
   }
 }
 
+/** Ids the table is made ready for at most (4M: 100 MB); beyond, it grows as it fills. */
+const PRESIZE_MAX = 4_000_000;
+
 /**
- * About how many rows the file has: its size over the length of the lines in its first chunk.
- * Only sizes the duplicate-id table: a guess too low costs the rehash growing always cost; no
- * margin is added, because one that crosses a power of two doubles the table (at 3M rows, 50 MB
- * more than growing would reach, measured as peak memory).
+ * About how many rows the file has: its size over the length of the lines in its first chunk, at
+ * most PRESIZE_MAX. Only sizes the duplicate-id table: a guess too low costs the rehash growing
+ * always cost; no margin is added, because one that crosses a power of two doubles the table (at
+ * 3M rows, 50 MB more than growing would reach, measured as peak memory). The cap keeps a first
+ * chunk of unusually short lines (blank ones, say) from sizing a huge file's table at gigabytes.
  */
 function expectedRows(file: number, first: Uint8Array): number {
   let lines = 0;
   for (let i = 0; i < first.length; i++) if (first[i] === 10) lines++;
   if (lines === 0) return 0;
-  return Math.ceil((fs.fstatSync(file).size / first.length) * lines);
+  return Math.min(PRESIZE_MAX, Math.ceil((fs.fstatSync(file).size / first.length) * lines));
 }
 
 function askForInput(): void {

@@ -144,8 +144,12 @@ export function checkImportStore(db: Db): CheckImportStore {
       end();
     },
     rollback: () => {
-      if (db.inTransaction) db.exec('ROLLBACK');
-      end();
+      try {
+        if (db.inTransaction) db.exec('ROLLBACK');
+      } finally {
+        // watch keeps its connection: foreign keys and the cache must come back whatever happens.
+        end();
+      }
     },
     record(check: CheckToRecord): CheckOutcome {
       let voter: Match | undefined;

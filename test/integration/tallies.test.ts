@@ -238,6 +238,17 @@ describe('status tallies (migration 004)', () => {
     expect(matched).toBe(28_100);
     expect(newlyChecked, 'voters 5,000-27,999 had no check').toBe(23_000);
     expect(db.pragma('cache_size', { simple: true }), 'the page cache is back to its size').toBe(cacheBefore);
+
+    // A rolled-back import (a dry run, an error) gives the connection back as it found it too.
+    const again = checkImportStore(db);
+    again.begin();
+    expect(db.pragma('cache_size', { simple: true }), 'a small cache while importing').toBe(-2000);
+    again.record({ target: { voterId: ids[29_999]! }, checkedAt: '2026-03-15T08:00:00.000Z', source: null, file: 'f.csv', line: 2, recordedAt: '2026-03-15T08:00:00.000Z' });
+    expect(again.write()).toBe(1);
+    again.rollback();
+    expect(db.pragma('cache_size', { simple: true })).toBe(cacheBefore);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.prepare('SELECT count(*) AS n FROM checks').get()).toEqual({ n: 28_000 });
     const stored = db.prepare('SELECT voter_id, checked_at FROM checks').all() as Array<{ voter_id: string; checked_at: string }>;
     expect(stored).toHaveLength(28_000);
     expect(stored.filter((c) => c.checked_at !== earliest.get(c.voter_id)), 'each voter keeps the earliest check').toEqual([]);

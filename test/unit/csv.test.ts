@@ -107,6 +107,12 @@ describe('detectDelimiter', () => {
     expect(detectDelimiter('a|b|c\n1|2,5|3\n')).toBe('|');
     expect(detectDelimiter('single\nvalue\n')).toBe(',');
   });
+
+  it('reads only the start of a big sample, past any blank lines', () => {
+    const rows = 'Nom;Prénom;Bureau\n' + 'Dupont, fils;Jean;0101\n'.repeat(20_000);
+    expect(detectDelimiter('\n'.repeat(100) + rows)).toBe(';');
+    expect(detectDelimiter(rows + 'a,b,c,d,e\n'.repeat(20_000))).toBe(';');
+  });
 });
 
 describe('TextDecoderStream', () => {

@@ -254,7 +254,7 @@ export function detectDelimiter(sample: string): string {
   // The first 20 lines are enough: a whole first chunk (a 10,000-row check file comes in one)
   // was split into every line.
   const head = sample.length > DETECTION_SAMPLE ? sample.slice(0, DETECTION_SAMPLE) : sample;
-  const lines = head.split(/\r?\n/, 64).filter((l) => l.trim() !== '').slice(0, 20);
+  const lines = head.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 20);
   if (lines.length > 1) lines.pop(); // the last line of a sample may be cut short
   let best = ',';
   let bestScore = 0;
