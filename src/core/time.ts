@@ -140,6 +140,8 @@ function wallOf(m: RegExpExecArray): WallClock {
 }
 
 function validWall(w: WallClock): boolean {
+  // Date.UTC reads years 0-99 as 1900-1999: refused rather than moved.
+  if (w.year < 100) return false;
   if (w.month < 1 || w.month > 12 || w.day < 1) return false;
   if (w.hour > 23 || w.minute > 59 || w.second > 59) return false;
   const leap = w.year % 4 === 0 && (w.year % 100 !== 0 || w.year % 400 === 0);
