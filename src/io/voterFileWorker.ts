@@ -17,7 +17,7 @@ import type { RejectedRow, VoterFileHeader } from '../app/importVoters.js';
 import { CsvTable } from './csv/table.js';
 import { REJECT_COLUMNS } from './rejectColumns.js';
 import type { CsvRecord } from './csv/parser.js';
-import type { EncodingChoice } from './csv/decode.js';
+import { countNewlines, type EncodingChoice } from './csv/decode.js';
 
 export interface VoterWorkerData {
   file: string;
@@ -208,8 +208,7 @@ const PRESIZE_MAX = 4_000_000;
  * chunk of unusually short lines (blank ones, say) from sizing a huge file's table at gigabytes.
  */
 function expectedRows(file: number, first: Uint8Array): number {
-  let lines = 0;
-  for (let i = 0; i < first.length; i++) if (first[i] === 10) lines++;
+  const lines = countNewlines(first);
   if (lines === 0) return 0;
   return Math.min(PRESIZE_MAX, Math.ceil((fs.fstatSync(file).size / first.length) * lines));
 }

@@ -56,8 +56,8 @@ function firstInvalidUtf8(buf: Uint8Array): number {
   return buf.length;
 }
 
-/** Line breaks in the first `end` bytes (for the line of an invalid byte: rare, so bytes are fine). */
-function countNewlines(buf: Uint8Array, end = buf.length): number {
+/** Line breaks in the first `end` bytes (for the line of an invalid byte, or in a small sample: bytes are fine then). */
+export function countNewlines(buf: Uint8Array, end = buf.length): number {
   let count = 0;
   let at = -1;
   const b = Buffer.from(buf.buffer, buf.byteOffset, end);
