@@ -58,6 +58,14 @@ describe('parseTimeToIso', () => {
       '2026-03-15 14:35',
       '14h35',
       'soon',
+      // Near the exact form: each is read by parseTime, or refused, as it would be without the fast path.
+      '2026-03-15t13:35:00.000z',
+      '2026-0a-15T13:35:00.000Z',
+      '2026-03-15T13:35:00.0a0Z',
+      '2026-03-15T13:35:00,000Z',
+      '2026-03-15T13:35:60.000Z',
+      '0099-12-31T23:59:59.000Z',
+      ' 2026-03-15T13:35:00.000Z',
     ]) {
       expect(parseTimeToIso(text, PARIS, REFERENCE), text).toBe(iso(text));
     }
