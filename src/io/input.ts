@@ -46,7 +46,12 @@ async function* readChunks(path: string): AsyncGenerator<Uint8Array> {
     for (;;) {
       // A fresh buffer each time: a reader may keep the bytes of an unfinished character.
       const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-      const read = fs.readSync(fd, buffer, 0, CHUNK_BYTES, null);
+      let read: number;
+      try {
+        read = fs.readSync(fd, buffer, 0, CHUNK_BYTES, null);
+      } catch (error) {
+        throw unreadable(path, error);
+      }
       if (read === 0) return;
       yield read === CHUNK_BYTES ? buffer : buffer.subarray(0, read);
     }

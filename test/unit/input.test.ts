@@ -48,7 +48,15 @@ describe('openInput', () => {
     expect((error as DataError).where).toEqual({ file });
   });
 
-  it('refuses a folder', () => {
+  it('refuses a folder, and says so when a folder takes the file\'s place before it is read', async () => {
     expect(() => openInput(dir, process.stdin)).toThrow(/folder/);
+    const file = path.join(dir, 'swapped.csv');
+    fs.writeFileSync(file, 'voter_id\n1\n');
+    const input = openInput(file, process.stdin);
+    fs.rmSync(file);
+    fs.mkdirSync(file);
+    const error = await readAll(input.chunks()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as DataError).message).toBe('cannot read the file (EISDIR)');
   });
 });
