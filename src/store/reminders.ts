@@ -70,8 +70,8 @@ function candidates(db: Db, query: CandidateQuery): CandidateVoter[] {
 
 /** A row of the query above (columns in its order; `extra` only when selected) as a CandidateVoter. */
 function candidateOf(r: unknown[], withExtra: boolean): CandidateVoter {
-  const at = withExtra ? 18 : 17;
-  const area = r[at];
+  const areaColumn = withExtra ? 18 : 17;
+  const area = r[areaColumn];
   return {
     id: r[0] as string,
     first_name: r[1] as string | null,
@@ -92,9 +92,9 @@ function candidateOf(r: unknown[], withExtra: boolean): CandidateVoter {
     turnout_score: r[16] as number | null,
     extra: withExtra ? (r[17] as string | null) : undefined,
     area: area === null || area === undefined || String(area).trim() === '' ? null : String(area),
-    opted_out: r[at + 1] === 1,
-    sms_unusable: r[at + 2] === 1,
-    reminded: r[at + 3] === 1,
-    phone_reminded: r[at + 4] === 1,
+    opted_out: r[areaColumn + 1] === 1,
+    sms_unusable: r[areaColumn + 2] === 1,
+    reminded: r[areaColumn + 3] === 1,
+    phone_reminded: r[areaColumn + 4] === 1,
   };
 }
