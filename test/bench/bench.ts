@@ -343,52 +343,51 @@ async function benchChecks(state: State): Promise<void> {
     return;
   }
   copyToDisk(state.db, saved);
-  const runs: Measured[] = [];
-  const nodeStarts: Measured[] = [];
-  // NODE_EXTRA_CA_CERTS (set for a proxy's certificate) makes every Node process load all the CA
-  // certificates as it starts, before any of turnout's code runs. When it is set, each run is
-  // repeated without it, for information: the figure a machine without it would see.
-  const withoutCa = process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: undefined } : undefined;
-  const runsWithoutCa: Measured[] = [];
-  const nodeStartsWithoutCa: Measured[] = [];
-  const importNew = (env?: NodeJS.ProcessEnv): Promise<Measured> => turnout(['--db', state.db, 'import', 'checks', state.files.newChecks], { env });
+  // Each run goes with `node -e 0` in the same environment, just after: this target is absolute,
+  // and a VM's speed drifts. NODE_EXTRA_CA_CERTS (set for a proxy's certificate) makes every Node
+  // process load all the CA certificates as it starts, before any of turnout's code runs: when it
+  // is set, each run is repeated without it, for information (the figure a machine without it sees).
+  type Series = { env: NodeJS.ProcessEnv | undefined; runs: Measured[]; nodeStarts: Measured[] };
+  const asIs: Series = { env: undefined, runs: [], nodeStarts: [] };
+  const withoutCa: Series | undefined = process.env.NODE_EXTRA_CA_CERTS ? { env: { NODE_EXTRA_CA_CERTS: undefined }, runs: [], nodeStarts: [] } : undefined;
+  /** One run into a fresh copy; the failed run when it fails. */
+  const runInto = async (series: Series, what: string): Promise<Measured | undefined> => {
+    restoreCopy(saved, state.db);
+    log(`checks: ${what}`);
+    const result = await turnout(['--db', state.db, 'import', 'checks', state.files.newChecks], { env: series.env });
+    if (result.code !== 0) return result;
+    series.runs.push(result);
+    series.nodeStarts.push(await measure(NODE, ['-e', '0'], { env: { ...ENV, ...series.env } }));
+    return undefined;
+  };
   try {
     for (let i = 0; i < CHECK_RUNS; i++) {
-      restoreCopy(saved, state.db);
-      log(`checks: importing ${fmtN(count)} new checks (run ${i + 1} of ${CHECK_RUNS})`);
-      const result = await importNew();
-      if (result.code !== 0) return notAvailable('checks', `import ${fmtN(count)} new checks`, result);
-      runs.push(result);
-      // Node's own start in the same minute: this target is absolute, and a VM's speed drifts.
-      nodeStarts.push(await measure(NODE, ['-e', '0']));
+      const failed = await runInto(asIs, `importing ${fmtN(count)} new checks (run ${i + 1} of ${CHECK_RUNS})`);
+      if (failed) return notAvailable('checks', `import ${fmtN(count)} new checks`, failed);
       if (withoutCa) {
-        restoreCopy(saved, state.db);
-        log(`checks: the same without NODE_EXTRA_CA_CERTS (run ${i + 1} of ${CHECK_RUNS})`);
-        const bare = await importNew(withoutCa);
-        if (bare.code !== 0) return notAvailable('checks', `import ${fmtN(count)} new checks without NODE_EXTRA_CA_CERTS`, bare);
-        runsWithoutCa.push(bare);
-        nodeStartsWithoutCa.push(await measure(NODE, ['-e', '0'], { env: { ...ENV, ...withoutCa } }));
+        const bare = await runInto(withoutCa, `the same without NODE_EXTRA_CA_CERTS (run ${i + 1} of ${CHECK_RUNS})`);
+        if (bare) return notAvailable('checks', `import ${fmtN(count)} new checks without NODE_EXTRA_CA_CERTS`, bare);
       }
     }
   } finally {
     fs.rmSync(saved, { force: true });
   }
-  const result = medianBy(runs);
+  const times = (list: Measured[]): string => list.map((r) => fmtS(r.ms)).join(', ');
+  const result = medianBy(asIs.runs);
   rows.push({
     section: 'checks',
     measure: `import ${fmtN(count)} new checks into ${fmtN(state.files.rows)} voters (whole process, median of ${CHECK_RUNS})`,
     turnout: fmtS(result.ms),
     target: '< 0.5 s',
     result: result.ms < 500 ? 'PASS' : 'MISS',
-    note: `${cpuNote(result)} · runs ${runs.map((r) => fmtS(r.ms)).join(', ')} · node -e 0 after each: ${nodeStarts.map((r) => fmtS(r.ms)).join(', ')} · ${summaryLine(result.stderr)}`,
+    note: `${cpuNote(result)} · runs ${times(asIs.runs)} · node -e 0 after each: ${times(asIs.nodeStarts)} · ${summaryLine(result.stderr)}`,
   });
-  if (runsWithoutCa.length > 0) {
-    const bare = medianBy(runsWithoutCa);
+  if (withoutCa) {
     rows.push({
       section: 'checks',
       measure: `the same without NODE_EXTRA_CA_CERTS, which this environment sets (median of ${CHECK_RUNS})`,
-      turnout: fmtS(bare.ms),
-      note: `for information · runs ${runsWithoutCa.map((r) => fmtS(r.ms)).join(', ')} · node -e 0 without it, after each: ${nodeStartsWithoutCa.map((r) => fmtS(r.ms)).join(', ')}`,
+      turnout: fmtS(medianBy(withoutCa.runs).ms),
+      note: `for information · runs ${times(withoutCa.runs)} · node -e 0 without it, after each: ${times(withoutCa.nodeStarts)}`,
     });
   }
 }
