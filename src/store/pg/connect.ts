@@ -1,0 +1,249 @@
+/**
+ * A connection to a PostgreSQL turnout database, through `pg` (node-postgres): the most used
+ * PostgreSQL driver for Node, maintained since 2010, pure JavaScript (nothing to compile), and it
+ * reads the PG* variables and ~/.pgpass itself, as psql does. COPY goes through pg-copy-streams,
+ * written for this driver by one of its contributors.
+ *
+ * Credentials are never printed: every message names the database by redactUrl().
+ */
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { RuntimeError, TurnoutError, UsageError } from '../../core/errors.js';
+
+/** `--db` / TURNOUT_DB names PostgreSQL when it is a postgres:// or postgresql:// URL. */
+export function isPostgresTarget(target: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(target.trim());
+}
+
+/** The URL with any password (in the authority or as ?password=) replaced by ***. */
+export function redactUrl(target: string): string {
+  return target
+    .replace(/^(postgres(?:ql)?:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:***@')
+    .replace(/([?&]password=)[^&#]*/gi, '$1***');
+}
+
+/** The database did not answer, or the connection dropped mid-command (nothing it began is kept: the transaction is gone). */
+export class DatabaseUnavailableError extends RuntimeError {}
+/** A statement ran past statement_timeout and PostgreSQL cancelled it (and with it the transaction). */
+export class StatementTimeoutError extends RuntimeError {}
+
+export interface PgOptions {
+  /** --db-schema: the PostgreSQL schema holding this election's tables (search_path). */
+  schema?: string;
+  /** Longest a single statement may run, ms (default 5 minutes: a 1M-voter import's merge fits, a stuck lock does not hang cron forever). */
+  statementTimeoutMs?: number;
+  /** Longest to wait for the server to accept the connection, ms. */
+  connectTimeoutMs?: number;
+}
+
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 300_000;
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
+
+/** A PostgreSQL turnout database: one connection, its queries and COPY, and typed errors. */
+export interface PgDb {
+  readonly kind: 'postgres';
+  /** The URL with its password hidden, for messages. */
+  readonly label: string;
+  readonly schema: string | undefined;
+  query<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** COPY … FROM STDIN: writes `lines` (text format, each ending in \n) and returns the rows copied. */
+  copyIn(sql: string, lines: Iterable<string> | AsyncIterable<string>): Promise<number>;
+  /** COPY … FROM STDIN fed chunk by chunk (a voter import's batches); end() returns the rows copied. */
+  copyWriter(sql: string): CopyWriter;
+  /** COPY … TO STDOUT as a stream of text-format chunks. */
+  copyOut(sql: string): Readable;
+  /** Runs fn in BEGIN … COMMIT, rolled back on any error. */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface CopyWriter {
+  /** Resolves at once unless the server is behind (then when it has drained). */
+  write(chunk: string): Promise<void> | void;
+  end(): Promise<number>;
+}
+
+/** int8 (count, sum) and numeric as JS numbers, as better-sqlite3 returns them; counts here stay far below 2^53. */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 || oid === 1700) return (text: string) => Number(text);
+    return pg.types.getTypeParser(oid, format ?? 'text');
+  },
+};
+
+/**
+ * Connects to `url` (user, password, host, port, database from the URL, the rest from PG* and
+ * ~/.pgpass as libpq does), sets the statement timeout and the schema's search_path.
+ */
+export async function connectPostgres(url: string, options: PgOptions = {}): Promise<PgDb> {
+  const label = redactUrl(url);
+  const schema = options.schema;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new UsageError(`--db-schema "${schema}" is not a plain schema name`, {
+      hint: 'Use letters, digits and underscores, starting with a letter (e.g. election_2026).',
+    });
+  }
+  const client = new pg.Client({
+    connectionString: url,
+    statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    application_name: 'turnout',
+    keepAlive: true,
+    types,
+  });
+  // A connection that drops while idle emits 'error' on the client: without a listener Node would
+  // crash. The next query fails instead, and is mapped below.
+  let lost: Error | undefined;
+  client.on('error', (error) => {
+    lost = error;
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw pgError(error, label);
+  }
+  const run = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> => {
+    if (lost) throw pgError(lost, label);
+    try {
+      return await client.query<R>(text, values);
+    } catch (error) {
+      throw pgError(error, label);
+    }
+  };
+  if (schema !== undefined) await run(`SET search_path TO "${schema}"`);
+  let depth = 0;
+  const db: PgDb = {
+    kind: 'postgres',
+    label,
+    schema,
+    query: run,
+    async copyIn(sql, lines) {
+      if (lost) throw pgError(lost, label);
+      const stream = client.query(copyFrom(sql));
+      try {
+        await pipeline(Readable.from(lines, { objectMode: false }), stream);
+      } catch (error) {
+        throw pgError(error, label);
+      }
+      return stream.rowCount;
+    },
+    copyWriter(sql) {
+      if (lost) throw pgError(lost, label);
+      const stream = client.query(copyFrom(sql));
+      let failure: unknown;
+      stream.on('error', (error) => {
+        failure ??= error;
+      });
+      const done = new Promise<void>((resolve) => {
+        stream.on('finish', () => resolve());
+        stream.on('error', () => resolve());
+      });
+      return {
+        write(chunk) {
+          if (failure !== undefined) throw pgError(failure, label);
+          if (stream.write(chunk)) return;
+          return new Promise<void>((resolve) => {
+            const go = (): void => {
+              stream.off('drain', go);
+              stream.off('error', go);
+              resolve();
+            };
+            stream.on('drain', go);
+            stream.on('error', go);
+          }).then(() => {
+            if (failure !== undefined) throw pgError(failure, label);
+          });
+        },
+        async end() {
+          if (failure === undefined) stream.end();
+          await done;
+          if (failure !== undefined) throw pgError(failure, label);
+          return stream.rowCount;
+        },
+      };
+    },
+    copyOut(sql) {
+      return client.query(copyTo(sql));
+    },
+    async transaction(fn) {
+      if (depth > 0) return fn();
+      depth++;
+      await run('BEGIN');
+      try {
+        const result = await fn();
+        await run('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        depth--;
+      }
+    },
+    async close() {
+      await client.end().catch(() => {});
+    },
+  };
+  return db;
+}
+
+/** Any error from the driver or the server, as a turnout error that names the database without its password. */
+export function pgError(error: unknown, label: string): TurnoutError {
+  if (error instanceof TurnoutError) return error;
+  const e = error as { code?: string; message?: string; routine?: string };
+  const message = redactText(e.message ?? String(error));
+  switch (e.code) {
+    case '57014': // query_canceled: statement_timeout (or a cancel)
+      return new StatementTimeoutError(`a query on ${label} ran past the statement timeout and was cancelled; nothing of this command was kept`, {
+        hint: 'Another session may hold a lock (see pg_stat_activity), or the database is overloaded; run the command again.',
+        cause: error,
+      });
+    case '57P01': // admin_shutdown, also pg_terminate_backend
+    case '57P02':
+    case '57P03':
+    case '08000':
+    case '08003':
+    case '08006':
+    case 'ECONNREFUSED':
+    case 'ECONNRESET':
+    case 'ENOTFOUND':
+    case 'EHOSTUNREACH':
+    case 'ETIMEDOUT':
+    case 'EPIPE':
+      return new DatabaseUnavailableError(`lost the connection to ${label}: ${message}; nothing of this command was kept`, {
+        hint: 'Check that the PostgreSQL server is running and reachable, then run the command again.',
+        cause: error,
+      });
+    case '28P01':
+    case '28000':
+      return new RuntimeError(`${label} refused the login: ${message}`, {
+        hint: 'Check the user and password (in the URL, PGPASSWORD or ~/.pgpass).',
+        cause: error,
+      });
+    case '3D000':
+      return new RuntimeError(`the database of ${label} does not exist`, { hint: 'Create it first (createdb NAME), or fix the URL.', cause: error });
+    case '40P01':
+      return new RuntimeError(`a deadlock with another turnout on ${label} cancelled this command; nothing of it was kept`, {
+        hint: 'Run the command again.',
+        cause: error,
+      });
+    default:
+      break;
+  }
+  if (/Connection terminated|connection timeout|timeout expired|Client has encountered a connection error|not queryable/i.test(message)) {
+    return new DatabaseUnavailableError(`lost the connection to ${label}: ${message}; nothing of this command was kept`, {
+      hint: 'Check that the PostgreSQL server is running and reachable, then run the command again.',
+      cause: error,
+    });
+  }
+  return new RuntimeError(`PostgreSQL (${label}): ${message}`, { cause: error });
+}
+
+/** A driver message may quote the connection string; hide any password in it. */
+function redactText(text: string): string {
+  return text.replace(/(postgres(?:ql)?:\/\/[^\s:/?#@]*):[^@\s/?#]*@/gi, '$1:***@').replace(/(password=)\S+/gi, '$1***');
+}
