@@ -57,6 +57,15 @@ describe('layers', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('keeps the PostgreSQL driver in src/store/pg', () => {
+    const offenders = ['cli', 'app', 'core', 'store', 'io']
+      .flatMap((layer) => sources(layer))
+      .filter(({ file, text }) => imports(text).some((spec) => spec === 'pg' || spec === 'pg-copy-streams') && !file.startsWith(path.join('src', 'store', 'pg')))
+      .map(({ file }) => file);
+    expect(offenders).toEqual([]);
+    expect(sources('store').some(({ file, text }) => file.startsWith(path.join('src', 'store', 'pg')) && imports(text).includes('pg'))).toBe(true);
+  });
+
   it('exits the process only from the entry point', () => {
     const offenders = ['cli', 'app', 'core', 'store', 'io']
       .flatMap((layer) => sources(layer))

@@ -1,0 +1,43 @@
+/** COPY's text format: one line per row, tab-separated, \N for NULL, backslash escapes. */
+
+const SPECIAL = /[\\\t\n\r]/;
+
+function escape(text: string): string {
+  if (!SPECIAL.test(text)) return text;
+  return text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/** One row as a COPY text line, ending in a newline. */
+export function copyLine(values: ReadonlyArray<string | number | null | undefined>): string {
+  let line = '';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) line += '\t';
+    line += v === null || v === undefined ? '\\N' : typeof v === 'number' ? String(v) : escape(v);
+  }
+  return `${line}\n`;
+}
+
+/** `rows` rows of `width` values each, flat (a voter batch), as COPY text. */
+export function copyRows(values: ReadonlyArray<string | null>, rows: number, width: number): string {
+  let text = '';
+  for (let r = 0; r < rows; r++) {
+    const base = r * width;
+    for (let c = 0; c < width; c++) {
+      const v = values[base + c];
+      if (c > 0) text += '\t';
+      text += v === null || v === undefined ? '\\N' : escape(v);
+    }
+    text += '\n';
+  }
+  return text;
+}
+
+/** Reads COPY text back: the fields of one line (without its newline), \N as null. */
+export function parseCopyLine(line: string): Array<string | null> {
+  return line.split('\t').map((field) => {
+    if (field === '\\N') return null;
+    if (!field.includes('\\')) return field;
+    return field.replace(/\\(.)/g, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c));
+  });
+}

@@ -1,0 +1,181 @@
+/**
+ * The PostgreSQL store against a real server (skipped, and said so, when none answers; required
+ * when TURNOUT_TEST_PG is set): schema, COPY imports, exact tallies under concurrent writers, a
+ * connection killed mid-import, and no password in any message.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { VOTER_ROW_COLUMNS } from '../../src/core/voterRecord.js';
+import { connectPostgres, DatabaseUnavailableError, redactUrl, type PgDb } from '../../src/store/pg/connect.js';
+import { migratePostgres, pgMigrations, pgSchemaVersion } from '../../src/store/pg/migrations.js';
+import { pgVoterImportStore } from '../../src/store/pg/voters.js';
+import { pgCheckImportStore, pgMarkStore } from '../../src/store/pg/checks.js';
+import { pgStatusStore } from '../../src/store/pg/status.js';
+import { pgExportStore } from '../../src/store/pg/exportData.js';
+import { testBackends } from '../helpers/backends.js';
+import type { CheckToRecord } from '../../src/app/importChecks.js';
+
+const backends = await testBackends();
+const pgBackend = backends.find((b) => b.name === 'postgres');
+const URL = process.env.TURNOUT_TEST_PG && /^postgres/.test(process.env.TURNOUT_TEST_PG) ? process.env.TURNOUT_TEST_PG : 'postgres://postgres@127.0.0.1:5432/test';
+
+const schemas: string[] = [];
+let n = 0;
+async function fresh(): Promise<PgDb> {
+  const schema = `turnout_store_${process.pid}_${n++}`;
+  schemas.push(schema);
+  const db = await connectPostgres(URL, { schema });
+  await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await migratePostgres(db);
+  return db;
+}
+const open: PgDb[] = [];
+afterEach(async () => {
+  for (const db of open.splice(0)) await db.close();
+});
+afterAll(async () => {
+  if (!pgBackend) return;
+  const db = await connectPostgres(URL);
+  for (const s of schemas) await db.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+  await db.close();
+});
+
+function voters(rows: Array<Partial<Record<(typeof VOTER_ROW_COLUMNS)[number], string | null>>>): Array<string | null> {
+  return rows.flatMap((row) => VOTER_ROW_COLUMNS.map((c) => row[c] ?? null));
+}
+
+async function importVoters(db: PgDb, rows: Parameters<typeof voters>[0], supplied = ['id', 'last_name', 'neighborhood', 'precinct', 'list_number', 'support', 'extra'] as const): Promise<number> {
+  const store = pgVoterImportStore(db);
+  await store.begin();
+  const bulk = (await store.countVoters()) === 0;
+  if (bulk) await store.bulkLoad('before');
+  const write = store.voterWriter([...supplied], []);
+  for (let i = 0; i < rows.length; i += 250) {
+    const batch = rows.slice(i, i + 250);
+    await write(voters(batch), batch.length);
+  }
+  const changed = await store.endVoterWrites();
+  if (bulk) await store.bulkLoad('after');
+  await store.applyUnmatchedChecks();
+  await store.commit();
+  return changed;
+}
+
+function check(voterId: string, checkedAt: string): CheckToRecord {
+  return { target: { voterId }, checkedAt, source: 'test', file: 'checks.csv', line: 2, recordedAt: '2026-03-15T18:00:00.000Z' };
+}
+
+async function importChecks(db: PgDb, checks: CheckToRecord[]): Promise<number> {
+  const store = pgCheckImportStore(db);
+  await store.begin();
+  for (let i = 0; i < checks.length; i += 500) await store.recordBatch(checks.slice(i, i + 500));
+  const newly = await store.write();
+  await store.commit();
+  return newly;
+}
+
+/** Status counts from the tallies must equal counts from the raw rows. */
+async function expectExactTallies(db: PgDb, at: string): Promise<void> {
+  const fromTallies = await pgStatusStore(db).areaSupportCounts('neighborhood', at);
+  const raw = await db.query<{ area: string; support: number | null; voters: number; voted: number }>(
+    `SELECT coalesce(v.neighborhood, '') AS area, nullif(coalesce(v.support, 0), 0) AS support, count(*) AS voters, count(c.voter_id) FILTER (WHERE c.checked_at <= $1) AS voted
+       FROM voters v LEFT JOIN checks c ON c.voter_id = v.id GROUP BY 1, 2`,
+    [at],
+  );
+  const key = (r: { area: unknown; support: unknown }) => `${String(r.area)}|${String(r.support)}`;
+  const sort = (rows: Array<{ area: unknown; support: unknown; voters: number; voted: number }>) =>
+    rows.map((r) => ({ key: key(r), voters: r.voters, voted: r.voted })).sort((a, b) => a.key.localeCompare(b.key));
+  expect(sort(fromTallies)).toEqual(sort(raw.rows));
+}
+
+describe.skipIf(!pgBackend)('PostgreSQL store', () => {
+  it('creates the schema in an empty schema, versioned like SQLite, once', async () => {
+    const db = await fresh();
+    open.push(db);
+    expect(await pgSchemaVersion(db)).toBe(pgMigrations.length);
+    expect(await migratePostgres(db)).toBe(pgMigrations.length);
+    const tables = (await db.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [db.schema])).rows.map((r) => r.t);
+    expect(tables).toEqual(expect.arrayContaining(['voters', 'checks', 'unmatched_checks', 'voter_tally', 'vote_tally', 'messages', 'optouts', 'settings', 'imported_files']));
+  });
+
+  it('imports voters by COPY, re-imports with moves, imports checks, and keeps the tallies exact', async () => {
+    const db = await fresh();
+    open.push(db);
+    const first = Array.from({ length: 600 }, (_, i) => ({
+      id: `V${String(i).padStart(4, '0')}`,
+      last_name: `Nom\t${i}\\x`,
+      neighborhood: ['Nord', 'Sud', null][i % 3]!,
+      precinct: `P${i % 4}`,
+      list_number: String(i),
+      support: i % 6 === 0 ? null : String((i % 5) + 1),
+    }));
+    expect(await importVoters(db, first)).toBe(600);
+    // Unmatched first: a check for a voter who comes later.
+    expect(await importChecks(db, [check('V0001', '2026-03-15T09:10:00.000Z'), check('V9999', '2026-03-15T08:00:00.000Z')])).toBe(1);
+    const moved = first.slice(0, 100).map((v, i) => ({ ...v, neighborhood: i % 2 ? 'Est' : v.neighborhood, support: i % 2 ? '1' : v.support }));
+    moved.push({ id: 'V9999', last_name: 'Late', neighborhood: 'Est', precinct: 'P9', list_number: '9999', support: '2' });
+    expect(await importVoters(db, moved)).toBe(51);
+    expect((await db.query('SELECT checked_at FROM checks WHERE voter_id = $1', ['V9999'])).rows).toEqual([{ checked_at: '2026-03-15T08:00:00.000Z' }]);
+    const checks = Array.from({ length: 300 }, (_, i) => check(`V${String(i * 2).padStart(4, '0')}`, `2026-03-15T${String(8 + (i % 9)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00.000Z`));
+    expect(await importChecks(db, checks)).toBe(300); // V0000..V0598, even: none checked before (V0001 is odd)
+    expect(await importChecks(db, checks.map((c) => ({ ...c, checkedAt: '2026-03-15T07:00:00.000Z' })))).toBe(0);
+    for (const at of ['2026-03-15T07:30:00.000Z', '2026-03-15T09:10:00.000Z', '2026-03-15T20:00:00.000Z']) await expectExactTallies(db, at);
+    const mark = pgMarkStore(db);
+    await mark.transaction(async () => {
+      expect(await mark.unmark('V0002')).toBe(true);
+      expect(await mark.mark('V0003', '2026-03-15T10:00:00.000Z', 'manual', '2026-03-15T10:00:00.000Z')).toBeUndefined();
+    });
+    await expectExactTallies(db, '2026-03-15T20:00:00.000Z');
+    const exported = [];
+    for await (const row of pgExportStore(db).voters()) exported.push(row);
+    expect(exported).toHaveLength(601);
+    expect(exported[1]).toMatchObject({ id: 'V0001', last_name: 'Nom\t1\\x', neighborhood: 'Est', support: 1, voted_at: '2026-03-15T09:10:00.000Z' });
+  });
+
+  it('keeps tallies exact with four check imports writing at once', async () => {
+    const db = await fresh();
+    open.push(db);
+    await importVoters(db, Array.from({ length: 2000 }, (_, i) => ({ id: `V${i}`, neighborhood: `N${i % 7}`, precinct: `P${i % 3}`, support: String((i % 5) + 1) })));
+    const writers = await Promise.all([0, 1, 2, 3].map(() => connectPostgres(URL, { schema: db.schema })));
+    open.push(...writers);
+    // Overlapping voters, different times: the earliest must win and every vote be counted once.
+    await Promise.all(
+      writers.map((w, k) =>
+        importChecks(w, Array.from({ length: 1500 }, (_, i) => check(`V${(i * 3 + k * 250) % 2000}`, `2026-03-15T${String(8 + ((i + k) % 10)).padStart(2, '0')}:00:00.000Z`))),
+      ),
+    );
+    const total = (await db.query<{ n: number }>('SELECT count(*) AS n FROM checks')).rows[0]!.n;
+    const tallied = (await db.query<{ n: number }>('SELECT sum(votes) AS n FROM vote_tally')).rows[0]!.n;
+    expect(tallied).toBe(total);
+    for (const at of ['2026-03-15T12:30:00.000Z', '2026-03-15T23:00:00.000Z']) await expectExactTallies(db, at);
+  });
+
+  it('fails with a clear error and keeps nothing when the connection is killed mid-import', async () => {
+    const db = await fresh();
+    open.push(db);
+    const store = pgVoterImportStore(db);
+    await store.begin();
+    await store.bulkLoad('before');
+    const write = store.voterWriter(['id', 'last_name'], []);
+    await write(voters([{ id: 'A1', last_name: 'X' }]), 1);
+    const killer = await connectPostgres(URL);
+    open.push(killer);
+    const killed = await killer.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'turnout' AND pid <> pg_backend_pid() AND query LIKE 'COPY voters%'`);
+    expect(killed.rowCount).toBe(1);
+    await expect((async () => {
+      await write(voters([{ id: 'A2', last_name: 'Y' }]), 1);
+      await store.endVoterWrites();
+      await store.commit();
+    })()).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    const count = await killer.query<{ n: number }>(`SELECT count(*) AS n FROM "${db.schema}".voters`);
+    expect(count.rows[0]!.n).toBe(0);
+  });
+
+  it('never prints a password', async () => {
+    expect(redactUrl('postgres://alice:s3cret@db.example:5432/gotv?sslmode=require')).toBe('postgres://alice:***@db.example:5432/gotv?sslmode=require');
+    expect(redactUrl('postgresql://h/db?password=s3cret&x=1')).toBe('postgresql://h/db?password=***&x=1');
+    const error = await connectPostgres('postgres://nobody:s3cret@127.0.0.1:1/test', { connectTimeoutMs: 1000 }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    expect(`${(error as Error).message} ${(error as { hint?: string }).hint}`).not.toContain('s3cret');
+    expect((error as Error).message).toContain('nobody:***@127.0.0.1:1');
+  });
+});
