@@ -11,6 +11,7 @@ import { pgVoterImportStore } from '../../src/store/pg/voters.js';
 import { pgCheckImportStore, pgMarkStore } from '../../src/store/pg/checks.js';
 import { pgStatusStore } from '../../src/store/pg/status.js';
 import { pgExportStore } from '../../src/store/pg/exportData.js';
+import { pgMessageLog, pgReminderSource, pgSendLock } from '../../src/store/pg/messages.js';
 import { testBackends } from '../helpers/backends.js';
 import type { CheckToRecord } from '../../src/app/importChecks.js';
 
@@ -168,6 +169,45 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
     })()).rejects.toBeInstanceOf(DatabaseUnavailableError);
     const count = await killer.query<{ n: number }>(`SELECT count(*) AS n FROM "${db.schema}".voters`);
     expect(count.rows[0]!.n).toBe(0);
+  });
+
+  it('claims each phone once when two senders on two connections claim the same phones at once', async () => {
+    const db = await fresh();
+    open.push(db);
+    await importVoters(db, Array.from({ length: 40 }, (_, i) => ({ id: `V${i}`, neighborhood: 'Nord', support: '1' })));
+    const senders = await Promise.all([0, 1].map(() => connectPostgres(URL, { schema: db.schema })));
+    open.push(...senders);
+    const request = (run: string, i: number) => ({
+      runId: run, phone: `+3361234${String(i).padStart(4, '0')}`, voterIds: [`V${i}`], body: 'Vote!', segments: 1,
+      encoding: 'GSM-7' as const, sender: '+15550001', now: '2026-03-15T12:00:00.000Z', since: '2026-03-15T00:00:00.000Z',
+    });
+    const results = await Promise.all(
+      senders.map((s, k) => pgMessageLog(s).claimMany(Array.from({ length: 40 }, (_, i) => request(`run${k}`, k === 0 ? i : 39 - i)))),
+    );
+    const claimed = results.flat().filter((r) => r.kind === 'claimed').length;
+    expect(claimed).toBe(40);
+    const perPhone = await db.query<{ n: number }>('SELECT count(*) AS n FROM messages GROUP BY phone HAVING count(*) > 1');
+    expect(perPhone.rows).toEqual([]);
+    // The candidates query sees the claimed voters as reminded.
+    const candidates = await pgReminderSource(db).candidates({ areaField: 'neighborhood', at: '2026-03-15T12:00:00.000Z', supportLevels: [1], remindedSince: '2026-03-15T00:00:00.000Z', withExtra: false } as never);
+    expect(candidates).toHaveLength(40);
+    expect(candidates.every((c) => c.reminded)).toBe(true);
+  });
+
+  it('gives the send lock to one run; a stale holder is taken over and its pending messages become unknown', async () => {
+    const db = await fresh();
+    open.push(db);
+    const [a, b] = await Promise.all([0, 1].map(() => connectPostgres(URL, { schema: db.schema })));
+    open.push(a!, b!);
+    const holder = (runId: string, hostname: string) => ({ runId, pid: 100, hostname, acquiredAt: '2026-03-15T12:00:00.000Z', heartbeatAt: '2026-03-15T12:00:00.000Z' });
+    const [ra, rb] = await Promise.all([pgSendLock(a!).acquire(holder('A', 'host-a'), () => false), pgSendLock(b!).acquire(holder('B', 'host-b'), () => false)]);
+    expect([ra.acquired, rb.acquired].sort()).toEqual([false, true]);
+    const winner = ra.acquired ? a! : b!;
+    const claimed = await pgMessageLog(winner).claimMany([{ runId: 'A', phone: '+33600000001', voterIds: [], body: 'x', segments: 1, encoding: 'GSM-7', sender: undefined, now: '2026-03-15T12:00:00.000Z', since: undefined }]);
+    expect(claimed[0]!.kind).toBe('claimed');
+    const taken = await pgSendLock(db).acquire(holder('C', 'host-c'), () => true);
+    expect(taken).toMatchObject({ acquired: true, recovered: 1 });
+    expect((await db.query('SELECT status FROM messages')).rows).toEqual([{ status: 'unknown' }]);
   });
 
   it('never prints a password', async () => {
