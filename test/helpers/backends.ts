@@ -23,6 +23,8 @@ export interface TestDatabase {
   args: string[];
   /** Rows of a query (placeholders written `?`), read on a fresh connection. */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
+  /** Every table's rows (and on SQLite the schema), as text: equal dumps mean equal contents. */
+  dump(): Promise<string>;
   /** Removes it (the schema on PostgreSQL; the temporary folder is the test's own). */
   drop(): Promise<void>;
 }
@@ -48,6 +50,20 @@ const sqlite: Backend = {
           conn.close();
         }
       },
+      async dump() {
+        const conn = new Database(file, { readonly: true });
+        try {
+          const tables = conn.prepare("SELECT name, sql FROM sqlite_master WHERE type IN ('table','index','trigger') ORDER BY name").all() as Array<{ name: string; sql: string | null }>;
+          const parts = tables.map((t) => t.sql ?? t.name);
+          for (const t of tables) {
+            if (!t.sql?.startsWith('CREATE TABLE')) continue;
+            parts.push(JSON.stringify(conn.prepare(`SELECT * FROM "${t.name}" ORDER BY 1, 2`).all()));
+          }
+          return parts.join('\n');
+        } finally {
+          conn.close();
+        }
+      },
       async drop() {},
     };
   },
@@ -61,7 +77,7 @@ function postgres(url: string): Backend {
     async create() {
       const schema = `turnout_test_${process.pid}_${Date.now().toString(36)}_${counter++}`;
       const withSchema = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
-        const client = new pg.Client({ connectionString: url });
+        const client = new pg.Client({ connectionString: url, types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 || oid === 1700 ? Number : pg.types.getTypeParser(oid, format ?? 'text')) } as never });
         await client.connect();
         try {
           await client.query(`SET search_path TO "${schema}"`);
@@ -77,6 +93,14 @@ function postgres(url: string): Backend {
           let n = 0;
           const text = sql.replace(/\?/g, () => `$${++n}`);
           return withSchema(async (client) => (await client.query(text, params)).rows as T[]);
+        },
+        async dump() {
+          return withSchema(async (client) => {
+            const tables = (await client.query<{ t: string }>('SELECT tablename AS t FROM pg_tables WHERE schemaname = $1 ORDER BY 1', [schema])).rows.map((r) => r.t);
+            const parts: string[] = [...tables];
+            for (const t of tables) parts.push(JSON.stringify((await client.query(`SELECT * FROM "${t}" AS r ORDER BY r::text`)).rows));
+            return parts.join('\n');
+          });
         },
         async drop() {
           await withSchema((client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));

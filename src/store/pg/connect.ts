@@ -11,18 +11,9 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RuntimeError, TurnoutError, UsageError } from '../../core/errors.js';
+import { redactUrl } from '../../core/databaseUrl.js';
 
-/** `--db` / TURNOUT_DB names PostgreSQL when it is a postgres:// or postgresql:// URL. */
-export function isPostgresTarget(target: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(target.trim());
-}
-
-/** The URL with any password (in the authority or as ?password=) replaced by ***. */
-export function redactUrl(target: string): string {
-  return target
-    .replace(/^(postgres(?:ql)?:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:***@')
-    .replace(/([?&]password=)[^&#]*/gi, '$1***');
-}
+export { isPostgresTarget, redactUrl } from '../../core/databaseUrl.js';
 
 /** The database did not answer, or the connection dropped mid-command (nothing it began is kept: the transaction is gone). */
 export class DatabaseUnavailableError extends RuntimeError {}

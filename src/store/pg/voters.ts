@@ -29,8 +29,15 @@ export function mergeSql(supplied: readonly VoterRowColumn[], extras: readonly s
   }
   if (extras.length > 0) {
     const keys = `ARRAY[${extras.map(literal).join(', ')}]::text[]`;
+    // SQLite's json_patch(json_remove(old, this file's columns), new), to the byte: the voter's
+    // other columns in their order, then this file's, minified, values as written (json keeps
+    // their text; jsonb would sort the keys and re-space the object).
     sets.push(
-      `extra = nullif(((coalesce(voters.extra, '{}')::jsonb - ${keys}) || coalesce(excluded.extra, '{}')::jsonb)::text, '{}')`,
+      `extra = (SELECT nullif('{' || coalesce(string_agg(to_json(e.k)::text || ':' || e.v, ',' ORDER BY e.o), '') || '}', '{}') FROM (
+         SELECT key, value::text, ord FROM json_each(coalesce(voters.extra, '{}')::json) WITH ORDINALITY AS j(key, value, ord) WHERE key <> ALL(${keys})
+         UNION ALL
+         SELECT key, value::text, 1000000 + ord FROM json_each(coalesce(excluded.extra, '{}')::json) WITH ORDINALITY AS j(key, value, ord)
+       ) AS e(k, v, o))`,
     );
     for (const key of extras) differs.push(`(voters.extra::jsonb -> ${literal(key)}) IS DISTINCT FROM (excluded.extra::jsonb -> ${literal(key)})`);
   }
