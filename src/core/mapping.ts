@@ -25,8 +25,8 @@ export const VOTER_SYNONYMS: Record<VoterField, readonly string[]> = {
     'n electeur', 'no electeur', 'n d electeur', 'numero electeur', 'numero d electeur', 'num electeur', 'id electeur',
     'identifiant', 'identifiant electeur', 'ine', 'numero national d electeur',
   ],
-  first_name: ['first name', 'firstname', 'first', 'given name', 'forename', 'prenom', 'prenoms', 'prenom usuel'],
-  last_name: ['last name', 'lastname', 'last', 'surname', 'family name', 'nom', 'nom de famille', 'nom de naissance', 'nom d usage'],
+  first_name: ['first name', 'firstname', 'first', 'given name', 'forename', 'prenom', 'prenom usuel'],
+  last_name: ['last name', 'lastname', 'last', 'surname', 'family name', 'married name', 'nom', 'nom de famille', 'nom d usage', 'nom usuel', 'nom marital'],
   phone: [
     'phone', 'phone number', 'telephone', 'telephone number', 'tel', 'mobile', 'mobile phone', 'mobile number', 'cell', 'cell phone',
     'cellphone', 'portable', 'telephone portable', 'tel portable', 'numero de telephone', 'num tel', 'gsm',
@@ -50,6 +50,13 @@ export const VOTER_SYNONYMS: Record<VoterField, readonly string[]> = {
     'num ordre', 'n ordre', 'ordre',
   ],
   support: ['support', 'support level', 'support score', 'supportlevel', 'soutien', 'niveau de soutien', 'score de soutien'],
+  birth_name: ['birth name', 'maiden name', 'nom de naissance', 'nom de jeune fille', 'nom patronymique'],
+  given_names: ['given names', 'forenames', 'first names', 'prenoms', 'tous les prenoms'],
+  birth_date: ['birth date', 'date of birth', 'dob', 'birthdate', 'birthday', 'born at', 'born on', 'elector dob', 'date de naissance', 'ne le', 'ne e le', 'naissance'],
+  list_type: ['list type', 'libelle du type de liste', 'type de liste', 'liste'],
+  address_2: ['address 2', 'address line 2', 'address2', 'complement 1', 'complement d adresse', 'complement adresse', 'complement'],
+  address_3: ['address 3', 'address line 3', 'address3', 'complement 2'],
+  locality: ['locality', 'lieu dit', 'lieudit', 'hamlet'],
   turnout_score: ['turnout score', 'turnout', 'turnout propensity', 'propensity', 'score participation', 'score de participation', 'participation'],
 };
 

@@ -16,6 +16,8 @@ interface CommonImportOptions {
 
 interface VoterImportOptions extends CommonImportOptions {
   region?: string;
+  key?: string;
+  lists?: string[];
   strict?: boolean;
   rejects?: string;
 }
@@ -54,12 +56,16 @@ export function registerImport(program: Command): void {
       .argument('<file>', 'CSV file, or - for standard input'),
   )
     .option('--region <CC>', "phone region for numbers written without +country code (default: the database's, see init)")
+    .option('--key <key>', 'how rows name voters: id, or precinct,list_number for lists without ids (default: from the layout)')
+    .option('--lists <types>', 'REU list types that count in this election, comma-separated: principale,municipale,europeenne (LP,LCM,LCE) (default: all)', collect)
     .option('--rejects <file>', 'write every rejected row, whole, with its line and reason, to FILE (mode 0600)')
     .option('--strict', 'any rejected row fails the import, and nothing is written')
     .addHelpText(
       'after',
       examples(
         'turnout import voters voters.csv',
+        'turnout import voters liste-electeurs-actifs.csv --lists principale,municipale',
+        'turnout import voters register.csv --key precinct,list_number',
         'turnout import voters liste.csv --region FR --rejects rejets.csv',
         'turnout import voters export.tsv --map id="SOS Voter ID" --map phone="Cell Phone"',
         'curl -s https://example.org/voters.csv | turnout import voters - --dry-run',
@@ -90,9 +96,10 @@ export function registerImport(program: Command): void {
 }
 
 async function importVotersCommand(ctx: CliContext, file: string, options: VoterImportOptions): Promise<number> {
-  const [{ importVoters }, { openInput }, { openVoterFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions }, { VOTER_FIELDS }, { normalizeRegion }, { voterImportStore }, { loadSettings }, { rejectFile }] =
+  const [{ importVoters }, { parseCheckKey }, { openInput }, { openVoterFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions }, { VOTER_FIELDS }, { normalizeRegion }, { voterImportStore }, { loadSettings }, { rejectFile }] =
     await Promise.all([
       import('../../app/importVoters.js'),
+      import('../../app/importChecks.js'),
       import('../../io/input.js'),
       import('../../io/voterFile.js'),
       import('../../io/csv/decode.js'),
@@ -110,6 +117,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
   const encoding = checkEncoding(options.encoding);
   const delimiter = checkDelimiter(options.delimiter);
   const map = parseMapOptions(options.map ?? [], VOTER_FIELDS);
+  const key = parseCheckKey(options.key);
   const regionOption = options.region === undefined || normalizeRegion === undefined ? undefined : normalizeRegion(options.region);
   const input = openInput(file, ctx.stdin);
   const reporter = await progressReporter(ctx);
@@ -117,7 +125,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
     let region: string | undefined;
     const summary = await withDatabase(ctx, async (db) => {
       region = regionOption ?? loadSettings(db).region;
-      const reading = await openVoterFile(input, { delimiter, encoding, region, map });
+      const reading = await openVoterFile(input, { delimiter, encoding, region, map, key, lists: options.lists });
       const rejects = options.rejects !== undefined && rejectFile ? rejectFile(options.rejects) : undefined;
       return importVoters({ store: voterImportStore(db), reporter, clock: ctx.clock }, reading, {
         dryRun: options.dryRun,
@@ -148,6 +156,7 @@ function dialect(summary: { delimiter: string; encoding: string }): string {
 export function renderVoterSummary(ctx: CliContext, s: ImportVotersSummary): string {
   const lines = [
     `${s.dryRun ? ctx.err.yellow('dry run, nothing written:') : ctx.err.green('✔')} ${s.file} (${dialect(s)})`,
+    `  layout     ${s.layoutLabel}; voters keyed by ${s.key === 'id' ? 'voter id' : 'precinct + list number (id "<precinct>/<list_number>")'}`,
     `  read       ${count(s.read)} rows`,
     `  inserted   ${count(s.inserted)}`,
     `  updated    ${count(s.updated)}`,
@@ -155,6 +164,12 @@ export function renderVoterSummary(ctx: CliContext, s: ImportVotersSummary): str
     `  rejected   ${count(s.rejected)}`,
     `  phones invalid ${count(s.phonesInvalid)}${s.phonesInvalid > 0 ? ' (kept as written, marked phone_valid = 0)' : ''}`,
   ];
+  if (s.listTypes.length > 0) {
+    lines.push('  voters per list type:');
+    for (const t of s.listTypes) lines.push(`    ${t.listType}: ${count(t.voters)}${t.counted ? '' : ' (not counted in this election, left out)'}`);
+  }
+  if (s.skipped > 0) lines.push(`  left out (list type not in --lists) ${count(s.skipped)}`);
+  if (s.badBirthDates > 0) lines.push(`  birth dates that are not dates, kept as written (birth_date_valid = 0): ${count(s.badBirthDates)}`);
   if (s.badScores > 0) lines.push(`  turnout scores not in 0–100, left empty: ${count(s.badScores)}`);
   if (s.checksApplied > 0) lines.push(`  earlier unmatched checks now matched: ${count(s.checksApplied)}`);
   if (s.rejected > s.firstRejects.length) lines.push(`  (${count(s.rejected - s.firstRejects.length)} more rejects not listed; use --rejects FILE to get them all)`);
