@@ -192,7 +192,7 @@ export function listFixtures(seed = LISTS_SEED): ListFixtures {
     nbId += rng.int(1, 9);
     contacts.push({ nationbuilderId: String(nbId), email: '', tags: rng.pick(['', 'porte-à-porte', 'marché', 'réunion publique']), ...c });
   };
-  const mobile = (): string => `06 ${rng.int(10, 99)} ${rng.int(10, 99)} ${rng.int(10, 99)} ${rng.int(10, 99)}`;
+  const mobile = (): string => `06 ${rng.int(10, 79)} ${rng.int(10, 99)} ${rng.int(10, 99)} ${rng.int(10, 99)}`;
   // Filler voters the campaign knows, written as a CRM writes them: title case, first name only, ISO dates.
   const known = voters.filter((v) => v.expect === 'imported' && v.listType === LP && v.birthDate.length === 10).slice(0, 45).filter(() => rng.chance(0.55));
   for (const v of known) {
