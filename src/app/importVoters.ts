@@ -34,6 +34,8 @@ export interface VoterFileHeader {
   layoutLabel: string;
   /** How voters are named: by id, or by precinct + list number (id `<precinct>/<list_number>`). */
   key: VoterKey;
+  /** Columns of a known layout that are not kept (the REU's administrative columns). */
+  notKept: string[];
 }
 
 export interface ListTypeCount {
@@ -129,6 +131,7 @@ export interface ImportVotersSummary {
   layout: LayoutName;
   layoutLabel: string;
   key: VoterKey;
+  notKept: string[];
   /** Rows left out because their list type does not count (--lists). */
   skipped: number;
   listTypes: ListTypeCount[];
@@ -166,6 +169,7 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
     layout: header.layout,
     layoutLabel: header.layoutLabel,
     key: header.key,
+    notKept: header.notKept,
     skipped: 0,
     listTypes: [],
     checksApplied: 0,

@@ -118,7 +118,8 @@ function setUp(): void {
     if (options.map[field] === undefined && !userHeaders.has(normalizeHeader(name))) map[field] = name;
   }
   Object.assign(map, options.map);
-  const ignore = layout.suffixHeader === undefined ? REJECT_COLUMNS : [...REJECT_COLUMNS, layout.suffixHeader];
+  const notKept = layout.notKept.filter((h) => !userHeaders.has(normalizeHeader(h)));
+  const ignore = [...REJECT_COLUMNS, ...notKept, ...(layout.suffixHeader === undefined ? [] : [layout.suffixHeader])];
   const mapping = mapHeaders(header.names, VOTER_SYNONYMS, map, ignore);
   const headers = `The headers are: ${header.names.map((h) => JSON.stringify(h)).join(', ')}.`;
   // Official lists have no voter id: their voters are their precinct and number on the list,
@@ -159,6 +160,7 @@ function setUp(): void {
       layout: layout.name,
       layoutLabel: layout.label,
       key,
+      notKept,
     },
   });
 }

@@ -202,6 +202,7 @@ export function renderVoterSummary(ctx: CliContext, s: ImportVotersSummary): str
     lines.push('  voters per list type:');
     for (const t of s.listTypes) lines.push(`    ${t.listType}: ${count(t.voters)}${t.counted ? '' : ' (not counted in this election, left out)'}`);
   }
+  if (s.notKept.length > 0) lines.push(`  not kept: ${s.notKept.join(', ')}`);
   if (s.skipped > 0) lines.push(`  left out (list type not in --lists) ${count(s.skipped)}`);
   if (s.badBirthDates > 0) lines.push(`  birth dates that are not dates, kept as written (birth_date_valid = 0): ${count(s.badBirthDates)}`);
   if (s.badScores > 0) lines.push(`  turnout scores not in 0–100, left empty: ${count(s.badScores)}`);
