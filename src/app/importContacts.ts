@@ -7,7 +7,7 @@
  * several voters is not applied (ambiguous); two rows on one voter: the later wins. One
  * transaction: a failure, or --dry-run, leaves the database as it was.
  */
-import { availableRules, contactPreparer, ruleFor, type ContactColumn, type ContactKeys, type ContactRule, type ContactValues, type PreparedContact } from '../core/contact.js';
+import { availableRules, contactPreparer, ruleFor, type ContactColumn, type ContactKeys, type ContactRule, type PreparedContact } from '../core/contact.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { firstGivenName, lastNameMatches, normalizeName } from '../core/identity.js';
 import { CONTACT_SYNONYMS, mapHeaders, type ContactField } from '../core/mapping.js';
@@ -37,14 +37,14 @@ export interface ContactImportStore {
   voterExists(id: string): boolean;
   /** Voters with this precinct and list number (at most 2: one is enough to know it is ambiguous). */
   votersAt(precinct: string, listNumber: string): string[];
-  /** Voters whose identity_key is `key` ("marie|1962-03-14"), with their last names. */
-  votersWithIdentity(key: string): IdentityCandidate[];
+  /** Voters by identity_key ("marie|1962-03-14"), with their last names, for each of `keys` that has any. */
+  votersWithIdentities(keys: readonly string[]): Map<string, IdentityCandidate[]>;
   /** Every voter's names, for --match name. */
   everyVoterName(): Iterable<VoterName>;
-  /** The voter's current contact columns. */
-  current(id: string): Record<ContactColumn, string | number | null>;
-  /** Sets exactly these columns. */
-  update(id: string, values: ContactValues): void;
+  /** The current contact columns of these voters (ids in sorted order, a few hundred at a time). */
+  currentOf(ids: readonly string[]): Map<string, Record<ContactColumn, string | number | null>>;
+  /** Sets `columns` of each voter: rows are [id, ...values in the order of columns]. */
+  update(columns: readonly ContactColumn[], rows: ReadonlyArray<ReadonlyArray<string | number | null>>): void;
   addExtraColumns(names: readonly string[]): void;
 }
 
@@ -121,6 +121,9 @@ const RULE_LABEL: Record<ContactRule, string> = {
 };
 
 type Match = { ids: string[] } | { reason: string };
+
+/** Voters read and written per statement. */
+const WRITE_SLICE = 500;
 
 export async function importContacts(ports: ImportContactsPorts, reading: ContactFileReading, options: ImportContactsOptions = {}): Promise<ImportContactsSummary> {
   const { store, reporter } = ports;
@@ -203,6 +206,8 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
     }
     return names;
   };
+  /** Identity candidates of the batch being linked (looked up together: one query per batch). */
+  let identities = new Map<string, IdentityCandidate[]>();
   const find = (rule: ContactRule, keys: ContactKeys): Match => {
     switch (rule) {
       case 'id':
@@ -212,8 +217,7 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
       case 'identity': {
         if (keys.birthDate === undefined) return { reason: `birth date "${keys.badBirthDate}" is not a date (write 14/03/1962 or 1962-03-14)` };
         for (const first of keys.firstNames) {
-          const ids = store
-            .votersWithIdentity(`${first}|${keys.birthDate}`)
+          const ids = (identities.get(`${first}|${keys.birthDate}`) ?? [])
             .filter((v) => keys.lastNames.some((last) => lastNameMatches(last, v.last_name, v.birth_name)))
             .map((v) => v.id);
           if (ids.length > 0) return { ids };
@@ -236,26 +240,33 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
   try {
     store.begin();
     open = true;
-    /** Voter id → the row to apply (the later wins). */
-    const queued = new Map<string, PreparedContact>();
+    /** Voter id → what to apply (the later row wins). */
+    const queued = new Map<string, Pick<PreparedContact, 'values' | 'extras'>>();
     const twice = new Set<string>();
     for await (const batch of reading.rows) {
+      const prepared: Array<{ row: { fields: string[]; line: number }; contact: PreparedContact; rule: ContactRule | undefined }> = [];
+      const wanted = new Set<string>();
       for (const row of batch) {
         summary.read++;
-        const prepared = preparer.prepare(row.fields);
-        if (typeof prepared === 'string') {
-          await recordReject(summary, { line: row.line, reason: prepared, fields: row.fields }, rejectContext);
+        const contact = preparer.prepare(row.fields);
+        if (typeof contact === 'string') {
+          await recordReject(summary, { line: row.line, reason: contact, fields: row.fields }, rejectContext);
           continue;
         }
-        if (prepared.phoneInvalid) summary.phonesInvalid++;
-        if (prepared.badScore) summary.badScores++;
-        const rule = ruleFor(prepared.keys, rules);
+        const rule = ruleFor(contact.keys, rules);
+        if (rule === 'identity' && contact.keys.birthDate !== undefined) for (const first of contact.keys.firstNames) wanted.add(`${first}|${contact.keys.birthDate}`);
+        prepared.push({ row, contact, rule });
+      }
+      identities = wanted.size === 0 ? new Map() : store.votersWithIdentities([...wanted].sort()); // sorted: the index is read in order
+      for (const { row, contact, rule } of prepared) {
+        if (contact.phoneInvalid) summary.phonesInvalid++;
+        if (contact.badScore) summary.badScores++;
         if (rule === undefined) {
           summary.unmatched++;
           await notApplied(row, `names no voter: no ${rules.map((r) => RULE_LABEL[r]).join(', nor ')}`);
           continue;
         }
-        const match = find(rule, prepared.keys);
+        const match = find(rule, contact.keys);
         if ('reason' in match) {
           summary.unmatched++;
           await notApplied(row, match.reason);
@@ -269,8 +280,8 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
           summary.matched[rule]++;
           const id = match.ids[0]!;
           if (queued.has(id)) twice.add(id);
-          queued.delete(id); // re-inserted: the map's order stays the order of the rows applied
-          queued.set(id, prepared);
+          // Only what is written is kept (memory: 100,000 contacts queued).
+          queued.set(id, { values: contact.values, extras: contact.extras });
         }
       }
       reporter.progress({ task: 'linking contacts', done: summary.read, unit: 'rows' });
@@ -281,41 +292,48 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
     store.addExtraColumns(preparer.extraNames);
     const supplied = preparer.suppliedColumns.filter((c) => c !== 'extra');
     const withExtra = preparer.suppliedColumns.includes('extra');
-    // In voter id order: neighbouring voters share pages.
+    // In voter id order, in slices: neighbouring voters share pages, and each slice is read and
+    // written by one statement each.
+    const columns: ContactColumn[] = withExtra ? [...supplied, 'extra'] : supplied;
     const ids = [...queued.keys()].sort();
-    for (const id of ids) {
-      const contact = queued.get(id)!;
-      const current = store.current(id);
-      const changes: ContactValues = {};
-      const changedFields = new Set<string>();
-      for (const column of supplied) {
-        const value = contact.values[column] ?? null;
-        if (!same(current[column], value)) {
-          changes[column] = value;
-          changedFields.add(column === 'phone_e164' || column === 'phone_valid' ? 'phone' : column);
+    for (let start = 0; start < ids.length; start += WRITE_SLICE) {
+      const slice = ids.slice(start, start + WRITE_SLICE);
+      const currents = store.currentOf(slice);
+      const writes: Array<Array<string | number | null>> = [];
+      for (const id of slice) {
+        const contact = queued.get(id)!;
+        const current = currents.get(id);
+        if (current === undefined) throw new DataError(`voter ${id} vanished during the import`);
+        const changedFields = new Set<string>();
+        const row: Array<string | number | null> = [id];
+        for (const column of supplied) {
+          const value = contact.values[column] ?? null;
+          if (!same(current[column], value)) changedFields.add(column === 'phone_e164' || column === 'phone_valid' ? 'phone' : column);
+          row.push(value);
         }
-      }
-      if (withExtra) {
-        const extra = parseExtra(current.extra, id);
-        let extraChanged = false;
-        for (const [name, value] of Object.entries(contact.extras)) {
-          const before = extra[name];
-          if (value === '') delete extra[name];
-          else extra[name] = value;
-          if ((before ?? '') !== value) {
-            changedFields.add(name);
-            extraChanged = true;
+        if (withExtra) {
+          const extra = parseExtra(current.extra, id);
+          let extraChanged = false;
+          for (const [name, value] of Object.entries(contact.extras)) {
+            const before = extra[name];
+            if (value === '') delete extra[name];
+            else extra[name] = value;
+            if ((before ?? '') !== value) {
+              changedFields.add(name);
+              extraChanged = true;
+            }
           }
+          row.push(extraChanged ? (Object.keys(extra).length === 0 ? null : JSON.stringify(extra)) : current.extra);
         }
-        if (extraChanged) changes.extra = Object.keys(extra).length === 0 ? null : JSON.stringify(extra);
+        if (changedFields.size === 0) {
+          summary.votersUnchanged++;
+          continue;
+        }
+        writes.push(row);
+        summary.votersUpdated++;
+        for (const field of changedFields) summary.fieldsUpdated[field] = (summary.fieldsUpdated[field] ?? 0) + 1;
       }
-      if (Object.keys(changes).length === 0) {
-        summary.votersUnchanged++;
-        continue;
-      }
-      store.update(id, changes);
-      summary.votersUpdated++;
-      for (const field of changedFields) summary.fieldsUpdated[field] = (summary.fieldsUpdated[field] ?? 0) + 1;
+      if (writes.length > 0) store.update(columns, writes);
     }
     if (summary.dryRun) store.rollback();
     else store.commit();

@@ -1,21 +1,37 @@
 import type { ContactImportStore, IdentityCandidate, VoterName } from '../app/importContacts.js';
-import { CONTACT_COLUMNS, type ContactColumn, type ContactValues } from '../core/contact.js';
+import { CONTACT_COLUMNS, type ContactColumn } from '../core/contact.js';
 import type { Db } from './db.js';
 
 /**
- * Contacts onto voters (`turnout import contacts`). Identity lookups read only the partial,
- * covering index of migration 006 (identity_key, last_name, birth_name): the few voters sharing a
- * first name and birth date are compared on their names without fetching their rows.
+ * Contacts onto voters (`turnout import contacts`). Lookups and writes go a batch at a time, as
+ * JSON arrays through json_each: one statement per batch instead of one per contact (on the
+ * 1M-voter bench, 100,000 identity lookups one by one took 0.8 s of 4.5 s). Identity lookups read
+ * only the partial, covering index of migration 006 (identity_key, last_name, birth_name).
  */
 export function contactImportStore(db: Db): ContactImportStore {
   const exists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM voters WHERE id = ?');
   const at = db.prepare<[string, string], { id: string }>('SELECT id FROM voters WHERE precinct = ? AND list_number = ? LIMIT 2');
-  const identity = db.prepare<[string], IdentityCandidate>(
-    'SELECT id, last_name, birth_name FROM voters INDEXED BY voters_identity WHERE identity_key = ?',
-  );
-  const current = db.prepare<[string], Record<ContactColumn, string | number | null>>(`SELECT ${CONTACT_COLUMNS.join(', ')} FROM voters WHERE id = ?`);
+  const identities = db
+    .prepare<[string], [string, string, string | null, string | null]>(
+      `SELECT v.identity_key, v.id, v.last_name, v.birth_name
+         FROM json_each(?) k JOIN voters v INDEXED BY voters_identity ON v.identity_key = k.value`,
+    )
+    .raw();
+  const currents = db
+    .prepare<[string], Record<ContactColumn, string | number | null> & { id: string }>(
+      `SELECT v.id, ${CONTACT_COLUMNS.map((c) => `v.${c}`).join(', ')} FROM json_each(?) k JOIN voters v ON v.id = k.value`,
+    );
   const updates = new Map<string, ReturnType<typeof prepareUpdate>>();
-  const prepareUpdate = (sql: string) => db.prepare<Array<string | number | null>>(sql);
+  // Rows as JSON arrays [id, ...values]; a single UPDATE … FROM per batch (each voter's row is
+  // found by its key once; the tally triggers still follow support changes).
+  function prepareUpdate(columns: readonly ContactColumn[]) {
+    const values = columns.map((c, i) => `value ->> ${i + 1} AS ${c}`).join(', ');
+    return db.prepare<[string]>(
+      `UPDATE voters SET ${columns.map((c) => `${c} = u.${c}`).join(', ')}
+         FROM (SELECT value ->> 0 AS id, ${values} FROM json_each(?)) AS u
+        WHERE voters.id = u.id`,
+    );
+  }
   return {
     begin: () => db.exec('BEGIN IMMEDIATE'),
     commit: () => db.exec('COMMIT'),
@@ -24,19 +40,27 @@ export function contactImportStore(db: Db): ContactImportStore {
     },
     voterExists: (id) => exists.get(id) !== undefined,
     votersAt: (precinct, listNumber) => at.all(precinct, listNumber).map((r) => r.id),
-    votersWithIdentity: (key) => identity.all(key),
-    everyVoterName: () => db.prepare<[], VoterName>('SELECT id, first_name, last_name, birth_name FROM voters').iterate(),
-    current(id) {
-      const row = current.get(id);
-      if (row === undefined) throw new Error(`voter ${id} vanished during the import`);
-      return row;
+    votersWithIdentities(keys) {
+      const found = new Map<string, IdentityCandidate[]>();
+      for (const [key, id, last_name, birth_name] of identities.iterate(JSON.stringify(keys))) {
+        const list = found.get(key);
+        const candidate = { id, last_name, birth_name };
+        if (list) list.push(candidate);
+        else found.set(key, [candidate]);
+      }
+      return found;
     },
-    update(id, values: ContactValues) {
-      const columns = CONTACT_COLUMNS.filter((c) => c in values);
+    everyVoterName: () => db.prepare<[], VoterName>('SELECT id, first_name, last_name, birth_name FROM voters').iterate(),
+    currentOf(ids) {
+      const result = new Map<string, Record<ContactColumn, string | number | null>>();
+      for (const row of currents.iterate(JSON.stringify(ids))) result.set(row.id, row);
+      return result;
+    },
+    update(columns, rows) {
       const key = columns.join(',');
       let stmt = updates.get(key);
-      if (!stmt) updates.set(key, (stmt = prepareUpdate(`UPDATE voters SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`)));
-      stmt.run(...columns.map((c) => values[c] ?? null), id);
+      if (!stmt) updates.set(key, (stmt = prepareUpdate(columns)));
+      stmt.run(JSON.stringify(rows));
     },
     addExtraColumns(names) {
       const known = new Set(db.prepare<[], { name: string }>('SELECT name FROM voter_columns').all().map((r) => r.name));
