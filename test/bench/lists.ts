@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { FEMALE_FIRST_NAMES, LAST_NAMES, MALE_FIRST_NAMES } from './city.js';
 import { Random } from './random.js';
 import { repoRoot } from './generate.js';
+import { normalizeName } from '../../src/core/identity.js';
 
 export const LISTS_SEED = 'turnout lists — REU, contacts, register';
 
@@ -307,12 +308,33 @@ export function generateLists(seed = LISTS_SEED): ListFile[] {
  * a contact export of that many of its voters, named by identity only (first name, last name in
  * use, birth date written 1962-03-14), streamed to disk.
  */
-export function writeReuBench(dir: string, rows: number, contacts = 0, seed = 'turnout REU bench'): { reu: string; contacts: string; bytes: number } {
+export interface ReuBenchFiles {
+  reu: string;
+  contacts: string;
+  /** For the sqlite3 reference: each voter's id and precomputed normalized key (last|first|date). */
+  voterKeys: string;
+  /** The contacts' precomputed keys and phones. */
+  contactKeys: string;
+  rows: number;
+  contactCount: number;
+  bytes: number;
+}
+
+export function writeReuBench(dir: string, rows: number, contacts = 0, seed = 'turnout REU bench'): ReuBenchFiles {
   fs.mkdirSync(dir, { recursive: true });
   const rng = new Random(seed);
-  const files = { reu: path.join(dir, 'reu.csv'), contacts: path.join(dir, 'contacts.csv') };
+  const files = {
+    reu: path.join(dir, 'reu.csv'),
+    contacts: path.join(dir, 'contacts.csv'),
+    voterKeys: path.join(dir, 'reu-keys.csv'),
+    contactKeys: path.join(dir, 'contacts-keys.csv'),
+  };
   const reu = fs.openSync(files.reu, 'w', 0o600);
   const out = fs.openSync(files.contacts, 'w', 0o600);
+  const voterKeys = fs.openSync(files.voterKeys, 'w', 0o600);
+  const contactKeys = fs.openSync(files.contactKeys, 'w', 0o600);
+  let keyBuffer = ['id,key\n'];
+  let contactKeyBuffer = ['key,phone\n'];
   const every = contacts > 0 ? rows / contacts : Infinity;
   let bytes = 0;
   let written = 0;
@@ -323,8 +345,12 @@ export function writeReuBench(dir: string, rows: number, contacts = 0, seed = 't
     bytes += b.length;
     fs.writeSync(reu, b);
     fs.writeSync(out, contactBuffer.join(''));
+    fs.writeSync(voterKeys, keyBuffer.join(''));
+    fs.writeSync(contactKeys, contactKeyBuffer.join(''));
     buffer = [];
     contactBuffer = [];
+    keyBuffer = [];
+    contactKeyBuffer = [];
   };
   const numbers = new Int32Array(1000);
   for (let i = 0; i < rows; i++) {
@@ -355,17 +381,20 @@ export function writeReuBench(dir: string, rows: number, contacts = 0, seed = 't
       expect: 'imported',
     };
     buffer.push(reuLine(v, `Bureau ${bureau}`));
+    const [d, m, y] = birthDate.split('/');
+    const key = `${normalizeName(usage || birthName)}|${normalizeName(first)}|${y}-${m}-${d}`;
+    keyBuffer.push(`${bureau}/${v.number},${key}\n`);
     if (written < contacts && (i + 1) / every >= written + 1) {
-      const [d, m, y] = birthDate.split('/');
-      contactBuffer.push(`${first},${titleCase(usage || birthName)},${y}-${m}-${d},06${String(rng.int(10_000_000, 99_999_999))},${rng.int(1, 5)}\n`);
+      const phone = `06${String(rng.int(10_000_000, 79_999_999))}`;
+      contactBuffer.push(`${first},${titleCase(usage || birthName)},${y}-${m}-${d},${phone},${rng.int(1, 5)}\n`);
+      contactKeyBuffer.push(`${key},${phone}\n`);
       written++;
     }
     if (buffer.length >= 20_000) flush();
   }
   flush();
-  fs.closeSync(reu);
-  fs.closeSync(out);
-  return { ...files, bytes };
+  for (const fd of [reu, out, voterKeys, contactKeys]) fs.closeSync(fd);
+  return { ...files, rows, contactCount: written, bytes };
 }
 
 function main(argv: string[]): void {
