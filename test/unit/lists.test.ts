@@ -3,6 +3,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { firstGivenName, identityKey, normalizeName, parseBirthDate } from '../../src/core/identity.js';
 import { detectLayout, listTypeFilter, listVoterId } from '../../src/core/listLayout.js';
+import { availableRules, contactPreparer, firstNameKeys, ruleFor } from '../../src/core/contact.js';
+import { CONTACT_SYNONYMS, mapHeaders } from '../../src/core/mapping.js';
+import { phoneNormalizer } from '../../src/core/phone.js';
 import { generateLists, REU_HEADERS } from '../bench/lists.js';
 import { FIXTURES } from '../helpers/cli.js';
 
@@ -70,5 +73,34 @@ describe('the list fixtures in fixtures/lists', () => {
     expect(lines[0]!.split('";"')).toHaveLength(27);
     expect(lines.slice(1).every((l) => /;\d*$/.test(l))).toBe(true);
     expect(lines.some((l) => l.includes(';;'))).toBe(true);
+  });
+});
+
+describe('contact rows', () => {
+  const headers = ['nationbuilder_id', 'First Name', 'Nom', 'Date de naissance', 'Mobile', 'Soutien', 'Ville', 'Tags'];
+  const mapping = mapHeaders(headers, CONTACT_SYNONYMS);
+  const preparer = contactPreparer(mapping, phoneNormalizer('FR'));
+
+  it("keeps a CRM's own id as an extra, ignores the list's own fields, and reads every key", () => {
+    expect(mapping.fields.id).toBeUndefined();
+    expect(preparer.extraNames).toEqual(['nationbuilder_id', 'Tags']);
+    expect(preparer.ignored).toEqual(['Ville']);
+    expect(availableRules(mapping.fields)).toEqual(['identity', 'name']);
+    const row = preparer.prepare(['1042', 'Jean Pierre', "D'Aubigné", '14.03.1962', '06 12 34 56 78', '2', 'Manosque', '']);
+    expect(typeof row === 'object' && row.keys).toEqual({ lastNames: ['daubigne'], firstNames: ['jeanpierre', 'jean'], birthDate: '1962-03-14' });
+    expect(typeof row === 'object' && row.values).toEqual({ phone: '06 12 34 56 78', phone_e164: '+33612345678', phone_valid: 1, support: 2 });
+    expect(typeof row === 'object' && row.extras).toEqual({ nationbuilder_id: '1042', Tags: '' });
+    expect(preparer.prepare(['1', 'A', 'B', '', '', '9', '', ''])).toBe('support "9" is not a whole number from 1 to 5');
+  });
+
+  it('picks the strongest rule each row fills', () => {
+    const rules = availableRules({ id: 0, precinct: 1, list_number: 2, last_name: 3, first_name: 4, birth_date: 5 });
+    expect(rules).toEqual(['id', 'list', 'identity', 'name']);
+    const keys = { lastNames: ['martin'], firstNames: ['marie'], birthDate: '1962-03-14' };
+    expect(ruleFor({ ...keys, id: 'V1' }, rules)).toBe('id');
+    expect(ruleFor({ ...keys, precinct: '0001', listNumber: '3' }, rules)).toBe('list');
+    expect(ruleFor(keys, ['id', 'list', 'identity'])).toBe('identity');
+    expect(ruleFor({ lastNames: ['martin'], firstNames: ['marie'] }, ['id', 'list', 'identity'])).toBeUndefined();
+    expect(firstNameKeys('Marie-Claire Anne')).toEqual(['marieclaireanne', 'marieclaire', 'marie']);
   });
 });
