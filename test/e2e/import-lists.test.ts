@@ -165,4 +165,22 @@ describe('turnout import voters: a UK register', () => {
     expect(keyed.stderr).toContain('layout     voter file; voters keyed by precinct + list number');
     expect(query<{ id: string }>('SELECT id FROM voters ORDER BY id').map((r) => r.id)).toEqual(['12/1', '12/2', '13/1']);
   });
+
+  it('a US state file keeps its state id (ncid, or another column with --map id=…)', async () => {
+    await init();
+    const csv = 'county_desc,voter_reg_num,ncid,last_name,first_name,precinct_abbrv,birth_year\nWAKE,000123,AB12345,DOE,JANE,01-07,1970\nWAKE,000124,AB12346,ROE,RICK,01-07,1982\n';
+    const byNcid = await turnout(['import', 'voters', '-'], csv);
+    expect(byNcid.code, byNcid.stderr).toBe(0);
+    expect(byNcid.stderr).toContain('layout     voter file; voters keyed by voter id');
+    expect(query<{ id: string }>('SELECT id FROM voters ORDER BY id').map((r) => r.id)).toEqual(['AB12345', 'AB12346']);
+    const other = path.join(dir, 'other.db');
+    const byReg = await runTurnout(['--db', other, 'import', 'voters', '-', '--map', 'id=voter_reg_num'], { env: NOW, input: csv });
+    expect(byReg.code, byReg.stderr).toBe(0);
+    const conn = new Database(other, { readonly: true });
+    try {
+      expect(conn.prepare('SELECT id FROM voters ORDER BY id').pluck().all()).toEqual(['000123', '000124']);
+    } finally {
+      conn.close();
+    }
+  });
 });
