@@ -141,13 +141,36 @@ describe('turnout import contacts', () => {
     expect(again.stderr).toContain(`voters updated 0, unchanged ${applied().size}`);
     expect(dump()).toBe(before);
 
-    // The next REU export (here the same file): the list's fields update, the campaign's stay.
-    const list = await turnout(['import', 'voters', fixture('reu-electeurs-actifs.csv')]);
-    expect(list.code, list.stderr).toBe(0);
-    expect(list.stderr).toMatch(/updated +0\n/);
+    // The same REU export again: nothing changes.
+    const same = await turnout(['import', 'voters', fixture('reu-electeurs-actifs.csv')]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).toMatch(/updated +0\n/);
     expect(dump()).toBe(before);
-    const withPhones = query<{ n: number }>("SELECT count(*) AS n FROM voters WHERE phone IS NOT NULL AND json_extract(extra, '$.nationbuilder_id') IS NOT NULL")[0]!.n;
-    expect(withPhones).toBe(applied().size);
+
+    // A fresh export: a linked voter moved house, another left the list. The list's fields
+    // update, the campaign's stay on every voter still on it.
+    const [moved, left] = [...applied().keys()];
+    const lines = fs.readFileSync(fixture('reu-electeurs-actifs.csv'), 'utf8').split('\n');
+    const key = (line: string): string => {
+      const cells = line.split(';');
+      return `${cells[21]!.replace(/"/g, '')}/${cells[26]}`;
+    };
+    const fresh = lines
+      .filter((line) => line === '' || line.startsWith('"code') || key(line) !== left)
+      .map((line) => (line !== '' && !line.startsWith('"code') && key(line) === moved ? line.replace(/^((?:[^;]*;){14})"[^"]*"/, '$1"Allée des Nouveaux Oliviers"') : line))
+      .join('\n');
+    const next = await turnout(['import', 'voters', '-'], fresh);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toMatch(/updated +1\n/);
+    const after = query<{ id: string; street: string; phone: string | null; support: number | null; nb: string | null }>(
+      "SELECT id, street, phone, support, json_extract(extra, '$.nationbuilder_id') AS nb FROM voters WHERE phone IS NOT NULL ORDER BY id",
+    );
+    expect(after).toHaveLength(applied().size); // the voter who left is not deleted by a re-import
+    expect(after.find((v) => v.id === moved)!.street).toBe('Allée des Nouveaux Oliviers');
+    for (const [voter, c] of applied()) {
+      const v = after.find((a) => a.id === voter)!;
+      expect([v.phone, v.support, v.nb]).toEqual([c.mobile, Number(c.support), c.nationbuilderId]);
+    }
   });
 
   it('uses the strongest key each row has, and only the rule asked for with --match', async () => {
@@ -190,13 +213,15 @@ describe('turnout import contacts', () => {
   it('links on names alone only when asked, and says it is weaker', async () => {
     await listImported();
     const v = truth.voters.find((x) => x.birthName === 'BEN AHMED')!;
-    const csv = `NOM;Prénom;Téléphone\nBen-Ahmed;karim;06 10 20 30 40\nMartin;Marie;06 10 20 30 41\n`;
+    // Windows-1252, as a spreadsheet saves it.
+    const csv = Buffer.from(`NOM;Prénom;Téléphone\r\nBen-Ahmed;karim;06 10 20 30 40\r\nMartin;Marie;06 10 20 30 41\r\n`, 'latin1');
     const refused = await turnout(['import', 'contacts', '-'], csv);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('no column names voters');
     expect(refused.stderr).toContain('--match name');
     const byName = await turnout(['import', 'contacts', '-', '--match', 'name'], csv);
     expect(byName.code, byName.stderr).toBe(0);
+    expect(byName.stderr).toContain('(windows-1252, ";"-delimited)');
     expect(byName.stderr).toContain('matched by last + first name only (weaker: no birth date): 1');
     expect(byName.stderr).toMatch(/ambiguous +1 /);
     expect(query<{ phone: string }>('SELECT phone FROM voters WHERE phone IS NOT NULL')).toEqual([{ phone: '06 10 20 30 40' }]);
