@@ -321,7 +321,8 @@ function recipientVoter(v: CandidateVoter, extras: string[]): RecipientVoter {
     }
   }
   for (const name of extras) fields[name] = text(extra[name]);
-  for (const name of VOTER_FIELDS) fields[name] = text(v[name]);
+  // The list fields (birth_name…) are not read for reminders: null, as for a voter without them.
+  for (const name of VOTER_FIELDS) fields[name] = text((v as unknown as Record<string, unknown>)[name]);
   fields.phone_e164 = v.phone_e164;
   fields.area = v.area;
   return { id: v.id, first_name: v.first_name, last_name: v.last_name, fields };

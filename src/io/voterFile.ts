@@ -3,7 +3,8 @@
  * (voterFileWorker.ts), so that parsing and SQLite writing run on both cores at once.
  */
 import { Worker } from 'node:worker_threads';
-import type { VoterBatch, VoterFileHeader, VoterFileReading } from '../app/importVoters.js';
+import type { ListTypeCount, VoterBatch, VoterFileHeader, VoterFileReading } from '../app/importVoters.js';
+import type { VoterKey } from '../core/listLayout.js';
 import { DataError, InternalError, RuntimeError, TurnoutError, UsageError } from '../core/errors.js';
 import type { VoterField } from '../core/fields.js';
 import type { EncodingChoice } from './csv/decode.js';
@@ -24,6 +25,10 @@ export interface VoterFileOptions {
    * V8's 128 KiB large-object threshold (see CHUNK in voterFileWorker.ts).
    */
   batchRows?: number;
+  /** --key; undefined: from the layout. */
+  key?: VoterKey;
+  /** --lists; undefined: every list type counts. */
+  lists?: string[];
 }
 
 export function revive(error: SerializedError): TurnoutError {
@@ -50,6 +55,8 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
     region: options.region,
     map: options.map,
     batchRows: options.batchRows ?? 250,
+    key: options.key,
+    lists: options.lists,
   };
   const worker = new Worker(new URL('./voterFileWorker.js', import.meta.url), { workerData: data });
   const source = input.path === undefined ? input.chunks()[Symbol.asyncIterator]() : undefined;
@@ -113,6 +120,7 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
   }
 
   let finalTally: VoterTallyRow[] | undefined;
+  let finalListTypes: ListTypeCount[] = [];
   const tally = (): VoterTallyRow[] => {
     if (finalTally === undefined) throw new InternalError('the voter tally was asked for before the end of the file');
     return finalTally;
@@ -122,6 +130,7 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
       const message = await nextMessage();
       if (message.type === 'done') {
         finalTally = message.tally;
+        finalListTypes = message.listTypes;
         return;
       }
       if (message.type !== 'batch') throw new InternalError(`unexpected message "${message.type}" from the import worker`);
@@ -133,5 +142,5 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
       send({ type: 'ack' });
     }
   }
-  return { header, batches: batches(), tally, close };
+  return { header, batches: batches(), tally, listTypes: () => finalListTypes, close };
 }

@@ -12,6 +12,9 @@
  *   checks   importing 10,000 new checks into the big database                   target < 0.5 s
  *   send     test/bench/send.ts, when present (see types.ts)
  *   memory   peak RSS importing 1M and 3M rows (with --memory-check, or --rows above 1M)   target < 300 MB, flat
+ *   lists    an REU export of --rows voters (27 columns) vs `sqlite3 .import` of it, at the plain import's ratio;
+ *            then 10 % as many contacts linked by identity vs the sqlite3 shell joining them on a
+ *            precomputed normalized key                                        target < 3 s, peak RSS < 300 MB
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,8 +22,9 @@ import path from 'node:path';
 import { repoRoot, writeBenchFiles, BENCH_VOTER_HEADERS, type BenchFiles } from './generate.js';
 import { firstError, hasCommand, measure, median, memoryMethod, summaryLine, type Measured } from './measure.js';
 import type { BenchContext, BenchRow } from './types.js';
+import { REU_HEADERS, writeReuBench, type ReuBenchFiles } from './lists.js';
 
-const SECTIONS = ['version', 'import', 'status', 'checks', 'send', 'memory'] as const;
+const SECTIONS = ['version', 'import', 'status', 'checks', 'send', 'memory', 'lists'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -492,6 +496,92 @@ function printTable(): void {
 }
 
 /** Runs a section; if it breaks, says so in the table and goes on with the next one. */
+function ensureReuData(dir: string, count: number): ReuBenchFiles {
+  const stamp = path.join(dir, 'generated-reu.json');
+  if (fs.existsSync(stamp)) {
+    const previous = JSON.parse(fs.readFileSync(stamp, 'utf8')) as ReuBenchFiles;
+    if (previous.rows === count && fs.existsSync(previous.reu) && fs.statSync(previous.reu).size === previous.bytes) return previous;
+  }
+  log(`generating an REU export of ${fmtN(count)} voters and ${fmtN(count / 10)} contacts in ${path.relative(root, dir) || dir}`);
+  const files = writeReuBench(dir, count, Math.round(count / 10));
+  fs.writeFileSync(stamp, JSON.stringify(files));
+  return files;
+}
+
+/** The REU export's 27 columns as TEXT, keyed like turnout keys its voters: bureau + numéro. */
+const REF_REU_TABLE = `CREATE TABLE reu (${REU_HEADERS.map((_, i) => `c${i + 1} TEXT`).join(', ')}, PRIMARY KEY (c22, c27));`;
+
+async function benchLists(state: State | undefined, dir: string, count: number, plainRatio: number | undefined): Promise<void> {
+  const files = ensureReuData(dir, count);
+  const db = path.join(dir, 'turnout-reu.db');
+  const refDb = path.join(dir, 'ref-reu.db');
+  removeDb(db);
+  const init = await turnout(['--db', db, 'init', '--region', 'FR', '--timezone', 'Europe/Paris', '--name', 'bench']);
+  if (init.code !== 0) return notAvailable('lists', 'init', init);
+  log(`lists: turnout import voters, REU export of ${fmtN(count)} voters`);
+  const ours = await turnout(['--db', db, 'import', 'voters', files.reu]);
+  if (ours.code !== 0) return notAvailable('lists', 'REU import', ours);
+  let reference: Measured | undefined;
+  let plain = plainRatio;
+  if (hasCommand('sqlite3')) {
+    removeDb(refDb);
+    await sqlite(refDb, [REF_REU_TABLE]);
+    log('lists: sqlite3 .import of the same file into 27 TEXT columns, PRIMARY KEY (bureau, numéro)');
+    reference = await sqlite(refDb, ['.separator ;', '.mode csv', '.separator ;', `.import --skip 1 '${files.reu}' reu`]);
+    if (reference.code !== 0) {
+      notAvailable('lists', 'sqlite3 .import of the REU export', reference);
+      reference = undefined;
+    }
+    if (plain === undefined && state) {
+      log('lists: the plain import and its reference, for the ratio to match');
+      const p = await importVoters(state);
+      const r = await refVoters(state);
+      if (p.code === 0 && r && r.code === 0) plain = p.ms / r.ms;
+    }
+  }
+  const r = reference ? ours.ms / reference.ms : undefined;
+  rows.push({
+    section: 'lists',
+    measure: `import an REU export of ${fmtN(count)} voters, 27 columns`,
+    turnout: fmtS(ours.ms),
+    reference: reference ? fmtS(reference.ms) : 'sqlite3 not installed',
+    ...(r === undefined ? {} : { ratio: `${r.toFixed(2)}×` }),
+    target: plain === undefined ? '≤ 1.2×' : `≤ plain file's ${plain.toFixed(2)}×`,
+    result: r === undefined ? 'n/a' : r <= (plain ?? 1.2) * 1.05 ? 'PASS' : 'MISS',
+    note: `${cpuNote(ours, reference)} · peak RSS ${fmtMB(ours.peakRssKb)} · ${summaryLine(ours.stderr)}`,
+  });
+
+  log(`lists: turnout import contacts, ${fmtN(files.contactCount)} contacts by identity onto ${fmtN(count)} voters`);
+  const contacts = await turnout(['--db', db, 'import', 'contacts', files.contacts]);
+  if (contacts.code !== 0) return notAvailable('lists', 'import contacts', contacts);
+  let join: Measured | undefined;
+  if (hasCommand('sqlite3')) {
+    removeDb(refDb);
+    const built = await sqlite(refDb, [
+      'CREATE TABLE vk (id TEXT PRIMARY KEY, key TEXT, phone TEXT);',
+      '.mode csv',
+      `.import '${files.voterKeys}' vk_in`,
+      'INSERT INTO vk (id, key) SELECT id, key FROM vk_in; DROP TABLE vk_in; CREATE INDEX vk_key ON vk (key);',
+    ]);
+    if (built.code === 0) {
+      log('lists: the sqlite3 shell joining the same contacts on a precomputed normalized key');
+      join = await sqlite(refDb, ['.mode csv', `.import '${files.contactKeys}' ck`, 'UPDATE vk SET phone = ck.phone FROM ck WHERE vk.key = ck.key;']);
+      if (join.code !== 0) join = undefined;
+    }
+  }
+  const linked = /matched by name \+ birth date: ([\d,]+)/.exec(contacts.stderr)?.[1] ?? '?';
+  rows.push({
+    section: 'lists',
+    measure: `link ${fmtN(files.contactCount)} contacts by identity onto ${fmtN(count)} voters, whole process`,
+    turnout: fmtS(contacts.ms),
+    reference: join ? `${fmtS(join.ms)} (sqlite3, precomputed key)` : 'sqlite3 not available',
+    ...(join ? { ratio: ratio(contacts.ms, join.ms) } : {}),
+    target: '< 3 s, < 300 MB',
+    result: contacts.ms < 3000 && (contacts.peakRssKb ?? 0) < 300 * 1024 ? 'PASS' : 'MISS',
+    note: `${cpuNote(contacts, join)} · peak RSS ${fmtMB(contacts.peakRssKb)} · ${linked} matched`,
+  });
+}
+
 async function guard<T>(section: string, fn: () => Promise<T>): Promise<T | undefined> {
   try {
     return await fn();
@@ -521,6 +611,16 @@ async function main(): Promise<void> {
   }
   if (want('send')) await guard('send', () => benchSend(dir, options.rows));
   if (want('memory')) await guard('memory', () => benchMemory(options, state, importRss));
+  if (want('lists')) {
+    const plainRow = rows.find((r) => r.section === 'import' && r.ratio !== undefined);
+    const plainRatio = plainRow?.ratio === undefined ? undefined : Number.parseFloat(String(plainRow.ratio));
+    if (!state) {
+      const files = ensureData(dir, options.rows);
+      state = { files, db: path.join(dir, 'turnout.db'), refDb: path.join(dir, 'ref.db'), votersImported: false, checksImported: false, refVoters: false, refChecks: false };
+    }
+    const s = state;
+    await guard('lists', () => benchLists(s, dir, options.rows, plainRatio));
+  }
 
   printTable();
   const load = os.loadavg()[0]!;
