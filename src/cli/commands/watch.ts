@@ -99,7 +99,8 @@ async function watch(ctx: CliContext, options: WatchCliOptions): Promise<number>
           if (n < maxRefreshes) await sleep(intervalMs, stop.signal);
         }
       },
-      { create: false },
+      // Following the status of a purged database works; importing checks into it does not.
+      { create: false, allowPurged: options.checksDir === undefined },
     );
   } finally {
     process.off('SIGINT', onSignal);
