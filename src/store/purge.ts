@@ -109,6 +109,14 @@ export function purgeStore(db: Db): PurgeStore {
         kept.forEach((t, i) => db.exec(`CREATE TEMP TABLE purge_kept_${i} AS SELECT * FROM main.${quote(t.table)}`));
         const deleted = before.filter((t) => t.action === 'delete');
         // A trigger may write into a table already emptied: go round until every one stays empty.
+        // A virtual table (full-text index) keeps deleted words in its index segments after a
+        // delete: dropped (its shadow tables with it) and created again, empty.
+        for (const t of deleted) {
+          const virtual = db
+            .prepare<[string], { sql: string }>("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ? AND sql LIKE 'CREATE VIRTUAL TABLE%'")
+            .get(t.table);
+          if (virtual) db.exec(`DROP TABLE main.${quote(t.table)}; ${virtual.sql};`);
+        }
         for (let pass = 0; ; pass++) {
           for (const t of deleted) db.exec(`DELETE FROM main.${quote(t.table)}`);
           if (deleted.every((t) => count(t.table) === 0)) break;
