@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runTurnout, tempDir } from '../helpers/cli.js';
+import { BIN, ROOT, runTurnout, tempDir } from '../helpers/cli.js';
 import { markSmsUnusable, recordMessage } from '../helpers/seedVotersMessages.js';
 
 /*
@@ -248,6 +248,38 @@ describe('turnout purge', () => {
     const watch = await runTurnout(['--db', file, 'watch', '--once', '--format', 'ndjson'], { env: RUN_AFTER });
     expect(watch.code, watch.stderr).toBe(0);
     expect(JSON.parse(watch.stdout).totals.voters).toBe(5010);
+  }, 60_000);
+
+  it('a turnout watch left running imports nothing once the database is purged under it', async () => {
+    const file = copyOfBase();
+    const incoming = path.join(dir, `incoming-${copies}`);
+    fs.mkdirSync(incoming);
+    const watch = spawn(process.execPath, [BIN, '--db', file, 'watch', '--checks-dir', incoming, '--interval', '1', '--max-refreshes', '6', '--format', 'ndjson'], {
+      env: { ...process.env, ...RUN_AFTER },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const firstRefresh = new Promise<void>((resolve) =>
+      watch.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString('utf8');
+        if (out.includes('\n')) resolve();
+      }),
+    );
+    const ended = new Promise<number | null>((resolve) => watch.on('close', resolve));
+    await firstRefresh;
+    const purged = await runTurnout(['--db', file, 'purge', '--yes']);
+    expect(purged.code, purged.stderr).toBe(0);
+    fs.copyFileSync(path.join(ROOT, 'fixtures/demo/emargements-centre.csv'), path.join(incoming, 'emargements.csv'));
+    expect(await ended).toBe(0);
+    const outcomes = out.trim().split('\n').flatMap((line) => (JSON.parse(line) as { files: { outcome: string; error?: string }[] }).files);
+    expect(outcomes.length).toBeGreaterThan(0);
+    for (const o of outcomes) {
+      if (o.outcome === 'pending') continue;
+      expect(o).toMatchObject({ outcome: 'failed', error: expect.stringContaining('the database was purged while turnout watch was running') });
+    }
+    expect(outcomes.some((o) => o.outcome === 'failed')).toBe(true);
+    const after = rowCounts(file);
+    expect([after.checks, after.unmatched_checks, after.imported_files]).toEqual([0, 0, 0]);
   }, 60_000);
 
   it('keeps the opt-out list only with --keep-optouts', async () => {
