@@ -20,6 +20,7 @@ const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Re
   { names: ['optout'], load: async () => (await import('./commands/optout.js')).registerOptout },
   { names: ['sync'], load: async () => (await import('./commands/sync.js')).registerSync },
   { names: ['reminders'], load: async () => (await import('./commands/reminders.js')).registerReminders },
+  { names: ['purge'], load: async () => (await import('./commands/purge.js')).registerPurge },
   { names: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemo },
 ];
 

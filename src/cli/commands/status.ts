@@ -71,7 +71,7 @@ export async function runStatus(ctx: CliContext, options: StatusCliOptions, extr
       const input = await statusInputFrom(options, { timeZone: settings.timeZone, now: ctx.clock.now() });
       return computeStatus({ source: statusStore(db) }, { ...input, timeline: extra.timeline === true });
     },
-    { create: false },
+    { create: false, allowPurged: true },
   );
 }
 
