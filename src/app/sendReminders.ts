@@ -69,6 +69,8 @@ export interface MessageLog {
   attempt(id: number, now: string): void;
   /** May be written later (with the next claim, or by flush); a lost write leaves the row 'pending'. */
   accepted(id: number, sid: string, status: string, now: string): void;
+  /** The message other than `id` that already holds this provider SID (recorded or waiting to be), if any. */
+  sidHolder(sid: string, id: number): number | undefined;
   /** Writes accepted answers still waiting. */
   flush(): void;
   failed(id: number, code: number | undefined, message: string, now: string): void;
@@ -230,6 +232,11 @@ export interface SendSummary {
   rate_limited_retries: number;
   optouts_recorded: number;
   unusable_recorded: number;
+  /**
+   * Accepted with a SID the provider had already given to another message (a mock's fixed SID):
+   * recorded 'unknown', counted in `unknown` too.
+   */
+  duplicate_sids: number;
   /** Failures by Twilio error code ("network" when there is none). */
   errors: Record<string, number>;
   rate_requested: number;
@@ -303,6 +310,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     rate_limited_retries: 0,
     optouts_recorded: 0,
     unusable_recorded: 0,
+    duplicate_sids: 0,
     errors: {},
     rate_requested: options.rate,
     rate_achieved: 0,
@@ -443,12 +451,26 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     }
     pacer.settle(ticket);
     switch (result.kind) {
-      case 'accepted':
+      case 'accepted': {
         consecutiveNetworkFailures = 0;
+        const holder = log.sidHolder(result.sid, id);
+        if (holder !== undefined) {
+          // Twilio never reuses a SID; a mock may. This answer cannot be told apart from the other
+          // message's, so this one's fate is unknown: recorded so, never resent blindly, and the run goes on.
+          log.unknown(id, `the provider answered with SID ${result.sid}, already given to message ${holder}: outcome unknown`, iso());
+          summary.unknown++;
+          if (summary.duplicate_sids++ === 0) {
+            reporter.warn(
+              `the SMS provider answered with a message SID it had already given to another message (${result.sid}); such messages are recorded with an unknown outcome and never resent blindly (turnout sync checks them). Twilio never does this: is TURNOUT_TWILIO_BASE_URL a mock?`,
+            );
+          }
+          break;
+        }
         log.accepted(id, result.sid, result.status, iso());
         summary.sent++;
         summary.segments_sent += message.segments.segments;
         break;
+      }
       case 'rejected': {
         consecutiveNetworkFailures = 0;
         log.failed(id, result.code, result.message, iso());

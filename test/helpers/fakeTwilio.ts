@@ -44,6 +44,11 @@ export interface FakeTwilioOptions {
   script?: FakeRule[];
   /** Basic-auth password expected (any user); requests without it get 401 / 20003. Default: any. */
   authToken?: string;
+  /**
+   * Give every accepted message this SID, as some Twilio-compatible mocks do (Prism's static
+   * mode answers every request with the example's SID). Default: a fresh SID each.
+   */
+  sameSid?: string;
 }
 
 export interface RecordedRequest {
@@ -206,7 +211,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
         }
         const now = new Date();
         const message: FakeMessage = {
-          sid: sid('SM'),
+          sid: options.sameSid ?? sid('SM'),
           account_sid: account,
           to: form.To,
           from: form.From ?? null,

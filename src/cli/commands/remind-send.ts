@@ -96,7 +96,10 @@ function summaryLines(s: SendSummary, ctx: CliContext): string[] {
   if (s.optouts_recorded) lines.push(`  opt-outs recorded from Twilio error 21610: ${s.optouts_recorded}`);
   if (s.unusable_recorded) lines.push(`  numbers marked unusable for SMS: ${s.unusable_recorded}`);
   if (s.rate_limited_retries) lines.push(`  rate-limited (429) and retried: ${s.rate_limited_retries}`);
-  if (s.unknown) lines.push(`  outcome unknown: ${s.unknown} (never resent blindly; run \`turnout sync\` to resolve them)`);
+  if (s.unknown) {
+    const duplicates = s.duplicate_sids ? `, ${s.duplicate_sids} answered with a SID already given to another message` : '';
+    lines.push(`  outcome unknown: ${s.unknown}${duplicates} (never resent blindly; run \`turnout sync\` to resolve them)`);
+  }
   const k = s.skipped;
   const skipped = [
     k.opted_out && `${k.opted_out} opted out since the list was made`,

@@ -106,7 +106,9 @@ export async function twilioSmsGateway(config: TwilioConfig, concurrency = 16): 
           body,
           ...(config.messagingServiceSid ? { messagingServiceSid: config.messagingServiceSid } : { from: config.from! }),
         });
-        return { kind: 'accepted', sid: message.sid, status: message.status === 'accepted' ? 'queued' : String(message.status) };
+        // A Twilio-compatible provider may answer 2xx without a message: whether one was created is unknown.
+        if (typeof message?.sid !== 'string' || message.sid === '') return { kind: 'ambiguous', message: 'the provider answered without a message SID' };
+        return { kind: 'accepted', sid: message.sid, status: message.status === 'accepted' ? 'queued' : String(message.status ?? 'queued') };
       } catch (error) {
         return classifySendError(error);
       }
