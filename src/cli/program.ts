@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { actionExitCode, examples } from './action.js';
+import { asInvoked, detectInvocation } from './invocation.js';
 
 type Registrar = (program: Command) => void;
 
@@ -49,6 +50,7 @@ export const VERSION = '0.1.0';
  * when it runs, so that `turnout --version` and `--help` stay instant.
  */
 export async function buildProgram(argv?: readonly string[]): Promise<Command> {
+  const invocation = detectInvocation(process.env, process.cwd());
   const program = new Command('turnout')
     .description('Election-day get-out-the-vote toolkit: import voters and poll checks, find under-mobilized areas, remind supporters.')
     .version(VERSION, '-V, --version')
@@ -68,8 +70,9 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => process.stdout.write(text),
-      writeErr: (text) => process.stderr.write(text),
+      // Help and usage errors show `npx turnout …` when that is how turnout was run.
+      writeOut: (text) => process.stdout.write(asInvoked(text, invocation)),
+      writeErr: (text) => process.stderr.write(asInvoked(text, invocation)),
     });
   const wanted = argv === undefined ? undefined : commandIn(argv);
   const versionOnly = argv !== undefined && argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
