@@ -199,6 +199,28 @@ describe('turnout remind --send', () => {
     expect(fake.messagePosts()).toHaveLength(7);
   });
 
+  it('other answers that cannot be right (201 without a SID, 201 that is not JSON) are recorded unknown, the run goes on, exit 3', async () => {
+    fake.setScript([
+      { to: '+33612345703', respond: { status: 201, raw: '{"status":"queued"}' } },
+      { to: '+33612345704', respond: { status: 201, raw: '<html>OK</html>' } },
+    ]);
+    const result = await send();
+    expect(result.stderr).not.toContain('looks like a bug');
+    expect(result.code).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ recipients: 7, sent: 5, failed: 0, unknown: 2, stopped: null });
+    const rows = query<{ phone: string; status: string; sid: string | null; error_message: string | null }>(
+      "SELECT phone, status, sid, error_message FROM messages WHERE status <> 'queued' ORDER BY phone",
+    );
+    expect(rows).toEqual([
+      { phone: '+33612345703', status: 'unknown', sid: null, error_message: 'the provider answered without a message SID' },
+      { phone: '+33612345704', status: 'unknown', sid: null, error_message: expect.stringMatching(/^the provider's answer could not be read: /) },
+    ]);
+    expect(query("SELECT count(*) AS n FROM messages WHERE status = 'pending'")).toEqual([{ n: 0 }]);
+    const again = await send();
+    expect(again.code).toBe(0);
+    expect(fake.messagePosts()).toHaveLength(7);
+  });
+
   it('sends nothing inside quiet hours and says so', async () => {
     const result = await send([], { TURNOUT_NOW: '2026-03-15T22:30:00+01:00' });
     expect(result.code).toBe(0);

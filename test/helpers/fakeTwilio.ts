@@ -21,7 +21,9 @@ export type FakeResponse =
   | 'timeout'
   /** Destroy the socket after reading the request. */
   | 'reset'
-  | { status: number; code?: number; message?: string };
+  | { status: number; code?: number; message?: string }
+  /** This exact body with this status (an answer a Twilio-compatible provider should not give). */
+  | { status: number; raw: string };
 
 export interface FakeRule {
   /** Applies to POSTs to this number only. */
@@ -200,6 +202,13 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
         if (behaviour === 'reset') {
           record.answer = 'reset';
           return answer(() => req.socket.destroy(), rule?.delayMs);
+        }
+        if (behaviour !== 'ok' && 'raw' in behaviour) {
+          record.answer = behaviour.status;
+          return answer(() => {
+            res.writeHead(behaviour.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(behaviour.raw) });
+            res.end(behaviour.raw);
+          }, rule?.delayMs);
         }
         if (behaviour !== 'ok') {
           record.answer = behaviour.status;

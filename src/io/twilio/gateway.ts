@@ -91,6 +91,8 @@ export function classifySendError(error: unknown): SendResult {
   }
   const code = networkCode(error);
   if (code !== undefined && NEVER_SENT.has(code)) return { kind: 'not-sent', message: describeNetworkError(error) };
+  // An answer that is not Twilio's JSON (a proxy's page, a mock's mistake): it may have been sent.
+  if (error instanceof SyntaxError) return { kind: 'ambiguous', message: `the provider's answer could not be read: ${error.message.slice(0, 200)}` };
   return { kind: 'ambiguous', message: describeNetworkError(error) };
 }
 
