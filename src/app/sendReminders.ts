@@ -71,6 +71,8 @@ export interface MessageLog {
   accepted(id: number, sid: string, status: string, now: string): void;
   /** The message other than `id` that already holds this provider SID (recorded or waiting to be), if any. */
   sidHolder(sid: string, id: number): number | undefined;
+  /** Accepted, but its SID cannot be kept (another message holds it): the provider's status, no SID, and why. */
+  acceptedUntracked(id: number, status: string, note: string, now: string): void;
   /** Writes accepted answers still waiting. */
   flush(): void;
   failed(id: number, code: number | undefined, message: string, now: string): void;
@@ -234,7 +236,7 @@ export interface SendSummary {
   unusable_recorded: number;
   /**
    * Accepted with a SID the provider had already given to another message (a mock's fixed SID):
-   * recorded 'unknown', counted in `unknown` too.
+   * counted in `sent` too, recorded without the SID (its delivery cannot be followed by it).
    */
   duplicate_sids: number;
   /** Failures by Twilio error code ("network" when there is none). */
@@ -454,21 +456,20 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
       case 'accepted': {
         consecutiveNetworkFailures = 0;
         const holder = log.sidHolder(result.sid, id);
-        if (holder !== undefined) {
-          // Twilio never reuses a SID; a mock may. This answer cannot be told apart from the other
-          // message's, so this one's fate is unknown: recorded so, never resent blindly, and the run goes on.
-          log.unknown(id, `the provider answered with SID ${result.sid}, already given to message ${holder}: outcome unknown`, iso());
-          summary.unknown++;
-          if (summary.duplicate_sids++ === 0) {
-            reporter.warn(
-              `the SMS provider answered with a message SID it had already given to another message (${result.sid}); such messages are recorded with an unknown outcome and never resent blindly (turnout sync checks them). Twilio never does this: is TURNOUT_TWILIO_BASE_URL a mock?`,
-            );
-          }
-          break;
-        }
-        log.accepted(id, result.sid, result.status, iso());
         summary.sent++;
         summary.segments_sent += message.segments.segments;
+        if (holder === undefined) {
+          log.accepted(id, result.sid, result.status, iso());
+          break;
+        }
+        // Twilio never reuses a SID; a mock may. The message was accepted (never to be sent again),
+        // but its SID names another message too: it is recorded without it, and the run goes on.
+        log.acceptedUntracked(id, result.status, `accepted with SID ${result.sid}, which the provider had already given to message ${holder}: recorded without it`, iso());
+        if (summary.duplicate_sids++ === 0) {
+          reporter.warn(
+            `the SMS provider answered with a message SID it had already given to another message (${result.sid}); such messages count as sent (never sent again) but are recorded without their SID, so their delivery cannot be followed by it. Twilio never does this: is TURNOUT_TWILIO_BASE_URL a mock?`,
+          );
+        }
         break;
       }
       case 'rejected': {

@@ -65,7 +65,7 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
         'turnout import voters electeurs.csv && turnout import checks pointages.csv',
         'turnout status --under-mobilized',
         'turnout remind --under-mobilized --channel door --out walk.csv',
-      ) + '\nExit codes: 0 success, 1 runtime or data error, 2 usage error, 3 some messages failed, 4 another send run holds the lock.\n',
+      ) + '\nExit codes: 0 success, 1 runtime or data error, 2 usage error, 3 some messages failed or need a look, 4 another send run holds the lock.\n',
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()

@@ -35,6 +35,9 @@ export function messageLog(db: Db): MessageLog {
   );
   const failed = db.prepare('UPDATE messages SET status = @status, error_code = @code, error_message = @message, updated_at = @now WHERE id = @id');
   const sidOwner = db.prepare<[string, number], { id: number }>('SELECT id FROM messages WHERE sid = ? AND id <> ? LIMIT 1');
+  const untracked = db.prepare(
+    'UPDATE messages SET status = @status, sid = NULL, sent_at = @now, updated_at = @now, error_code = NULL, error_message = @note WHERE id = @id',
+  );
   const addOptout = db.prepare('INSERT INTO optouts (phone, source, created_at) VALUES (?, ?, ?) ON CONFLICT (phone) DO NOTHING');
   const addUnusable = db.prepare(
     'INSERT INTO sms_unusable (phone, error_code, recorded_at) VALUES (?, ?, ?) ON CONFLICT (phone) DO NOTHING',
@@ -61,7 +64,7 @@ export function messageLog(db: Db): MessageLog {
       // failing the whole transaction, and with it the claims it carries.
       const owner = sidOwner.get(w.sid, w.id);
       if (owner === undefined) accepted.run({ id: w.id, sid: w.sid, status: w.status, now: w.now });
-      else failed.run({ id: w.id, status: 'unknown', code: null, message: `the provider answered with SID ${w.sid}, already given to message ${owner.id}: outcome unknown`, now: w.now });
+      else untracked.run({ id: w.id, status: w.status, note: `accepted with SID ${w.sid}, which the provider had already given to message ${owner.id}: recorded without it`, now: w.now });
     }
   };
   const flushTx = db.transaction(applyWaiting);
@@ -106,6 +109,7 @@ export function messageLog(db: Db): MessageLog {
       waitingSids.set(sid, id);
       if (waiting.length >= 100) flush();
     },
+    acceptedUntracked: (id, status, note, now) => void untracked.run({ id, status, note, now }),
     sidHolder: (sid, id) => {
       const waitingId = waitingSids.get(sid);
       if (waitingId !== undefined && waitingId !== id) return waitingId;
