@@ -161,10 +161,12 @@ export function syncStore(db: Db): SyncStore {
   );
   const update = db.prepare(
     // A SID another message already holds is not taken (a mock may give every message the same one):
-    // the status is recorded, the message keeps its own SID or none.
+    // the status is recorded, the message keeps its own SID or none, and the note saying why.
     `UPDATE messages SET status = @status,
        sid = CASE WHEN @sid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.sid = @sid AND o.id <> @id) THEN @sid ELSE sid END,
-       error_code = @code, error_message = @message, synced_at = @now, updated_at = @now WHERE id = @id`,
+       error_code = @code,
+       error_message = CASE WHEN @message IS NULL AND EXISTS (SELECT 1 FROM messages o WHERE o.sid = @sid AND o.id <> @id) THEN error_message ELSE @message END,
+       synced_at = @now, updated_at = @now WHERE id = @id`,
   );
   const earliest = db.prepare<[], { at: string | null; senders: string | null }>(
     "SELECT min(created_at) AS at, json_group_array(DISTINCT sender) AS senders FROM messages WHERE sender IS NOT NULL",

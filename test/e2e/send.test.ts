@@ -195,6 +195,7 @@ describe('turnout remind --send', () => {
     expect(sync.code).toBe(0);
     expect(query('SELECT count(*) AS n FROM messages WHERE sid = ?', SID)).toEqual([{ n: 1 }]);
     expect(query("SELECT count(*) AS n FROM messages WHERE status IN ('pending', 'failed', 'unknown')")).toEqual([{ n: 0 }]);
+    expect(query("SELECT count(*) AS n FROM messages WHERE sid IS NULL AND error_message LIKE 'accepted with SID %'")).toEqual([{ n: 6 }]);
     const last = await send([], { TURNOUT_NOW: '2026-03-15T15:11:00+01:00' });
     expect(last.code).toBe(0);
     expect(fake.messagePosts()).toHaveLength(7);
