@@ -143,14 +143,30 @@ export function statusStore(db: Db): StatusSource {
   };
 }
 
-/** The hashes of poll-check files already imported by `turnout watch`. */
+/**
+ * The poll-check file contents `turnout watch` has dealt with, by hash: imported (summary: the
+ * import's), or refused as bad (summary `{"bad_file": "the error reported"}`, imported_at: when).
+ */
 export function importedFilesStore(db: Db): ImportedFiles {
-  const has = db.prepare<[string], { hash: string }>('SELECT hash FROM imported_files WHERE hash = ?');
+  const get = db.prepare<[string], { name: string; summary: string | null }>('SELECT name, summary FROM imported_files WHERE hash = ?');
   const add = db.prepare(
     'INSERT INTO imported_files (hash, name, size, imported_at, summary) VALUES (?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING',
   );
+  // A content imported since it was refused (it cannot be, unless the rules changed) replaces the refusal.
+  const imported = db.prepare(
+    `INSERT INTO imported_files (hash, name, size, imported_at, summary) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (hash) DO UPDATE SET name = excluded.name, size = excluded.size, imported_at = excluded.imported_at, summary = excluded.summary
+     WHERE json_type(imported_files.summary, '$.bad_file') IS NOT NULL`,
+  );
   return {
-    has: (hash) => has.get(hash) !== undefined,
-    record: (file) => void add.run(file.hash, file.name, file.size, file.importedAt, JSON.stringify(file.summary ?? null)),
+    known: (hash) => {
+      const row = get.get(hash);
+      if (row === undefined) return undefined;
+      const summary = row.summary === null ? null : (JSON.parse(row.summary) as unknown);
+      const bad = summary !== null && typeof summary === 'object' ? (summary as { bad_file?: unknown }).bad_file : undefined;
+      return typeof bad === 'string' ? { outcome: 'bad', name: row.name, error: bad } : { outcome: 'imported' };
+    },
+    record: (file) => void imported.run(file.hash, file.name, file.size, file.importedAt, JSON.stringify(file.summary ?? null)),
+    recordBad: (file) => void add.run(file.hash, file.name, file.size, file.at, JSON.stringify({ bad_file: file.error })),
   };
 }

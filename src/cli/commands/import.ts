@@ -170,7 +170,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
     reporter.stop();
     ctx.reporter.info(renderVoterSummary(ctx, summary));
     if (summary.phonesInvalid > 0 && region === undefined) {
-      ctx.reporter.info('  hint: no phone region is set, so only +international numbers can be read; use --region FR (or turnout init --region).');
+      ctx.reporter.info('  hint: no phone region is set, so only international numbers (+33…, 0033…) can be read; use --region FR (or turnout init --region).');
     }
     return 0;
   } finally {

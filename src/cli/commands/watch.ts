@@ -36,7 +36,8 @@ export function registerWatch(program: Command): void {
       `
 Files are imported when their size and modification time hold still between two looks, so a
 file still being copied is not read half-way; dotfiles and *.part, *.tmp, *.crdownload files
-are ignored. A bad file is reported and skipped until it changes. Ctrl-C stops (exit code 0).
+are ignored. A bad file is reported once and skipped until it changes, across restarts too.
+Ctrl-C stops (exit code 0).
 ${examples(
   'turnout watch --checks-dir ~/Dropbox/pointages --interval 60',
   'turnout watch --checks-dir incoming --by precinct --expected 55',
