@@ -14,7 +14,7 @@ import { emailKey, groupContacts, joinIds, joinNames, type Contact } from '../co
 import { compareVoters } from '../core/remindOrder.js';
 import { isSmsCapable } from '../core/remindPhones.js';
 import type { Channel } from '../core/remindSelection.js';
-import { compareWalkKeys, doorKey, parseHouseNumber, sideOf, walkKey } from '../core/walkList.js';
+import { doorKey, parseHouseNumber, sideOf, sortInWalkOrder, walkKey } from '../core/walkList.js';
 import { computeStatus, type StatusInput, type StatusSource } from './computeStatus.js';
 import type { RecipientVoter, SmsRecipient } from './recipients.js';
 
@@ -171,8 +171,7 @@ export function selectReminders(ports: RemindPorts, input: RemindInput): RemindR
   const all = groupContacts(candidates, contactKey(input.channel, leftOut));
   const contacts = input.limit === undefined ? all : all.slice(0, input.limit);
   if (input.channel === 'door') {
-    const keys = new Map(contacts.map((c) => [c, walkKey(doorOf(c, rank))]));
-    contacts.sort((a, b) => compareWalkKeys(keys.get(a)!, keys.get(b)!));
+    sortInWalkOrder(contacts, (c) => walkKey(doorOf(c, rank)));
   }
   return {
     contacts,
