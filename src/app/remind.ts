@@ -11,7 +11,7 @@
 import { DataError, UsageError } from '../core/errors.js';
 import { VOTER_FIELDS } from '../core/fields.js';
 import { emailKey, groupContacts, joinIds, joinNames, type Contact } from '../core/remindHouseholds.js';
-import { compareVoters } from '../core/remindOrder.js';
+import { sortVoters } from '../core/remindOrder.js';
 import { isSmsCapable } from '../core/remindPhones.js';
 import type { Channel } from '../core/remindSelection.js';
 import { doorKey, parseHouseNumber, sideOf, sortInWalkOrder, walkKey } from '../core/walkList.js';
@@ -165,7 +165,7 @@ export function selectReminders(ports: RemindPorts, input: RemindInput): RemindR
     remindedSince: input.includeReminded ? undefined : new Date(input.now.getTime() - input.cooldownMs).toISOString(),
     withExtra: input.forSending === true,
   });
-  candidates.sort(compareVoters(rank));
+  sortVoters(candidates, rank);
 
   const leftOut: LeftOut = { noPhone: 0, optedOut: 0, landline: 0, smsUnusable: 0, noEmail: 0, noAddress: 0, reminded: 0 };
   const all = groupContacts(candidates, contactKey(input.channel, leftOut));
