@@ -83,6 +83,6 @@ describe('export voters and checks', () => {
     expect(lines[0]!.split(',').slice(-4)).toEqual(['phone_valid', 'Bénévole', 'voted', 'checked_at']);
     expect(csv.stdout).toContain('X00005,Prénom 5 😀,"Le ""Grand"", Jr",');
     expect(csv.stdout).toContain('"Back\\slash\nand line"');
-    expect(lines[1]).toMatch(/^X00001,Prénom 1 😀,Nom,,,,Rue 1,,,,,,,2,1.5,,,,false,$/);
+    expect(lines[1]).toMatch(/^X00001,Prénom 1 😀,Nom,,,,Rue 1,,,,,,,2,1.5,,,,,,,,,,,false,$/);
   });
 });
