@@ -12,6 +12,7 @@ import {
   type TimelineSeries,
 } from '../core/mobilization.js';
 import { DEFAULT_SUPPORTERS } from '../core/fields.js';
+import { UsageError } from '../core/errors.js';
 import { toWallClock } from '../core/time.js';
 
 /** Voters and votes of one (area, support level) pair, as counted by the store. */
@@ -29,8 +30,22 @@ export interface MinuteCount {
   count: number;
 }
 
+/** What is left to count from once `turnout purge` has run. */
+export interface PurgedCounts {
+  /** ISO UTC. */
+  purgedAt: string;
+  /** The last poll check's time (ISO UTC): from it on, every vote counts; null when there were none. */
+  votesUntil: string | null;
+  /** The fields the kept tallies count by: `--by` can only be one of these. */
+  areaFields: string[];
+}
+
 /** What computeStatus needs from the database (src/store/status.ts implements it). */
 export interface StatusSource {
+  /** Set once the database was purged: the counts are then per hour, by area fields only. */
+  purged?(): PurgedCounts | undefined;
+  /** Votes (all voters) in the UTC hour of `at`. */
+  votesInHour?(at: string): number;
   /** `neighborhood` when any voter has one, else `precinct`. */
   defaultAreaField(): string;
   /** Throws a UsageError naming the fields that exist when `field` is unknown. */
@@ -85,11 +100,13 @@ export interface StatusReport {
 export function computeStatus(ports: { source: StatusSource }, input: StatusInput): StatusReport {
   const { source } = ports;
   const by = input.by ?? source.defaultAreaField();
+  const purged = source.purged?.();
+  const at = input.at.toISOString();
+  if (purged) checkPurgedQuestion(source, purged, by, at, input.timeZone);
   source.checkField(by);
   const support = [...(input.support ?? DEFAULT_SUPPORTERS)];
   const supporterLevels = new Set(support);
   const flag: FlagRule = { ...DEFAULT_FLAG_RULE, ...input.flag };
-  const at = input.at.toISOString();
 
   const byArea = new Map<string | null, AreaCounts>();
   for (const row of source.areaSupportCounts(by, at)) {
@@ -141,11 +158,49 @@ export function computeStatus(ports: { source: StatusSource }, input: StatusInpu
       instant: Date.parse(`${m.minute}:00Z`),
       count: m.count,
     }));
+    if (purged && checks.some((c) => msIntoLocalHour(c.instant, input.timeZone) !== 0)) {
+      throw new UsageError(
+        `this database was purged: its votes are counted per UTC hour, and the hours of ${input.timeZone} do not start on UTC hours, so --timeline cannot place them`,
+        { hint: 'Leave out --timeline: the status table itself is still exact.' },
+      );
+    }
     const supporters = new Map<string | null, number>();
     for (const a of assessment.areas) supporters.set(a.area, a.supporters);
     report.timeline = buildTimeline(checks, supporters, (instant) => msIntoLocalHour(instant, input.timeZone));
   }
   return report;
+}
+
+/**
+ * A purged database answers only what its tallies can answer exactly: by neighborhood or
+ * precinct, and at a time when the hour's votes are known (no votes in that hour, exactly on the
+ * hour, or at or after the last check). Anything else is a usage error that says why.
+ */
+function checkPurgedQuestion(source: StatusSource, purged: PurgedCounts, by: string, at: string, timeZone: string): void {
+  const day = purged.purgedAt.slice(0, 10);
+  if (!purged.areaFields.includes(by)) {
+    throw new UsageError(
+      `--by ${by}: this database was purged on ${day}; only the counts by ${purged.areaFields.join(' and by ')} were kept, not the voters' other fields`,
+      { hint: `Use ${purged.areaFields.map((f) => `--by ${f}`).join(' or ')}.` },
+    );
+  }
+  const wholeHour = purged.votesUntil !== null && at >= purged.votesUntil;
+  const onTheHour = at === `${at.slice(0, 13)}:00:00.000Z`;
+  if (wholeHour || onTheHour || (source.votesInHour?.(at) ?? 0) === 0) return;
+  const hourStart = Date.parse(`${at.slice(0, 13)}:00:00.000Z`);
+  const local = (instant: number | string): string => {
+    const w = toWallClock(new Date(instant), timeZone);
+    const two = (n: number): string => String(n).padStart(2, '0');
+    return `${w.year}-${two(w.month)}-${two(w.day)} ${two(w.hour)}:${two(w.minute)}`;
+  };
+  throw new UsageError(
+    `this database was purged on ${day}: its votes are counted per hour, so the figures as of ${local(at)} (inside an hour with votes) are no longer known`,
+    {
+      hint: `Ask on the hour (--at "${local(hourStart)}" or --at "${local(hourStart + 3_600_000)}")${
+        purged.votesUntil ? `, or from the last poll check on (--at "${local(Math.ceil(Date.parse(purged.votesUntil) / 60_000) * 60_000)}" or later)` : ''
+      }.`,
+    },
+  );
 }
 
 /** Empty and missing values are one area: "no value". */

@@ -5,6 +5,7 @@
  * leaves the database as it was, and returns the summary.
  */
 import type { VoterRowColumn } from '../core/voterRecord.js';
+import type { LayoutName, VoterKey } from '../core/listLayout.js';
 import type { VoterTallyRow } from '../core/voterTally.js';
 import type { Clock, Reporter } from './ports.js';
 import { failIfStrict, recordReject } from './rejected.js';
@@ -28,6 +29,21 @@ export interface VoterFileHeader {
   extras: string[];
   /** Stored columns the file supplies; an update changes only these (and merges extras). */
   suppliedColumns: VoterRowColumn[];
+  /** The layout recognized from the headers (see src/core/listLayout.ts). */
+  layout: LayoutName;
+  layoutLabel: string;
+  /** How voters are named: by id, or by precinct + list number (id `<precinct>/<list_number>`). */
+  key: VoterKey;
+  /** Columns of a known layout that are not kept (the REU's administrative columns). */
+  notKept: string[];
+}
+
+export interface ListTypeCount {
+  listType: string;
+  /** Voters of this list type imported; for a type that does not count, its rows left out. */
+  voters: number;
+  /** Whether this list type counts in this election (--lists). */
+  counted: boolean;
 }
 
 export interface VoterBatch {
@@ -42,6 +58,10 @@ export interface VoterBatch {
   read: number;
   phonesInvalid: number;
   badScores: number;
+  /** Birth dates kept as written but not dates. */
+  badBirthDates: number;
+  /** Rows left out because their list type does not count (--lists). */
+  skipped: number;
 }
 
 /** An open voter file being read. */
@@ -53,6 +73,8 @@ export interface VoterFileReading {
    * has ended (counted while reading, off the thread that writes).
    */
   tally(): VoterTallyRow[];
+  /** Rows per list type, once `batches` has ended (empty when the file has no list type). */
+  listTypes(): ListTypeCount[];
   /** Stops reading early and frees what the reading holds. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -104,6 +126,15 @@ export interface ImportVotersSummary {
   phonesInvalid: number;
   /** Turnout scores outside 0–100 or not numbers, left empty. */
   badScores: number;
+  /** Birth dates kept as written, flagged birth_date_valid = 0. */
+  badBirthDates: number;
+  layout: LayoutName;
+  layoutLabel: string;
+  key: VoterKey;
+  notKept: string[];
+  /** Rows left out because their list type does not count (--lists). */
+  skipped: number;
+  listTypes: ListTypeCount[];
   /** Earlier unmatched poll checks that this import's voters matched. */
   checksApplied: number;
   /** The first rejects, for display. */
@@ -134,6 +165,13 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
     rejected: 0,
     phonesInvalid: 0,
     badScores: 0,
+    badBirthDates: 0,
+    layout: header.layout,
+    layoutLabel: header.layoutLabel,
+    key: header.key,
+    notKept: header.notKept,
+    skipped: 0,
+    listTypes: [],
     checksApplied: 0,
     firstRejects: [],
     dryRun: options.dryRun === true,
@@ -156,10 +194,13 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
       summary.read += batch.read;
       summary.phonesInvalid += batch.phonesInvalid;
       summary.badScores += batch.badScores;
+      summary.badBirthDates += batch.badBirthDates;
+      summary.skipped += batch.skipped;
       for (const reject of batch.rejects) await recordReject(summary, reject, rejectContext);
       reporter.progress({ task: 'importing voters', done: summary.read, unit: 'rows' });
     }
     if (bulk) store.bulkLoad('after', reading.tally());
+    summary.listTypes = reading.listTypes();
     summary.inserted = store.countVoters() - before;
     summary.updated = changed - summary.inserted;
     summary.unchanged = accepted - changed;

@@ -1,10 +1,12 @@
 import { normalizeRegion } from '../core/region.js';
+import { parsePurgeDate } from '../core/purge.js';
 import { checkTimeZone, readSettings, SETTING_KEYS, type ElectionSettings } from '../core/settings.js';
 
 /** The part of the settings store this use case needs. */
 export interface SettingsPort {
   all(): Record<string, string>;
   set(key: string, value: string): void;
+  remove(key: string): void;
 }
 
 export interface InitInput {
@@ -12,6 +14,8 @@ export interface InitInput {
   timeZone?: string;
   name?: string;
   footer?: string;
+  /** YYYY-MM-DD, or "off" to forget the date. */
+  purgeAfter?: string;
 }
 
 /** Records the election's settings; options not given keep their current value. */
@@ -20,6 +24,10 @@ export function initElection(settings: SettingsPort, input: InitInput): Election
   if (input.timeZone !== undefined) settings.set(SETTING_KEYS.timeZone, checkTimeZone(input.timeZone));
   if (input.name !== undefined) settings.set(SETTING_KEYS.name, input.name);
   if (input.footer !== undefined) settings.set(SETTING_KEYS.footer, input.footer);
+  if (input.purgeAfter !== undefined) {
+    if (input.purgeAfter.trim().toLowerCase() === 'off') settings.remove(SETTING_KEYS.purgeAfter);
+    else settings.set(SETTING_KEYS.purgeAfter, parsePurgeDate(input.purgeAfter));
+  }
   const current = settings.all();
   // Record the zone explicitly so that moving the laptop does not move the election.
   if (current[SETTING_KEYS.timeZone] === undefined) settings.set(SETTING_KEYS.timeZone, readSettings(current).timeZone);

@@ -11,10 +11,10 @@
 import { DataError, UsageError } from '../core/errors.js';
 import { VOTER_FIELDS } from '../core/fields.js';
 import { emailKey, groupContacts, joinIds, joinNames, type Contact } from '../core/remindHouseholds.js';
-import { compareVoters } from '../core/remindOrder.js';
+import { sortVoters } from '../core/remindOrder.js';
 import { isSmsCapable } from '../core/remindPhones.js';
 import type { Channel } from '../core/remindSelection.js';
-import { compareWalkKeys, doorKey, parseHouseNumber, sideOf, walkKey } from '../core/walkList.js';
+import { doorKey, parseHouseNumber, sideOf, sortInWalkOrder, walkKey } from '../core/walkList.js';
 import { computeStatus, type StatusInput, type StatusSource } from './computeStatus.js';
 import type { RecipientVoter, SmsRecipient } from './recipients.js';
 
@@ -165,14 +165,13 @@ export function selectReminders(ports: RemindPorts, input: RemindInput): RemindR
     remindedSince: input.includeReminded ? undefined : new Date(input.now.getTime() - input.cooldownMs).toISOString(),
     withExtra: input.forSending === true,
   });
-  candidates.sort(compareVoters(rank));
+  sortVoters(candidates, rank);
 
   const leftOut: LeftOut = { noPhone: 0, optedOut: 0, landline: 0, smsUnusable: 0, noEmail: 0, noAddress: 0, reminded: 0 };
   const all = groupContacts(candidates, contactKey(input.channel, leftOut));
   const contacts = input.limit === undefined ? all : all.slice(0, input.limit);
   if (input.channel === 'door') {
-    const keys = new Map(contacts.map((c) => [c, walkKey(doorOf(c, rank))]));
-    contacts.sort((a, b) => compareWalkKeys(keys.get(a)!, keys.get(b)!));
+    sortInWalkOrder(contacts, (c) => walkKey(doorOf(c, rank)));
   }
   return {
     contacts,
@@ -321,7 +320,8 @@ function recipientVoter(v: CandidateVoter, extras: string[]): RecipientVoter {
     }
   }
   for (const name of extras) fields[name] = text(extra[name]);
-  for (const name of VOTER_FIELDS) fields[name] = text(v[name]);
+  // The list fields (birth_name…) are not read for reminders: null, as for a voter without them.
+  for (const name of VOTER_FIELDS) fields[name] = text((v as unknown as Record<string, unknown>)[name]);
   fields.phone_e164 = v.phone_e164;
   fields.area = v.area;
   return { id: v.id, first_name: v.first_name, last_name: v.last_name, fields };

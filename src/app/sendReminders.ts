@@ -69,6 +69,10 @@ export interface MessageLog {
   attempt(id: number, now: string): void;
   /** May be written later (with the next claim, or by flush); a lost write leaves the row 'pending'. */
   accepted(id: number, sid: string, status: string, now: string): void;
+  /** The message other than `id` that already holds this provider SID (recorded or waiting to be), if any. */
+  sidHolder(sid: string, id: number): number | undefined;
+  /** Accepted, but its SID cannot be kept (another message holds it): the provider's status, no SID, and why. */
+  acceptedUntracked(id: number, status: string, note: string, now: string): void;
   /** Writes accepted answers still waiting. */
   flush(): void;
   failed(id: number, code: number | undefined, message: string, now: string): void;
@@ -230,6 +234,11 @@ export interface SendSummary {
   rate_limited_retries: number;
   optouts_recorded: number;
   unusable_recorded: number;
+  /**
+   * Accepted with a SID the provider had already given to another message (a mock's fixed SID):
+   * counted in `sent` too, recorded without the SID (its delivery cannot be followed by it).
+   */
+  duplicate_sids: number;
   /** Failures by Twilio error code ("network" when there is none). */
   errors: Record<string, number>;
   rate_requested: number;
@@ -303,6 +312,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     rate_limited_retries: 0,
     optouts_recorded: 0,
     unusable_recorded: 0,
+    duplicate_sids: 0,
     errors: {},
     rate_requested: options.rate,
     rate_achieved: 0,
@@ -443,12 +453,25 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     }
     pacer.settle(ticket);
     switch (result.kind) {
-      case 'accepted':
+      case 'accepted': {
         consecutiveNetworkFailures = 0;
-        log.accepted(id, result.sid, result.status, iso());
+        const holder = log.sidHolder(result.sid, id);
         summary.sent++;
         summary.segments_sent += message.segments.segments;
+        if (holder === undefined) {
+          log.accepted(id, result.sid, result.status, iso());
+          break;
+        }
+        // Twilio never reuses a SID; a mock may. The message was accepted (never to be sent again),
+        // but its SID names another message too: it is recorded without it, and the run goes on.
+        log.acceptedUntracked(id, result.status, `accepted with SID ${result.sid}, which the provider had already given to message ${holder}: recorded without it`, iso());
+        if (summary.duplicate_sids++ === 0) {
+          reporter.warn(
+            `the SMS provider answered with a message SID it had already given to another message (${result.sid}); such messages count as sent (never sent again) but are recorded without their SID, so their delivery cannot be followed by it. Twilio never does this: is TURNOUT_TWILIO_BASE_URL a mock?`,
+          );
+        }
         break;
+      }
       case 'rejected': {
         consecutiveNetworkFailures = 0;
         log.failed(id, result.code, result.message, iso());

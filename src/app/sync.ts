@@ -136,7 +136,7 @@ export async function syncMessages(
       else if (message.status === 'unknown') summary.unknown_remaining++;
       continue;
     }
-    // No SID: the answer to our request was lost. Look for our text to this number.
+    // No SID: the answer to our request was lost (or its SID was another message's). Look for our text to this number.
     const created = new Date(message.createdAt).getTime();
     const candidates = await gateway.list({ to: message.phone, limit: 50 });
     const match = candidates.find(
@@ -144,7 +144,10 @@ export async function syncMessages(
     );
     if (match) {
       apply(message, match);
-      summary.unknown_resolved++;
+      if (message.status === 'unknown') summary.unknown_resolved++;
+    } else if (message.status !== 'unknown') {
+      // Accepted, but recorded without a SID (the provider gave it to another message too): it was
+      // sent, whether or not the listing shows it; never concluded "not sent", so never resent.
     } else if (clock.now().getTime() - created >= notFoundAfter) {
       store.update(message.id, { status: 'failed', errorMessage: 'not sent: Twilio has no such message (checked by turnout sync)' }, iso());
       summary.updated.failed = (summary.updated.failed ?? 0) + 1;

@@ -19,10 +19,15 @@ export interface ChecksFolder {
   hash(path: string): Promise<string>;
 }
 
-/** Content hashes already imported (src/store/status.ts, table imported_files). */
+/** What became of a file's content before, in this run or an earlier one. */
+export type KnownContent = { outcome: 'imported' } | { outcome: 'bad'; name: string; error: string };
+
+/** The contents watch has dealt with, by hash (src/store/status.ts, table imported_files): kept across restarts. */
 export interface ImportedFiles {
-  has(hash: string): boolean;
+  known(hash: string): KnownContent | undefined;
   record(file: { hash: string; name: string; size: number; importedAt: string; summary: unknown }): void;
+  /** A bad file's content: reported once, not again (after a restart either) until the file changes. */
+  recordBad(file: { hash: string; name: string; size: number; at: string; error: string }): void;
 }
 
 /** Imports one poll-check file and returns its summary (the import use case, injected). */
@@ -101,20 +106,31 @@ export function createWatcher(ports: WatchPorts, options: WatchOptions): { refre
     previousScan = new Map(latest.map((f) => [f.path, signature(f)]));
     // Oldest first: later files may correct earlier ones.
     stable = stable.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const file of stable) outcomes.push(await importOne(file));
+    for (const file of stable) {
+      const outcome = await importOne(file);
+      if (outcome !== undefined) outcomes.push(outcome);
+    }
     return outcomes;
   }
 
-  async function importOne(file: FileSnapshot): Promise<FileOutcome> {
+  /** What happened to the file; undefined when there is nothing to say (a bad file already reported). */
+  async function importOne(file: FileSnapshot): Promise<FileOutcome | undefined> {
     let hash: string;
     try {
       hash = await ports.folder.hash(file.path);
     } catch (error) {
       return { file: file.name, outcome: 'failed', error: describe(error) };
     }
-    if (ports.imported.has(hash)) {
+    const known = ports.imported.known(hash);
+    if (known?.outcome === 'imported') {
       handled.set(file.path, signature(file));
       return { file: file.name, outcome: 'already-imported' };
+    }
+    if (known?.outcome === 'bad') {
+      // Reported when it was first seen (maybe before a restart): not again until it changes.
+      // The same bad content under another name is news to whoever dropped it there.
+      handled.set(file.path, signature(file));
+      return known.name === file.name ? undefined : { file: file.name, outcome: 'failed', error: `same content as ${known.name}, refused before: ${known.error}` };
     }
     try {
       const summary = await ports.importChecksFile(file.path);
@@ -122,10 +138,19 @@ export function createWatcher(ports: WatchPorts, options: WatchOptions): { refre
       handled.set(file.path, signature(file));
       return { file: file.name, outcome: 'imported', summary };
     } catch (error) {
-      // A bad file stays skipped until it changes; a runtime failure (database busy, disk) is
-      // not the file's fault and is tried again at the next refresh.
-      if (!(error instanceof RuntimeError)) handled.set(file.path, signature(file));
-      return { file: file.name, outcome: 'failed', error: describe(error) };
+      // A bad file stays skipped until it changes, and the database remembers it for the next
+      // start; a runtime failure (database busy, disk) is not the file's fault and is tried again
+      // at the next refresh.
+      const outcome: FileOutcome = { file: file.name, outcome: 'failed', error: describe(error) };
+      if (!(error instanceof RuntimeError)) {
+        handled.set(file.path, signature(file));
+        try {
+          ports.imported.recordBad({ hash, name: file.name, size: file.size, at: ports.clock.now().toISOString(), error: outcome.error });
+        } catch {
+          // Not remembered (database busy): reported again after a restart, nothing worse.
+        }
+      }
+      return outcome;
     }
   }
 

@@ -3,6 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import { colorsFor } from './colors.js';
 import type { Clock, Reporter } from '../app/ports.js';
 import { UsageError } from '../core/errors.js';
+import { asInvoked, detectInvocation, type Invocation } from './invocation.js';
 
 /** Everything a command needs from the process, decided once per run. */
 export interface CliContext {
@@ -25,6 +26,8 @@ export interface CliContext {
   reporter: Reporter;
   /** The system clock, or the fixed instant in TURNOUT_NOW (rehearsals and tests). */
   clock: Clock;
+  /** `turnout`, or `npx turnout` when run through npx: how the commands printed are written (messages are rewritten to it). */
+  invocation: Invocation;
 }
 
 export interface GlobalOptions {
@@ -43,6 +46,7 @@ export async function createContext(command: Command): Promise<CliContext> {
   ]);
   const quiet = globals.quiet === true;
   const stderrIsTTY = process.stderr.isTTY === true;
+  const invocation = detectInvocation(env, process.cwd());
   const ctx: CliContext = {
     env,
     stdin: process.stdin,
@@ -56,12 +60,14 @@ export async function createContext(command: Command): Promise<CliContext> {
     stderrIsTTY,
     stdoutIsTTY: process.stdout.isTTY === true,
     clock: clockFrom(env.TURNOUT_NOW),
+    invocation,
+    // Messages name commands as `turnout …` (the app's hints included): written as the user runs turnout.
     reporter: {
       info(message) {
-        if (!quiet) process.stderr.write(`${message}\n`);
+        if (!quiet) process.stderr.write(`${asInvoked(message, invocation)}\n`);
       },
       warn(message) {
-        process.stderr.write(`${err.yellow('warning:')} ${message}\n`);
+        process.stderr.write(`${err.yellow('warning:')} ${asInvoked(message, invocation)}\n`);
       },
       progress() {},
     },

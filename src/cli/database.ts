@@ -1,20 +1,54 @@
 import type { Db, OpenOptions } from '../store/db.js';
 import type { CliContext } from './context.js';
 
+export interface DatabaseUse extends OpenOptions {
+  /** A dry run against a database that does not exist yet works on an empty one in memory. */
+  scratchIfMissing?: boolean;
+  /**
+   * The command works on a purged database (it holds aggregates and settings only): status,
+   * init, optout, purge. Every other command is refused there, new ones included, so that no
+   * command writes personal data into a purged file or reads an empty table as "no voters".
+   */
+  allowPurged?: boolean;
+  /** Do not print the purge-date reminder (the purge itself). */
+  noPurgeReminder?: boolean;
+}
+
+/** The purge-date reminder is printed once per process, however many times a command opens the database. */
+let reminded = false;
+
 /** Opens the context's database for the length of `fn`. better-sqlite3 loads only here. */
-export async function withDatabase<T>(
-  ctx: CliContext,
-  fn: (db: Db) => T | Promise<T>,
-  options: OpenOptions & { scratchIfMissing?: boolean } = {},
-): Promise<T> {
+export async function withDatabase<T>(ctx: CliContext, fn: (db: Db) => T | Promise<T>, options: DatabaseUse = {}): Promise<T> {
   const { openDatabase } = await import('../store/db.js');
   const fs = await import('node:fs');
   // A dry run against a database that does not exist yet works on an empty one in memory: it writes no file.
   const path = options.scratchIfMissing && !fs.existsSync(ctx.dbPath) ? ':memory:' : ctx.dbPath;
   const db = openDatabase(path, options);
   try {
+    await checkPurge(ctx, db, options);
     return await fn(db);
   } finally {
     db.close();
+  }
+}
+
+async function checkPurge(ctx: CliContext, db: Db, options: DatabaseUse): Promise<void> {
+  const { loadSettings } = await import('../store/settings.js');
+  const settings = loadSettings(db);
+  if (settings.purgedAt !== undefined) {
+    if (options.allowPurged) return;
+    const { RuntimeError } = await import('../core/errors.js');
+    throw new RuntimeError(
+      `${ctx.dbPath} was purged on ${settings.purgedAt.slice(0, 10)}: it holds no voters, poll checks, messages or contacts any more, only the per-area counts`,
+      {
+        hint: 'turnout status (by neighborhood or precinct), init and optout still work on it. For a new election, start a new database: turnout --db new.db init …',
+      },
+    );
+  }
+  if (reminded || options.noPurgeReminder || settings.purgeAfter === undefined) return;
+  const { purgeIsDue, purgeReminder } = await import('../core/purge.js');
+  if (purgeIsDue(settings, ctx.clock.now(), settings.timeZone)) {
+    reminded = true;
+    ctx.reporter.warn(purgeReminder(settings.purgeAfter));
   }
 }

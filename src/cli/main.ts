@@ -4,6 +4,7 @@
 import { colorsFor } from './colors.js';
 import { formatLocation, TurnoutError } from '../core/errors.js';
 import { runCli } from './program.js';
+import { asInvoked, detectInvocation } from './invocation.js';
 
 // `turnout export | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -22,10 +23,11 @@ try {
 process.exit(code);
 
 function report(error: unknown, paint: Awaited<ReturnType<typeof colorsFor>>): number {
+  const invocation = detectInvocation(process.env, process.cwd());
   if (error instanceof TurnoutError) {
     const where = error.where ? `${formatLocation(error.where)}: ` : '';
-    process.stderr.write(`${paint.red('error:')} ${where}${error.message}\n`);
-    if (error.hint) process.stderr.write(`${paint.dim('hint:')} ${error.hint}\n`);
+    process.stderr.write(`${paint.red('error:')} ${where}${asInvoked(error.message, invocation)}\n`);
+    if (error.hint) process.stderr.write(`${paint.dim('hint:')} ${asInvoked(error.hint, invocation)}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);

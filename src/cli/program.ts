@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { actionExitCode, examples } from './action.js';
+import { asInvoked, detectInvocation } from './invocation.js';
 
 type Registrar = (program: Command) => void;
 
@@ -20,6 +21,7 @@ const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Re
   { names: ['optout'], load: async () => (await import('./commands/optout.js')).registerOptout },
   { names: ['sync'], load: async () => (await import('./commands/sync.js')).registerSync },
   { names: ['reminders'], load: async () => (await import('./commands/reminders.js')).registerReminders },
+  { names: ['purge'], load: async () => (await import('./commands/purge.js')).registerPurge },
   { names: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemo },
 ];
 
@@ -49,6 +51,7 @@ export const VERSION = '0.1.0';
  * when it runs, so that `turnout --version` and `--help` stay instant.
  */
 export async function buildProgram(argv?: readonly string[]): Promise<Command> {
+  const invocation = detectInvocation(process.env, process.cwd());
   const program = new Command('turnout')
     .description('Election-day get-out-the-vote toolkit: import voters and poll checks, find under-mobilized areas, remind supporters.')
     .version(VERSION, '-V, --version')
@@ -63,13 +66,14 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
         'turnout import voters electeurs.csv && turnout import checks pointages.csv',
         'turnout status --under-mobilized',
         'turnout remind --under-mobilized --channel door --out walk.csv',
-      ) + '\nExit codes: 0 success, 1 runtime or data error, 2 usage error, 3 some messages failed, 4 another send run holds the lock.\n',
+      ) + '\nExit codes: 0 success, 1 runtime or data error, 2 usage error, 3 some messages failed or need a look, 4 another send run holds the lock.\n',
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => process.stdout.write(text),
-      writeErr: (text) => process.stderr.write(text),
+      // Help and usage errors show `npx turnout …` when that is how turnout was run.
+      writeOut: (text) => process.stdout.write(asInvoked(text, invocation)),
+      writeErr: (text) => process.stderr.write(asInvoked(text, invocation)),
     });
   const wanted = argv === undefined ? undefined : commandIn(argv);
   const versionOnly = argv !== undefined && argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');

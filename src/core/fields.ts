@@ -15,6 +15,15 @@ export const VOTER_FIELDS = [
   'list_number',
   'support',
   'turnout_score',
+  // Official lists (issue 11): the REU's birth name, all given names, birth date (as written), list
+  // type, and the address lines beyond number and street.
+  'birth_name',
+  'given_names',
+  'birth_date',
+  'list_type',
+  'address_2',
+  'address_3',
+  'locality',
 ] as const;
 export type VoterField = (typeof VOTER_FIELDS)[number];
 

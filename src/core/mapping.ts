@@ -25,8 +25,8 @@ export const VOTER_SYNONYMS: Record<VoterField, readonly string[]> = {
     'n electeur', 'no electeur', 'n d electeur', 'numero electeur', 'numero d electeur', 'num electeur', 'id electeur',
     'identifiant', 'identifiant electeur', 'ine', 'numero national d electeur',
   ],
-  first_name: ['first name', 'firstname', 'first', 'given name', 'forename', 'prenom', 'prenoms', 'prenom usuel'],
-  last_name: ['last name', 'lastname', 'last', 'surname', 'family name', 'nom', 'nom de famille', 'nom de naissance', 'nom d usage'],
+  first_name: ['first name', 'firstname', 'first', 'given name', 'forename', 'prenom', 'prenom usuel'],
+  last_name: ['last name', 'lastname', 'last', 'surname', 'family name', 'married name', 'nom', 'nom de famille', 'nom d usage', 'nom usuel', 'nom marital'],
   phone: [
     'phone', 'phone number', 'telephone', 'telephone number', 'tel', 'mobile', 'mobile phone', 'mobile number', 'cell', 'cell phone',
     'cellphone', 'portable', 'telephone portable', 'tel portable', 'numero de telephone', 'num tel', 'gsm',
@@ -50,6 +50,13 @@ export const VOTER_SYNONYMS: Record<VoterField, readonly string[]> = {
     'num ordre', 'n ordre', 'ordre',
   ],
   support: ['support', 'support level', 'support score', 'supportlevel', 'soutien', 'niveau de soutien', 'score de soutien'],
+  birth_name: ['birth name', 'maiden name', 'nom de naissance', 'nom de jeune fille', 'nom patronymique'],
+  given_names: ['given names', 'forenames', 'first names', 'prenoms', 'tous les prenoms'],
+  birth_date: ['birth date', 'date of birth', 'dob', 'birthdate', 'birthday', 'born at', 'born on', 'elector dob', 'date de naissance', 'date naissance', 'ddn', 'ne le', 'ne e le', 'naissance'],
+  list_type: ['list type', 'libelle du type de liste', 'type de liste', 'liste'],
+  address_2: ['address 2', 'address line 2', 'address2', 'complement 1', 'complement d adresse', 'complement adresse', 'complement'],
+  address_3: ['address 3', 'address line 3', 'address3', 'complement 2'],
+  locality: ['locality', 'lieu dit', 'lieudit', 'hamlet'],
   turnout_score: ['turnout score', 'turnout', 'turnout propensity', 'propensity', 'score participation', 'score de participation', 'participation'],
 };
 
@@ -65,6 +72,33 @@ export const CHECK_SYNONYMS: Record<CheckField, readonly string[]> = {
     'emargement', 'heure d emargement', 'date', 'date heure',
   ],
   source: ['source', 'watcher', 'poll watcher', 'reported by', 'assesseur', 'observateur', 'delegue'],
+};
+
+/**
+ * A campaign's contact file (`turnout import contacts`): how it names voters, and what it adds.
+ * Its id column is a voter id only under a voter-id name: a CRM's own ids (NationBuilder's
+ * `nationbuilder_id`, a "person id") name nothing in the voter list and are kept as extras.
+ */
+export const CONTACT_FIELDS = [
+  'id', 'precinct', 'list_number', 'last_name', 'birth_name', 'first_name', 'given_names', 'birth_date',
+  'phone', 'email', 'support', 'turnout_score',
+] as const;
+export type ContactField = (typeof CONTACT_FIELDS)[number];
+
+const CRM_IDS = new Set(['person id', 'nationbuilder id', 'van id', 'vanid', 'identifiant']);
+export const CONTACT_SYNONYMS: Record<ContactField, readonly string[]> = {
+  id: [...VOTER_SYNONYMS.id.filter((s) => !CRM_IDS.has(s)), 'state file id', 'voter id number'],
+  precinct: VOTER_SYNONYMS.precinct,
+  list_number: VOTER_SYNONYMS.list_number,
+  last_name: VOTER_SYNONYMS.last_name,
+  birth_name: VOTER_SYNONYMS.birth_name,
+  first_name: VOTER_SYNONYMS.first_name,
+  given_names: VOTER_SYNONYMS.given_names,
+  birth_date: VOTER_SYNONYMS.birth_date,
+  phone: VOTER_SYNONYMS.phone,
+  email: VOTER_SYNONYMS.email,
+  support: VOTER_SYNONYMS.support,
+  turnout_score: VOTER_SYNONYMS.turnout_score,
 };
 
 export interface HeaderMapping<F extends string> {

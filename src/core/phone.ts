@@ -125,8 +125,16 @@ export function slowE164(text: string, region: string | undefined): string | und
 }
 
 /**
- * A normalizer for numbers of `region` (ISO 3166 alpha-2; undefined: only +international numbers
- * can be read). An invalid number is kept as written with valid = 0.
+ * "00" then a country code, the international call prefix of most of the world (ITU-T E.164's
+ * recommendation: all of Europe, Africa, most of Asia and Latin America): `0033 6…`, `00 44 7…`.
+ */
+const ZERO_ZERO = /^00[\s.\-/\u00a0]*(?=[1-9])/;
+
+/**
+ * A normalizer for numbers of `region` (ISO 3166 alpha-2). Without a region only international
+ * numbers can be read: `+33…`, or `0033…` (a national number cannot be told from a number
+ * dialled with "00" there, so "00" is read as the international prefix; with a region,
+ * libphonenumber reads that region's own prefix). An invalid number is kept as written with valid = 0.
  */
 export function phoneNormalizer(region: string | undefined): PhoneNormalizer {
   const plan = region ? fastPlanFor(region) : undefined;
@@ -134,7 +142,8 @@ export function phoneNormalizer(region: string | undefined): PhoneNormalizer {
     const phone = raw.trim();
     if (phone === '') return { phone: null, e164: null, valid: null };
     const fast = plan ? fastE164(plan, phone) : undefined;
-    const e164 = fast === undefined ? slowE164(phone, region) : fast;
+    const international = region ? phone : phone.replace(ZERO_ZERO, '+');
+    const e164 = fast === undefined ? slowE164(international, region) : fast;
     return e164 === undefined || e164 === null ? { phone, e164: null, valid: 0 } : { phone, e164, valid: 1 };
   };
 }

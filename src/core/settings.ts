@@ -10,9 +10,22 @@ export interface ElectionSettings {
   name: string | undefined;
   /** Opt-out footer appended to SMS reminders. */
   footer: string | undefined;
+  /** The day after which the personal data should be purged (`turnout init --purge-after`), YYYY-MM-DD. */
+  purgeAfter: string | undefined;
+  /** When `turnout purge` ran (ISO UTC): the database holds aggregates only. */
+  purgedAt: string | undefined;
 }
 
-export const SETTING_KEYS = { region: 'region', timeZone: 'timezone', name: 'name', footer: 'footer' } as const;
+export const SETTING_KEYS = {
+  region: 'region',
+  timeZone: 'timezone',
+  name: 'name',
+  footer: 'footer',
+  purgeAfter: 'purge_after',
+  purgedAt: 'purged_at',
+  /** The last poll check's time, recorded by the purge (status --at after it counts every vote). */
+  votesUntil: 'purge_votes_until',
+} as const;
 
 export function readSettings(values: Record<string, string>): ElectionSettings {
   return {
@@ -20,6 +33,8 @@ export function readSettings(values: Record<string, string>): ElectionSettings {
     timeZone: values[SETTING_KEYS.timeZone] ?? systemTimeZone(),
     name: values[SETTING_KEYS.name],
     footer: values[SETTING_KEYS.footer],
+    purgeAfter: values[SETTING_KEYS.purgeAfter],
+    purgedAt: values[SETTING_KEYS.purgedAt],
   };
 }
 

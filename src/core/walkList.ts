@@ -136,3 +136,39 @@ export function compareWalkKeys(a: WalkKey, b: WalkKey): number {
 export function compareDoors(a: WalkDoor, b: WalkDoor): number {
   return compareWalkKeys(walkKey(a), walkKey(b));
 }
+
+/** Ranks of text values under compareNullableText: equal values share a rank. */
+function textRanks(values: Iterable<string | null>): Map<string | null, number> {
+  const distinct = [...new Set(values)].sort(compareNullableText);
+  const ranks = new Map<string | null, number>();
+  let rank = 0;
+  distinct.forEach((value, i) => {
+    if (i > 0 && compareNullableText(distinct[i - 1]!, value) !== 0) rank++;
+    ranks.set(value, rank);
+  });
+  return ranks;
+}
+
+/**
+ * Sorts items in walk order (compareWalkKeys) in place, the same order, faster for big lists:
+ * the text parts of the keys (a few hundred streets, precincts, cities) are ranked once with the
+ * collator, and the n log n comparisons compare those ranks. A whole-city walk list of 231,597
+ * doors took 0.6 s in collator comparisons alone.
+ */
+export function sortInWalkOrder<T>(items: T[], keyOf: (item: T) => WalkKey): T[] {
+  const keys = items.map(keyOf);
+  const precincts = textRanks(keys.map((k) => k.precinct));
+  const streets = textRanks(keys.map((k) => k.street));
+  const cities = textRanks(keys.map((k) => k.city));
+  const zips = textRanks(keys.map((k) => k.zip));
+  const ranked = items.map((item, i) => {
+    const k = keys[i]!;
+    return { item, k, p: precincts.get(k.precinct)!, s: streets.get(k.street)!, c: cities.get(k.city)!, z: zips.get(k.zip)! };
+  });
+  ranked.sort(
+    (a, b) =>
+      a.k.areaRank - b.k.areaRank || a.p - b.p || a.s - b.s || a.c - b.c || a.z - b.z || a.k.side - b.k.side || compareHouseNumbers(a.k.house, b.k.house),
+  );
+  ranked.forEach((r, i) => (items[i] = r.item));
+  return items;
+}

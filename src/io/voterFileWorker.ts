@@ -7,13 +7,14 @@
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { IdSet } from '../core/idSet.js';
-import { mapHeaders, VOTER_SYNONYMS } from '../core/mapping.js';
+import { mapHeaders, normalizeHeader, VOTER_SYNONYMS } from '../core/mapping.js';
+import { detectLayout, listTypeFilter, type VoterKey } from '../core/listLayout.js';
 import { phoneNormalizer } from '../core/phone.js';
 import { voterPreparer, VOTER_ROW_COLUMNS, type VoterPreparer } from '../core/voterRecord.js';
 import { VoterTally, type VoterTallyRow } from '../core/voterTally.js';
 import { DataError, TurnoutError } from '../core/errors.js';
 import type { VoterField } from '../core/fields.js';
-import type { RejectedRow, VoterFileHeader } from '../app/importVoters.js';
+import type { ListTypeCount, RejectedRow, VoterFileHeader } from '../app/importVoters.js';
 import { CsvTable } from './csv/table.js';
 import { REJECT_COLUMNS } from './rejectColumns.js';
 import type { CsvRecord } from './csv/parser.js';
@@ -28,6 +29,10 @@ export interface VoterWorkerData {
   region: string | undefined;
   map: Partial<Record<VoterField, string>>;
   batchRows: number;
+  /** --key: how rows name voters; undefined: from the layout (official lists by precinct + list number), else id. */
+  key: VoterKey | undefined;
+  /** --lists: the list types that count; undefined: all. */
+  lists: string[] | undefined;
 }
 
 export type ToWorker = { type: 'chunk'; data: Uint8Array } | { type: 'end' } | { type: 'ack' };
@@ -43,9 +48,12 @@ export type FromWorker =
       read: number;
       phonesInvalid: number;
       badScores: number;
+      badBirthDates: number;
+      /** Rows left out because their list type does not count (--lists). */
+      skipped: number;
     }
-  /** The end, with the tally of every row sent (see VoterFileReading.tally). */
-  | { type: 'done'; tally: VoterTallyRow[] }
+  /** The end, with the tally of every row sent (see VoterFileReading.tally) and the rows per list type. */
+  | { type: 'done'; tally: VoterTallyRow[]; listTypes: ListTypeCount[] }
   | { type: 'error'; error: SerializedError };
 
 export interface SerializedError {
@@ -67,6 +75,12 @@ const width = VOTER_ROW_COLUMNS.length;
 const NEIGHBORHOOD = VOTER_ROW_COLUMNS.indexOf('neighborhood');
 const PRECINCT = VOTER_ROW_COLUMNS.indexOf('precinct');
 const SUPPORT = VOTER_ROW_COLUMNS.indexOf('support');
+const LIST_TYPE = VOTER_ROW_COLUMNS.indexOf('list_type');
+const LIST_NUMBER = VOTER_ROW_COLUMNS.indexOf('list_number');
+const countsList = listTypeFilter(options.lists);
+/** List type → rows read of it, and whether it counts. */
+const listTypes = new Map<string, ListTypeCount>();
+let byList = false;
 // Counted here, on this thread, for a first load (see src/core/voterTally.ts).
 const tally = new VoterTally();
 let preparer: VoterPreparer | undefined;
@@ -84,6 +98,8 @@ let rejects: RejectedRow[] = [];
 let read = 0;
 let phonesInvalid = 0;
 let badScores = 0;
+let badBirthDates = 0;
+let skipped = 0;
 let inFlight = 0;
 let wantInput = false;
 let failed = false;
@@ -94,17 +110,41 @@ function post(message: FromWorker): void {
 
 function setUp(): void {
   const header = table.header!;
-  const mapping = mapHeaders(header.names, VOTER_SYNONYMS, options.map, REJECT_COLUMNS);
-  if (mapping.fields.id === undefined) {
+  const layout = detectLayout(header.names);
+  // The layout's mapping under the user's --map: a field or a header the user mapped is theirs.
+  const userHeaders = new Set(Object.values(options.map).map((h) => normalizeHeader(h!)));
+  const map: Partial<Record<VoterField, string>> = {};
+  for (const [field, name] of Object.entries(layout.map) as Array<[VoterField, string]>) {
+    if (options.map[field] === undefined && !userHeaders.has(normalizeHeader(name))) map[field] = name;
+  }
+  Object.assign(map, options.map);
+  const notKept = layout.notKept.filter((h) => !userHeaders.has(normalizeHeader(h)));
+  const ignore = [...REJECT_COLUMNS, ...notKept, ...(layout.suffixHeader === undefined ? [] : [layout.suffixHeader])];
+  const mapping = mapHeaders(header.names, VOTER_SYNONYMS, map, ignore);
+  const headers = `The headers are: ${header.names.map((h) => JSON.stringify(h)).join(', ')}.`;
+  // Official lists have no voter id: their voters are their precinct and number on the list,
+  // unless the user says otherwise or a register also has an id column.
+  const key: VoterKey = options.key ?? (layout.name === 'reu' || (layout.name === 'register' && mapping.fields.id === undefined) ? 'precinct,list_number' : 'id');
+  if (key === 'id' && mapping.fields.id === undefined) {
     throw new DataError('no voter id column found', {
       where: { file: options.file, line: header.line },
       hint:
         header.names.length === 1
           ? `The header line reads as one column (${JSON.stringify(header.names[0])}): is the --delimiter right? Leave it out to detect it.`
-          : `The headers are: ${header.names.map((h) => JSON.stringify(h)).join(', ')}. Name the id column with --map id="<header>".`,
+          : mapping.fields.precinct !== undefined && mapping.fields.list_number !== undefined
+            ? `${headers} Without ids, key voters by their precinct and list number: --key precinct,list_number.`
+            : `${headers} Name the id column with --map id="<header>", or key voters with --key precinct,list_number.`,
     });
   }
-  preparer = voterPreparer(mapping, phoneNormalizer(options.region));
+  if (key === 'precinct,list_number' && (mapping.fields.precinct === undefined || mapping.fields.list_number === undefined)) {
+    throw new DataError(`--key precinct,list_number but no ${mapping.fields.precinct === undefined ? 'precinct' : 'list number'} column found`, {
+      where: { file: options.file, line: header.line },
+      hint: `${headers} Use --map precinct="<header>" --map list_number="<header>".`,
+    });
+  }
+  byList = key === 'precinct,list_number';
+  const suffixIndex = layout.suffixHeader === undefined ? undefined : header.names.indexOf(layout.suffixHeader);
+  preparer = voterPreparer(mapping, phoneNormalizer(options.region), { key, suffixIndex });
   const mapped: Record<string, string> = {};
   for (const [field, index] of Object.entries(mapping.fields)) mapped[field] = header.names[index as number]!;
   post({
@@ -117,6 +157,10 @@ function setUp(): void {
       mapped,
       extras: [...preparer.extraNames],
       suppliedColumns: [...preparer.suppliedColumns],
+      layout: layout.name,
+      layoutLabel: layout.label,
+      key,
+      notKept,
     },
   });
 }
@@ -132,14 +176,29 @@ function take(records: CsvRecord[]): void {
       rejects.push({ line: record.line, reason: prepared, fields: record.fields });
       continue;
     }
-    const id = prepared.values[0] as string;
+    const v = prepared.values;
+    const listType = v[LIST_TYPE] as string | null;
+    let listCount: ListTypeCount | undefined;
+    if (listType !== null) {
+      listCount = listTypes.get(listType);
+      if (listCount === undefined) listTypes.set(listType, (listCount = { listType, voters: 0, counted: countsList === undefined || countsList(listType) }));
+      if (!listCount.counted) {
+        listCount.voters++;
+        skipped++;
+        continue;
+      }
+    }
+    const id = v[0] as string;
     ids ??= new IdSet();
     const first = ids.add(id, record.line);
     if (first !== 0) {
-      rejects.push({ line: record.line, reason: `duplicate voter id "${id}" (first on line ${first})`, fields: record.fields });
+      const reason = byList
+        ? `duplicate list number "${v[LIST_NUMBER]}" in precinct "${v[PRECINCT]}" (lines ${first} and ${record.line})`
+        : `duplicate voter id "${id}" (first on line ${first})`;
+      rejects.push({ line: record.line, reason, fields: record.fields });
       continue;
     }
-    const v = prepared.values;
+    if (listCount !== undefined) listCount.voters++;
     tally.add(v[NEIGHBORHOOD] as string | null, v[PRECINCT] as string | null, v[SUPPORT] as number | null);
     for (let i = 0; i < width; i++) {
       const value = v[i] ?? null;
@@ -150,13 +209,14 @@ function take(records: CsvRecord[]): void {
     rows++;
     if (prepared.phoneInvalid) phonesInvalid++;
     if (prepared.badScore) badScores++;
+    if (prepared.badBirthDate) badBirthDates++;
     if (rows >= options.batchRows) flush();
   }
 }
 
 function flush(): void {
   if (read === 0 && rejects.length === 0) return;
-  post({ type: 'batch', values: separatorInInput ? values : values.join(SEPARATOR), rows, rejects, read, phonesInvalid, badScores });
+  post({ type: 'batch', values: separatorInInput ? values : values.join(SEPARATOR), rows, rejects, read, phonesInvalid, badScores, badBirthDates, skipped });
   inFlight++;
   values = [];
   rows = 0;
@@ -164,6 +224,8 @@ function flush(): void {
   read = 0;
   phonesInvalid = 0;
   badScores = 0;
+  badBirthDates = 0;
+  skipped = 0;
 }
 
 /**
@@ -187,7 +249,7 @@ function pump(): void {
       fs.closeSync(fd);
       take(table.end());
       flush();
-      post({ type: 'done', tally: tally.rows() });
+      post({ type: 'done', tally: tally.rows(), listTypes: [...listTypes.values()] });
       return;
     }
     const bytes = readBuffer.subarray(0, n);
@@ -245,7 +307,7 @@ port.on('message', (message: ToWorker) => {
       case 'end':
         take(table.end());
         flush();
-        post({ type: 'done', tally: tally.rows() });
+        post({ type: 'done', tally: tally.rows(), listTypes: [...listTypes.values()] });
         break;
       case 'ack':
         inFlight--;

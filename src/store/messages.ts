@@ -34,6 +34,10 @@ export function messageLog(db: Db): MessageLog {
     "UPDATE messages SET status = @status, sid = @sid, sent_at = @now, updated_at = @now, error_code = NULL, error_message = NULL WHERE id = @id",
   );
   const failed = db.prepare('UPDATE messages SET status = @status, error_code = @code, error_message = @message, updated_at = @now WHERE id = @id');
+  const sidOwner = db.prepare<[string, number], { id: number }>('SELECT id FROM messages WHERE sid = ? AND id <> ? LIMIT 1');
+  const untracked = db.prepare(
+    'UPDATE messages SET status = @status, sid = NULL, sent_at = @now, updated_at = @now, error_code = NULL, error_message = @note WHERE id = @id',
+  );
   const addOptout = db.prepare('INSERT INTO optouts (phone, source, created_at) VALUES (?, ?, ?) ON CONFLICT (phone) DO NOTHING');
   const addUnusable = db.prepare(
     'INSERT INTO sms_unusable (phone, error_code, recorded_at) VALUES (?, ?, ?) ON CONFLICT (phone) DO NOTHING',
@@ -46,11 +50,21 @@ export function messageLog(db: Db): MessageLog {
   // those rows stay 'pending', become 'unknown' at the next run, and `turnout sync` finds them
   // by recipient and text; a lost retry count is only a count.
   const waiting: Array<{ kind: 'accepted'; id: number; sid: string; status: string; now: string } | { kind: 'attempt'; id: number; now: string }> = [];
+  /** SIDs of the accepted answers waiting, and their message. */
+  const waitingSids = new Map<string, number>();
   const applyWaiting = (count: number): void => {
     for (let i = 0; i < count; i++) {
       const w = waiting[i]!;
-      if (w.kind === 'accepted') accepted.run({ id: w.id, sid: w.sid, status: w.status, now: w.now });
-      else attempt.run({ id: w.id, now: w.now });
+      if (w.kind === 'attempt') {
+        attempt.run({ id: w.id, now: w.now });
+        continue;
+      }
+      if (waitingSids.get(w.sid) === w.id) waitingSids.delete(w.sid);
+      // The sender checks with sidHolder first; this keeps a SID taken meanwhile (by sync) from
+      // failing the whole transaction, and with it the claims it carries.
+      const owner = sidOwner.get(w.sid, w.id);
+      if (owner === undefined) accepted.run({ id: w.id, sid: w.sid, status: w.status, now: w.now });
+      else untracked.run({ id: w.id, status: w.status, note: `accepted with SID ${w.sid}, which the provider had already given to message ${owner.id}: recorded without it`, now: w.now });
     }
   };
   const flushTx = db.transaction(applyWaiting);
@@ -92,7 +106,14 @@ export function messageLog(db: Db): MessageLog {
     },
     accepted: (id, sid, status, now) => {
       waiting.push({ kind: 'accepted', id, sid, status, now });
+      waitingSids.set(sid, id);
       if (waiting.length >= 100) flush();
+    },
+    acceptedUntracked: (id, status, note, now) => void untracked.run({ id, status, note, now }),
+    sidHolder: (sid, id) => {
+      const waitingId = waitingSids.get(sid);
+      if (waitingId !== undefined && waitingId !== id) return waitingId;
+      return sidOwner.get(sid, id)?.id;
     },
     flush,
     failed: (id, code, message, now) => void failed.run({ id, status: 'failed', code: code ?? null, message, now }),
@@ -139,7 +160,12 @@ export function syncStore(db: Db): SyncStore {
      WHERE status IN ('unknown', 'queued', 'accepted', 'scheduled', 'sending', 'sent') ORDER BY id`,
   );
   const update = db.prepare(
-    `UPDATE messages SET status = @status, sid = coalesce(@sid, sid), error_code = @code, error_message = @message,
+    // A SID another message already holds is not taken (a mock may give every message the same one):
+    // the status is recorded, the message keeps its own SID or none, and the note saying why.
+    `UPDATE messages SET status = @status,
+       sid = CASE WHEN @sid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.sid = @sid AND o.id <> @id) THEN @sid ELSE sid END,
+       error_code = @code,
+       error_message = CASE WHEN @message IS NULL AND EXISTS (SELECT 1 FROM messages o WHERE o.sid = @sid AND o.id <> @id) THEN error_message ELSE @message END,
        synced_at = @now, updated_at = @now WHERE id = @id`,
   );
   const earliest = db.prepare<[], { at: string | null; senders: string | null }>(

@@ -241,7 +241,8 @@ describe('turnout mark, unmark, export', () => {
     const rows = JSON.parse(exported.stdout) as Array<Record<string, unknown>>;
     expect(Object.keys(rows[0]!)).toEqual([
       'id', 'first_name', 'last_name', 'phone', 'email', 'street_number', 'street', 'city', 'zip', 'precinct', 'neighborhood',
-      'polling_place', 'list_number', 'support', 'turnout_score', 'phone_e164', 'phone_valid', 'Ward Captain', 'voted', 'checked_at',
+      'polling_place', 'list_number', 'support', 'turnout_score', 'birth_name', 'given_names', 'birth_date', 'list_type', 'address_2',
+      'address_3', 'locality', 'phone_e164', 'phone_valid', 'Ward Captain', 'voted', 'checked_at',
     ]);
     expect(rows.map((r) => [r.id, r.voted, r.checked_at, r['Ward Captain']])).toEqual([
       ['V-0001', false, null, 'Kim'],

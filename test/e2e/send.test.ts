@@ -157,6 +157,72 @@ describe('turnout remind --send', () => {
     expect(query("SELECT status, error_code FROM messages WHERE phone = '+33612345708'")).toEqual([{ status: 'failed', error_code: 21610 }]);
   });
 
+  it('a provider answering every message with the same SID (a mock) does not crash the run: each is recorded sent, later ones without the SID, exit 3, never resent', async () => {
+    const SID = 'SM' + '5a'.repeat(16);
+    await fake.close();
+    fake = await startFakeTwilio({ authToken: TOKEN, sameSid: SID });
+    const result = await send();
+    expect(result.stderr).not.toContain('looks like a bug');
+    expect(result.stderr).not.toContain('UNIQUE');
+    expect(result.code).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ recipients: 7, sent: 7, failed: 0, unknown: 0, duplicate_sids: 6, stopped: null });
+    // One clear warning, naming the SID, at the first duplicate; the summary counts them.
+    expect(result.stderr.match(new RegExp(SID, 'g'))).toHaveLength(1);
+    expect(result.stderr).toMatch(/answered with a message SID it had already given to another message/);
+    expect(result.stderr).toContain('accepted with a SID already given to another message: 6');
+    // Every message is accounted for: none left pending, one holds the SID, the others say why they have none.
+    const rows = query<{ status: string; sid: string | null; error_message: string | null; sent_at: string | null }>(
+      'SELECT status, sid, error_message, sent_at FROM messages ORDER BY id',
+    );
+    expect(rows.map((r) => r.status)).toEqual(Array(7).fill('queued'));
+    expect(rows.every((r) => r.sent_at !== null)).toBe(true);
+    expect(rows.filter((r) => r.sid === SID)).toHaveLength(1);
+    const untracked = rows.filter((r) => r.sid === null);
+    expect(untracked).toHaveLength(6);
+    for (const r of untracked) expect(r.error_message).toMatch(new RegExp(`^accepted with SID ${SID}, which the provider had already given to message \\d+`));
+    expect(fake.messagePosts()).toHaveLength(7);
+
+    // A rerun texts nobody twice: they count as reminded.
+    const again = await send();
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ recipients: 0, sent: 0 });
+
+    // sync finds them at the provider by recipient and text, with the same SID again: no crash,
+    // the SID stays with one message, and none is ever concluded "not sent".
+    fake.setStatus(SID, 'delivered');
+    const sync = await runTurnout(['sync', '--format', 'json'], { env: env({ TURNOUT_NOW: '2026-03-15T15:10:00+01:00' }) });
+    expect(sync.stderr).not.toContain('looks like a bug');
+    expect(sync.code).toBe(0);
+    expect(query('SELECT count(*) AS n FROM messages WHERE sid = ?', SID)).toEqual([{ n: 1 }]);
+    expect(query("SELECT count(*) AS n FROM messages WHERE status IN ('pending', 'failed', 'unknown')")).toEqual([{ n: 0 }]);
+    expect(query("SELECT count(*) AS n FROM messages WHERE sid IS NULL AND error_message LIKE 'accepted with SID %'")).toEqual([{ n: 6 }]);
+    const last = await send([], { TURNOUT_NOW: '2026-03-15T15:11:00+01:00' });
+    expect(last.code).toBe(0);
+    expect(fake.messagePosts()).toHaveLength(7);
+  });
+
+  it('other answers that cannot be right (201 without a SID, 201 that is not JSON) are recorded unknown, the run goes on, exit 3', async () => {
+    fake.setScript([
+      { to: '+33612345703', respond: { status: 201, raw: '{"status":"queued"}' } },
+      { to: '+33612345704', respond: { status: 201, raw: '<html>OK</html>' } },
+    ]);
+    const result = await send();
+    expect(result.stderr).not.toContain('looks like a bug');
+    expect(result.code).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ recipients: 7, sent: 5, failed: 0, unknown: 2, stopped: null });
+    const rows = query<{ phone: string; status: string; sid: string | null; error_message: string | null }>(
+      "SELECT phone, status, sid, error_message FROM messages WHERE status <> 'queued' ORDER BY phone",
+    );
+    expect(rows).toEqual([
+      { phone: '+33612345703', status: 'unknown', sid: null, error_message: 'the provider answered without a message SID' },
+      { phone: '+33612345704', status: 'unknown', sid: null, error_message: expect.stringMatching(/^the provider's answer could not be read: /) },
+    ]);
+    expect(query("SELECT count(*) AS n FROM messages WHERE status = 'pending'")).toEqual([{ n: 0 }]);
+    const again = await send();
+    expect(again.code).toBe(0);
+    expect(fake.messagePosts()).toHaveLength(7);
+  });
+
   it('sends nothing inside quiet hours and says so', async () => {
     const result = await send([], { TURNOUT_NOW: '2026-03-15T22:30:00+01:00' });
     expect(result.code).toBe(0);

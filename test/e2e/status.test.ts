@@ -17,6 +17,8 @@ import { seedElection } from '../helpers/seedStatus.js';
  * canvass_team (an extra column): Nord = Le Panier + Belsunce, Sud = Noailles.
  */
 const EVENING = { TURNOUT_NOW: '2026-03-15T19:00:00Z' }; // 20:00 in Paris, after every check
+/** The moment the evening's figures describe, as every machine-readable row says (as_of). */
+const EVENING_ISO = '2026-03-15T19:00:00.000Z';
 
 let dir: string;
 let db: string;
@@ -54,6 +56,7 @@ describe('turnout status', () => {
         shortfall: 16,
         z: -2.309,
         under_mobilized: true,
+        as_of: EVENING_ISO,
       },
       // z = (0.3 − 0.4) / sqrt(0.24 / 20) = −0.1 / 0.109545 = −0.9129; shortfall 8 − 6 = 2
       {
@@ -69,6 +72,7 @@ describe('turnout status', () => {
         shortfall: 2,
         z: -0.913,
         under_mobilized: false,
+        as_of: EVENING_ISO,
       },
       // z = (0.5 − 0.4) / sqrt(0.24 / 180) = 0.1 / 0.036515 = 2.7386; turnout 101 / 205 = 0.49268
       {
@@ -84,6 +88,7 @@ describe('turnout status', () => {
         shortfall: 0,
         z: 2.739,
         under_mobilized: false,
+        as_of: EVENING_ISO,
       },
       // 193 / 475 = 0.40632; the totals' shortfall is the sum of the areas' (16 + 2 + 0)
       {
@@ -99,8 +104,32 @@ describe('turnout status', () => {
         shortfall: 18,
         z: 0,
         under_mobilized: false,
+        as_of: EVENING_ISO,
       },
     ]);
+  });
+
+  it('says in every row which moment the figures describe (as_of, ISO UTC): --at, else now, the same in csv, json, ndjson and --timeline', async () => {
+    const at = '2026-03-15T13:00:00.000Z'; // --at 14:00 in Paris
+    const json = await status(['--format', 'json', '--at', '14:00']);
+    const ndjson = await status(['--format', 'ndjson', '--at', '14:00']);
+    const csv = await status(['--format', 'csv', '--at', '14:00']);
+    const timeline = await status(['--timeline', '--format', 'ndjson', '--at', '14:00']);
+    for (const r of [json, ndjson, csv, timeline]) expect(r.code).toBe(0);
+    const jsonRows = json.json as Array<Record<string, unknown>>;
+    const ndjsonRows = ndjson.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [header, ...lines] = csv.stdout.trim().split('\n');
+    const column = header!.split(',').indexOf('as_of');
+    expect(column).toBeGreaterThan(0);
+    expect(jsonRows.map((r) => r.as_of)).toEqual(jsonRows.map(() => at));
+    expect(ndjsonRows).toEqual(jsonRows);
+    expect(lines.map((l) => l.split(',')[column])).toEqual(jsonRows.map(() => at));
+    const timelineRows = timeline.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(timelineRows.length).toBeGreaterThan(0);
+    expect(new Set(timelineRows.map((r) => r.as_of))).toEqual(new Set([at]));
+    // Without --at: the clock (TURNOUT_NOW here), to the millisecond, in ISO form.
+    const now = await status(['--format', 'ndjson', '--under-mobilized'], { TURNOUT_NOW: '2026-03-15T19:42:07.5+01:00' });
+    expect(now.stdout.trim().split('\n').map((l) => JSON.parse(l).as_of)).toEqual(['2026-03-15T18:42:07.500Z']);
   });
 
   it('flags a large area a little low, not a small area lower by chance', async () => {
@@ -109,8 +138,8 @@ describe('turnout status', () => {
     const result = await status(['--under-mobilized', '--format', 'csv']);
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n')).toEqual([
-      'area,voters,voted,turnout,supporters,supporters_voted,supporter_turnout,remaining,reference,shortfall,z,under_mobilized',
-      'Le Panier,240,84,0.35,200,64,0.32,136,0.4,16,-2.309,true',
+      'area,voters,voted,turnout,supporters,supporters_voted,supporter_turnout,remaining,reference,shortfall,z,under_mobilized,as_of',
+      'Le Panier,240,84,0.35,200,64,0.32,136,0.4,16,-2.309,true,2026-03-15T19:00:00.000Z',
     ]);
     const looser = await status(['--under-mobilized', '--z', '0.9', '--format', 'ndjson']);
     expect(looser.stdout.trim().split('\n').map((l) => JSON.parse(l).area)).toEqual(['Le Panier', 'Belsunce']);
@@ -209,6 +238,7 @@ describe('turnout status', () => {
         shortfall: 18,
         z: -2.477,
         under_mobilized: true,
+        as_of: EVENING_ISO,
       },
       {
         area: 'Sud',
@@ -223,6 +253,7 @@ describe('turnout status', () => {
         shortfall: 0,
         z: 2.739,
         under_mobilized: false,
+        as_of: EVENING_ISO,
       },
       {
         area: '(total)',
@@ -237,6 +268,7 @@ describe('turnout status', () => {
         shortfall: 18,
         z: 0,
         under_mobilized: false,
+        as_of: EVENING_ISO,
       },
     ]);
   });

@@ -107,6 +107,29 @@ describe('turnout sync', () => {
     }
   });
 
+  it('never concludes "not sent" for a message the provider accepted but whose SID it had given to another (recorded without it)', async () => {
+    const db = new Database(dbFile);
+    try {
+      const created = '2026-03-15T12:00:00.000Z';
+      insertMessage(db, { phone: '+33612340021', body: 'Bonjour Odile', status: 'queued', createdAt: created, voters: [] });
+      insertMessage(db, { phone: '+33612340022', body: 'Bonjour Paul', status: 'unknown', createdAt: created, voters: [] });
+    } finally {
+      db.close();
+    }
+    // Ten minutes later; the provider lists neither.
+    const result = await runTurnout(['sync', '--format', 'json'], { env: env({ TURNOUT_NOW: '2026-03-15T12:10:00Z' }) });
+    expect(result.code).toBe(0);
+    const check = new Database(dbFile, { readonly: true });
+    try {
+      expect(check.prepare('SELECT phone, status FROM messages ORDER BY phone').all()).toEqual([
+        { phone: '+33612340021', status: 'queued' }, // accepted: sent, whatever the listing says
+        { phone: '+33612340022', status: 'failed' }, // its request may never have arrived: not sent, a later run may send it
+      ]);
+    } finally {
+      check.close();
+    }
+  });
+
   it('says which variable is missing, without a stack trace, and exits 2', async () => {
     const result = await runTurnout(['sync'], { env: { TURNOUT_DB: dbFile, TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_FROM: FROM } });
     expect(result.code).toBe(2);

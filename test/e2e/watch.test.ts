@@ -135,20 +135,41 @@ describe('turnout watch without a terminal', () => {
       try {
         expect(check.prepare('SELECT COUNT(*) AS n FROM checks').get()).toEqual({ n: 209 });
         expect(check.prepare("SELECT source FROM checks WHERE voter_id = 'P040'").get()).toEqual({ source: 'bureau-1301.csv' });
-        expect(check.prepare('SELECT name, size FROM imported_files').all()).toEqual([
-          { name: 'bureau-1301.csv', size: fs.statSync(path.join(inbox, 'bureau-1301.csv')).size },
+        // The database remembers both: the imported content, and the bad one with what was wrong.
+        expect(check.prepare("SELECT name, size, json_extract(summary, '$.bad_file') AS bad FROM imported_files ORDER BY name").all()).toEqual([
+          { name: 'bureau-1301.csv', size: fs.statSync(path.join(inbox, 'bureau-1301.csv')).size, bad: null },
+          { name: 'bureau-1303.csv', size: fs.statSync(path.join(inbox, 'bureau-1303.csv')).size, bad: expect.stringContaining('no voter id column') },
         ]);
       } finally {
         check.close();
       }
 
-      // Watching again: the same content is not imported twice.
+      // Watching again: the same content is not imported twice, and the bad file, already
+      // reported, is not reported again (on stdout or stderr) since it has not changed…
       const again = await runTurnout(['--db', file, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
       expect(again.code).toBe(0);
-      expect(lines(again.stdout)[0]!.files.sort((a: { file: string }, b: { file: string }) => (a.file < b.file ? -1 : 1))).toEqual([
-        { file: 'bureau-1301.csv', outcome: 'already-imported' },
-        { file: 'bureau-1303.csv', outcome: 'failed', error: expect.stringContaining('no voter id column') },
-      ]);
+      expect(lines(again.stdout)[0]!.files).toEqual([{ file: 'bureau-1301.csv', outcome: 'already-imported' }]);
+      expect(again.stderr).not.toContain('bureau-1303');
+      // …even when only touched (same content, new time)…
+      fs.utimesSync(path.join(inbox, 'bureau-1303.csv'), new Date(), new Date(Date.now() + 5000));
+      const touched = await runTurnout(['--db', file, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
+      expect(lines(touched.stdout)[0]!.files.map((f: { file: string }) => f.file)).not.toContain('bureau-1303.csv');
+      expect(touched.stderr).not.toContain('bureau-1303');
+      // …but once it changes it is read and reported again, once.
+      fs.appendFileSync(path.join(inbox, 'bureau-1303.csv'), 'Durand;Léa;14:10\n');
+      const changed = await runTurnout(['--db', file, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
+      expect(lines(changed.stdout)[0]!.files).toEqual(
+        expect.arrayContaining([{ file: 'bureau-1303.csv', outcome: 'failed', error: expect.stringContaining('no voter id column') }]),
+      );
+      expect(changed.stderr).toMatch(/bureau-1303\.csv skipped: .*no voter id column/);
+      const later = await runTurnout(['--db', file, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
+      expect(later.stderr).not.toContain('bureau-1303');
+      // The same bad content dropped under another name is news to whoever dropped it.
+      fs.copyFileSync(path.join(inbox, 'bureau-1303.csv'), path.join(inbox, 'bureau-1303-copie.csv'));
+      const copy = await runTurnout(['--db', file, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
+      expect(lines(copy.stdout)[0]!.files).toEqual(
+        expect.arrayContaining([{ file: 'bureau-1303-copie.csv', outcome: 'failed', error: expect.stringMatching(/^same content as bureau-1303\.csv, refused before: .*no voter id column/) }]),
+      );
     } finally {
       tmp.cleanup();
     }

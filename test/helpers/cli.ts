@@ -31,6 +31,8 @@ export function runTurnout(args: string[], options: RunOptions = {}): Promise<Ru
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) {
     if (key.startsWith('TURNOUT_') || key.startsWith('TWILIO_') || key === 'FORCE_COLOR' || key === 'NO_COLOR') delete env[key];
+    // How turnout was run (npx or not: src/cli/invocation.ts): not from however the tests were started.
+    if (key === 'npm_command' || key === 'npm_lifecycle_script' || key === 'npm_config_local_prefix') delete env[key];
   }
   for (const [key, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[key];

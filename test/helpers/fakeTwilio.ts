@@ -21,7 +21,9 @@ export type FakeResponse =
   | 'timeout'
   /** Destroy the socket after reading the request. */
   | 'reset'
-  | { status: number; code?: number; message?: string };
+  | { status: number; code?: number; message?: string }
+  /** This exact body with this status (an answer a Twilio-compatible provider should not give). */
+  | { status: number; raw: string };
 
 export interface FakeRule {
   /** Applies to POSTs to this number only. */
@@ -44,6 +46,11 @@ export interface FakeTwilioOptions {
   script?: FakeRule[];
   /** Basic-auth password expected (any user); requests without it get 401 / 20003. Default: any. */
   authToken?: string;
+  /**
+   * Give every accepted message this SID, as some Twilio-compatible mocks do (Prism's static
+   * mode answers every request with the example's SID). Default: a fresh SID each.
+   */
+  sameSid?: string;
 }
 
 export interface RecordedRequest {
@@ -196,6 +203,13 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
           record.answer = 'reset';
           return answer(() => req.socket.destroy(), rule?.delayMs);
         }
+        if (behaviour !== 'ok' && 'raw' in behaviour) {
+          record.answer = behaviour.status;
+          return answer(() => {
+            res.writeHead(behaviour.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(behaviour.raw) });
+            res.end(behaviour.raw);
+          }, rule?.delayMs);
+        }
         if (behaviour !== 'ok') {
           record.answer = behaviour.status;
           return answer(() => twilioError(res, behaviour.status, behaviour.code, behaviour.message ?? `error ${behaviour.code ?? behaviour.status}`), rule?.delayMs);
@@ -206,7 +220,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<
         }
         const now = new Date();
         const message: FakeMessage = {
-          sid: sid('SM'),
+          sid: options.sameSid ?? sid('SM'),
           account_sid: account,
           to: form.To,
           from: form.From ?? null,

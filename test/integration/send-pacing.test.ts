@@ -239,4 +239,25 @@ describe('sending at --rate with 429 answers (virtual time)', () => {
     expect(results.map((r) => r.kind)).toEqual(['claimed', 'opted-out', 'ambiguous']);
     expect(rows()).toEqual([{ phone: '+33610000000', status: 'pending', attempts: 1, error_code: null }]);
   });
+
+  it('a SID given twice never fails the write of the answers (nor the claims written with them): the second message is recorded without it', () => {
+    const log = messageLog(db);
+    const request = (phone: string, voter: string) => ({
+      runId: 'dup', phone, voterIds: [voter], body: 'x', segments: 1, encoding: 'GSM-7' as const, sender: '+33700000042', now: '2026-03-15T10:00:00.000Z', since: undefined,
+    });
+    const [a, b] = log.claimMany([request('+33610000000', 'V0'), request('+33610000001', 'V1')]).map((r) => (r.kind === 'claimed' ? r.id : -1));
+    log.accepted(a!, 'SMsame', 'queued', '2026-03-15T10:00:01.000Z');
+    expect(log.sidHolder('SMsame', b!)).toBe(a); // still waiting to be written
+    expect(log.sidHolder('SMsame', a!)).toBeUndefined();
+    // A caller that did not ask: written anyway, without failing the transaction that carries a new claim.
+    log.accepted(b!, 'SMsame', 'queued', '2026-03-15T10:00:01.000Z');
+    const [c] = log.claimMany([request('+33610000002', 'V2')]);
+    expect(c!.kind).toBe('claimed');
+    expect(log.sidHolder('SMsame', b!)).toBe(a); // now in the database
+    expect(db.prepare('SELECT phone, status, sid, error_message FROM messages ORDER BY id').all()).toEqual([
+      { phone: '+33610000000', status: 'queued', sid: 'SMsame', error_message: null },
+      { phone: '+33610000001', status: 'queued', sid: null, error_message: `accepted with SID SMsame, which the provider had already given to message ${a}: recorded without it` },
+      { phone: '+33610000002', status: 'pending', sid: null, error_message: null },
+    ]);
+  });
 });

@@ -62,7 +62,7 @@ describe('buildDemo', () => {
       },
     };
     const report = await buildDemo(manifest, {
-      settings: { all: () => Object.fromEntries(settings), set: (k, v) => void settings.set(k, v) },
+      settings: { all: () => Object.fromEntries(settings), set: (k, v) => void settings.set(k, v), remove: (k) => void settings.delete(k) },
       imports,
       reporter: silentReporter,
       resolve: (file) => path.join('/somewhere', file),

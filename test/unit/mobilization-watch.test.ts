@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AreaSupportCount, StatusSource } from '../../src/app/computeStatus.js';
-import { createWatcher, type ChecksFolder, type FileSnapshot, type ImportedFiles } from '../../src/app/watch.js';
+import { createWatcher, type ChecksFolder, type FileSnapshot, type ImportedFiles, type KnownContent } from '../../src/app/watch.js';
 import { DataError, RuntimeError } from '../../src/core/errors.js';
 import { isCandidateName } from '../../src/io/checksFolder.js';
 
@@ -20,8 +20,12 @@ class FakeFolder implements ChecksFolder {
 
 function setup() {
   const folder = new FakeFolder();
-  const hashes = new Set<string>();
-  const imported: ImportedFiles = { has: (h) => hashes.has(h), record: (f) => void hashes.add(f.hash) };
+  const hashes = new Map<string, KnownContent>();
+  const imported: ImportedFiles = {
+    known: (h) => hashes.get(h),
+    record: (f) => void hashes.set(f.hash, { outcome: 'imported' }),
+    recordBad: (f) => void hashes.set(f.hash, { outcome: 'bad', name: f.name, error: f.error }),
+  };
   const calls: string[] = [];
   /** What the fake import does with a file's content: "bad" is a bad file, "busy" a database error. */
   const importChecksFile = async (path: string) => {
@@ -44,24 +48,28 @@ function setup() {
     supporterChecksByMinute: () => [],
   };
   let onSleep: (() => void) | undefined;
-  const watcher = createWatcher(
-    {
-      folder,
-      imported,
-      importChecksFile,
-      source,
-      clock: { now: () => new Date('2026-03-15T15:00:00Z') },
-      sleep: async () => {
-        onSleep?.();
-        onSleep = undefined;
+  const start = () =>
+    createWatcher(
+      {
+        folder,
+        imported,
+        importChecksFile,
+        source,
+        clock: { now: () => new Date('2026-03-15T15:00:00Z') },
+        sleep: async () => {
+          onSleep?.();
+          onSleep = undefined;
+        },
       },
-    },
-    { status: { timeZone: 'Europe/Paris', reference: { kind: 'expected', rate: 0.5 } }, settleMs: 0 },
-  );
+      { status: { timeZone: 'Europe/Paris', reference: { kind: 'expected', rate: 0.5 } }, settleMs: 0 },
+    );
+  const watcher = start();
   return {
     folder,
     calls,
     watcher,
+    /** A new watcher on the same folder and the same record of imported files (watch restarted). */
+    restart: start,
     setVotedA: (n: number) => (votedA = n),
     duringSettle: (f: () => void) => (onSleep = f),
   };
@@ -120,6 +128,10 @@ describe('turnout watch: each refresh', () => {
       { file: 'b-good.csv', outcome: 'imported', summary: { newly_checked: 4 } },
     ]);
     expect((await t.watcher.refresh()).files).toEqual([]);
+    // Remembered through the port: a watcher started afresh on the same database says nothing more.
+    const restarted = t.restart();
+    expect((await restarted.refresh()).files).toEqual([{ file: 'b-good.csv', outcome: 'already-imported' }]);
+    expect(t.calls).toEqual(['a-bad.csv', 'b-good.csv']);
     t.folder.put('a-bad.csv', 'fixed', 5000);
     expect((await t.watcher.refresh()).files).toEqual([{ file: 'a-bad.csv', outcome: 'imported', summary: { newly_checked: 5 } }]);
   });

@@ -26,10 +26,35 @@ describe('phoneNormalizer', () => {
     expect(normalize('  ')).toEqual({ phone: null, e164: null, valid: null });
   });
 
-  it('reads only +international numbers without a region', () => {
+  it('reads only international numbers without a region: +country, or 00 country', () => {
     const normalize = phoneNormalizer(undefined);
     expect(normalize('+44 20 7946 0958').e164).toBe('+442079460958');
     expect(normalize('020 7946 0958').valid).toBe(0);
+    for (const [written, e164] of [
+      ['0033 6 12 34 56 78', '+33612345678'],
+      ['00 33 6 12 34 56 78', '+33612345678'],
+      ['0033612345678', '+33612345678'],
+      ['00.33.6.12.34.56.78', '+33612345678'],
+      ['0033 (0)6 12 34 56 78', '+33612345678'],
+      ['00 44 7911 123456', '+447911123456'],
+      ['0044 20 7946 0958', '+442079460958'],
+      ['001 212 555 0142', '+12125550142'],
+    ] as const) {
+      expect(normalize(written), written).toEqual({ phone: written, e164, valid: 1 });
+      // The same as libphonenumber reads it written with "+".
+      expect(slowE164(written.replace(/^00[\s.]*/, '+'), undefined), written).toBe(e164);
+    }
+    // Still invalid: a national number, "00" alone, "000…", and a number outside any real range
+    // (+44 7700 900xxx is the UK's range for fiction, invalid written with + too).
+    for (const written of ['06 12 34 56 78', '00', '000 33 6 12 34 56 78', '00 44 7700 900123', '0033 6 12']) {
+      expect(normalize(written).valid, written).toBe(0);
+    }
+  });
+
+  it('leaves "00" to libphonenumber when there is a region (its own international prefix: 00 in FR, 011 in the US)', () => {
+    expect(phoneNormalizer('FR')('00 44 7911 123456').e164).toBe('+447911123456');
+    expect(phoneNormalizer('US')('011 44 7911 123456').e164).toBe('+447911123456');
+    expect(phoneNormalizer('US')('00 44 7911 123456').e164).toBe(slowE164('00 44 7911 123456', 'US') ?? null);
   });
 
   it('agrees with libphonenumber-js on thousands of generated numbers in several regions', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareVoters, turnoutPriority } from '../../src/core/remindOrder.js';
+import { compareVoters, sortVoters, turnoutPriority } from '../../src/core/remindOrder.js';
 import { emailKey, groupContacts, joinIds, joinNames } from '../../src/core/remindHouseholds.js';
 import { parseChannel, parseCooldown, parseLimit } from '../../src/core/remindSelection.js';
 import { UsageError } from '../../src/core/errors.js';
@@ -69,5 +69,21 @@ describe('selection options', () => {
     expect(parseCooldown('2h')).toBe(7_200_000);
     expect(parseCooldown('0')).toBe(0);
     expect(() => parseCooldown('soon')).toThrow(UsageError);
+  });
+});
+
+describe('sortVoters', () => {
+  it('gives the order of compareVoters on many random voters, ties and unknowns included', () => {
+    let s = 11;
+    const next = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const areas = ['Belsunce', 'Panier', 'Noailles', null, 'Unranked'];
+    const rank = new Map<string | null, number>([['Panier', 0], ['Belsunce', 1], [null, 2], ['Noailles', 3]]);
+    const voters = Array.from({ length: 4000 }, (_, i) => ({
+      id: `V${Math.floor(next() * 3000)}-${i % 3}`,
+      area: areas[Math.floor(next() * areas.length)]!,
+      turnout_score: next() < 0.1 ? null : next() < 0.05 ? Number.NaN : Math.floor(next() * 101),
+    }));
+    const expected = [...voters].sort(compareVoters(rank));
+    expect(sortVoters([...voters], rank)).toEqual(expected);
   });
 });

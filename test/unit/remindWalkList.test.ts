@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareDoors, doorKey, normalizeStreet, parseHouseNumber, sideOf } from '../../src/core/walkList.js';
+import { compareDoors, doorKey, normalizeStreet, parseHouseNumber, sideOf, sortInWalkOrder, walkKey } from '../../src/core/walkList.js';
 
 const door = (street: string, street_number: string | null, extra: Partial<{ precinct: string; areaRank: number }> = {}) => ({
   precinct: extra.precinct ?? '101',
@@ -63,5 +63,25 @@ describe('walk order', () => {
     expect(doorKey({ precinct: '101', street: '  ', street_number: '2', city: null, zip: null })).toBeUndefined();
     expect(normalizeStreet("Rue d'Aubagne")).toBe('rue d aubagne');
     expect(normalizeStreet('Allée Léon Gambetta')).toBe('allee leon gambetta');
+  });
+});
+
+describe('sortInWalkOrder', () => {
+  it('gives the order of compareDoors, ties included, on many random doors', () => {
+    let s = 7;
+    const next = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+    const streets = ['Rue du Panier', 'rue du panier', 'Rue du Panier ', 'Rue des Petites-Maries', 'rue des petites maries', 'Cours Belsunce', 'Allée 2', 'allée 10', 'Élysée', 'Elysee', ''];
+    const doors = Array.from({ length: 3000 }, (_, i) => ({
+      id: i,
+      precinct: pick(['101', '0101', '101 ', '102', '', null]),
+      street: pick(streets),
+      street_number: pick(['1', '2', '2bis', '2 BIS', '2A', '10', '', 's/n', null]),
+      city: pick(['Marseille', 'marseille', 'MARSEILLE', null, ' ']),
+      zip: pick(['13001', '13002', null, '']),
+      areaRank: Math.floor(next() * 3),
+    }));
+    const expected = [...doors].sort(compareDoors).map((d) => d.id);
+    expect(sortInWalkOrder([...doors], (d) => walkKey(d)).map((d) => d.id)).toEqual(expected);
   });
 });

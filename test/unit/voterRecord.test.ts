@@ -11,9 +11,10 @@ describe('voterPreparer', () => {
   it('keeps text as text, normalizes the phone and builds extra in file order', () => {
     const prepared = preparer.prepare(['007', ' Zoé ', '06 12 34 56 78', '06000', '2', '55,5', '3', '']);
     expect(prepared).toEqual({
-      values: ['007', 'Zoé', null, '06 12 34 56 78', '+33612345678', 1, null, null, null, null, '06000', null, null, null, null, 2, 55.5, '{"Household":"3"}'],
+      values: ['007', 'Zoé', null, '06 12 34 56 78', '+33612345678', 1, null, null, null, null, '06000', null, null, null, null, 2, 55.5, '{"Household":"3"}', null, null, null, null, null, null, null, null, null, null],
       phoneInvalid: false,
       badScore: false,
+      badBirthDate: false,
     });
     expect(preparer.suppliedColumns).toEqual(['id', 'first_name', 'phone', 'phone_e164', 'phone_valid', 'zip', 'support', 'turnout_score', 'extra']);
   });

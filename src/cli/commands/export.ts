@@ -1,7 +1,7 @@
 import { Argument, type Command } from 'commander';
 import { action, examples } from '../action.js';
 import { withDatabase } from '../database.js';
-import { addOutputOptions, chooseFormat, writeRows, type OutputOptions } from '../output.js';
+import { addOutputOptions, chooseFormat, writeValues, type Format, type OutputOptions } from '../output.js';
 
 export function registerExport(program: Command): void {
   addOutputOptions(
@@ -19,12 +19,13 @@ export function registerExport(program: Command): void {
       action<OutputOptions>(async (ctx, options, args) => {
         const { exportVoters, exportChecks } = await import('../../app/exportData.js');
         const { exportStore } = await import('../../store/exportData.js');
-        const format = chooseFormat(ctx, options, 'csv', false);
+        // No table here: the command's --format choices leave it out.
+        const format = chooseFormat(ctx, options, 'csv', false) as Exclude<Format, 'table'>;
         await withDatabase(
           ctx,
           async (db) => {
             const data = args[0] === 'checks' ? exportChecks(exportStore(db)) : exportVoters(exportStore(db));
-            await writeRows(ctx, data.rows, data.columns, { format, out: options.out });
+            await writeValues(ctx, data.rows, data.columns, { format, ...(options.out === undefined ? {} : { out: options.out }) });
           },
           { create: false },
         );

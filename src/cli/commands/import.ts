@@ -5,6 +5,7 @@ import { progressReporter } from '../progress.js';
 import type { CliContext } from '../context.js';
 import type { ImportVotersSummary } from '../../app/importVoters.js';
 import type { ImportChecksSummary } from '../../app/importChecks.js';
+import type { ImportContactsSummary } from '../../app/importContacts.js';
 import { groupDigits } from '../numbers.js';
 
 interface CommonImportOptions {
@@ -16,6 +17,8 @@ interface CommonImportOptions {
 
 interface VoterImportOptions extends CommonImportOptions {
   region?: string;
+  key?: string;
+  lists?: string[];
   strict?: boolean;
   rejects?: string;
 }
@@ -26,6 +29,14 @@ interface CheckImportOptions extends CommonImportOptions {
   at?: string;
   strict?: boolean;
   rejects?: string;
+}
+
+interface ContactImportOptions extends CommonImportOptions {
+  match?: string;
+  region?: string;
+  strict?: boolean;
+  rejects?: string;
+  unmatched?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -41,10 +52,14 @@ function addReadingOptions(command: Command): Command {
 export function registerImport(program: Command): void {
   const command = program
     .command('import')
-    .description('import a voter file or a poll-check file (CSV) into the database')
+    .description('import a voter file, a poll-check file or a contact file (CSV) into the database')
     .addHelpText(
       'after',
-      examples('turnout import voters electeurs.csv --region FR', 'turnout import checks bureau-12.csv --source "Bureau 12" --at 15:20'),
+      examples(
+        'turnout import voters electeurs.csv --region FR',
+        'turnout import checks bureau-12.csv --source "Bureau 12" --at 15:20',
+        'turnout import contacts nationbuilder-export.csv --unmatched non-relies.csv',
+      ),
     );
 
   addReadingOptions(
@@ -54,12 +69,16 @@ export function registerImport(program: Command): void {
       .argument('<file>', 'CSV file, or - for standard input'),
   )
     .option('--region <CC>', "phone region for numbers written without +country code (default: the database's, see init)")
+    .option('--key <key>', 'how rows name voters: id, or precinct,list_number for lists without ids (default: from the layout)')
+    .option('--lists <types>', 'REU list types that count in this election, comma-separated: principale,municipale,europeenne (LP,LCM,LCE) (default: all)', collect)
     .option('--rejects <file>', 'write every rejected row, whole, with its line and reason, to FILE (mode 0600)')
     .option('--strict', 'any rejected row fails the import, and nothing is written')
     .addHelpText(
       'after',
       examples(
         'turnout import voters voters.csv',
+        'turnout import voters liste-electeurs-actifs.csv --lists principale,municipale',
+        'turnout import voters register.csv --key precinct,list_number',
         'turnout import voters liste.csv --region FR --rejects rejets.csv',
         'turnout import voters export.tsv --map id="SOS Voter ID" --map phone="Cell Phone"',
         'curl -s https://example.org/voters.csv | turnout import voters - --dry-run',
@@ -87,12 +106,34 @@ export function registerImport(program: Command): void {
       ),
     )
     .action(action<CheckImportOptions>((ctx, options, args) => importChecksCommand(ctx, args[0] as string, options)));
+
+  addReadingOptions(
+    command
+      .command('contacts')
+      .description("link a campaign's contact file (phones, e-mails, support) onto the voters already imported")
+      .argument('<file>', 'CSV file, or - for standard input'),
+  )
+    .option('--match <rule>', 'link by this rule only: id, list (precinct + list number), identity (names + birth date), or name (names only, weaker) (default: the strongest each row allows)')
+    .option('--region <CC>', "phone region for numbers written without +country code (default: the database's, see init)")
+    .option('--unmatched <file>', 'write every ambiguous or unmatched row, whole, with its line and reason, to FILE (mode 0600)')
+    .option('--rejects <file>', 'write every rejected row, whole, with its line and reason, to FILE (mode 0600)')
+    .option('--strict', 'any rejected row fails the import, and nothing is written')
+    .addHelpText(
+      'after',
+      examples(
+        'turnout import contacts nationbuilder-export.csv --unmatched non-relies.csv',
+        'turnout import contacts contacts.csv --match identity --dry-run',
+        'turnout import contacts benevoles.csv --match name --map last_name=NOM --map first_name=PRENOM',
+      ),
+    )
+    .action(action<ContactImportOptions>((ctx, options, args) => importContactsCommand(ctx, args[0] as string, options)));
 }
 
 async function importVotersCommand(ctx: CliContext, file: string, options: VoterImportOptions): Promise<number> {
-  const [{ importVoters }, { openInput }, { openVoterFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions }, { VOTER_FIELDS }, { normalizeRegion }, { voterImportStore }, { loadSettings }, { rejectFile }] =
+  const [{ importVoters }, { parseCheckKey }, { openInput }, { openVoterFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions }, { VOTER_FIELDS }, { normalizeRegion }, { voterImportStore }, { loadSettings }, { rejectFile }] =
     await Promise.all([
       import('../../app/importVoters.js'),
+      import('../../app/importChecks.js'),
       import('../../io/input.js'),
       import('../../io/voterFile.js'),
       import('../../io/csv/decode.js'),
@@ -110,6 +151,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
   const encoding = checkEncoding(options.encoding);
   const delimiter = checkDelimiter(options.delimiter);
   const map = parseMapOptions(options.map ?? [], VOTER_FIELDS);
+  const key = parseCheckKey(options.key);
   const regionOption = options.region === undefined || normalizeRegion === undefined ? undefined : normalizeRegion(options.region);
   const input = openInput(file, ctx.stdin);
   const reporter = await progressReporter(ctx);
@@ -117,7 +159,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
     let region: string | undefined;
     const summary = await withDatabase(ctx, async (db) => {
       region = regionOption ?? loadSettings(db).region;
-      const reading = await openVoterFile(input, { delimiter, encoding, region, map });
+      const reading = await openVoterFile(input, { delimiter, encoding, region, map, key, lists: options.lists });
       const rejects = options.rejects !== undefined && rejectFile ? rejectFile(options.rejects) : undefined;
       return importVoters({ store: voterImportStore(db), reporter, clock: ctx.clock }, reading, {
         dryRun: options.dryRun,
@@ -128,7 +170,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
     reporter.stop();
     ctx.reporter.info(renderVoterSummary(ctx, summary));
     if (summary.phonesInvalid > 0 && region === undefined) {
-      ctx.reporter.info('  hint: no phone region is set, so only +international numbers can be read; use --region FR (or turnout init --region).');
+      ctx.reporter.info('  hint: no phone region is set, so only international numbers (+33…, 0033…) can be read; use --region FR (or turnout init --region).');
     }
     return 0;
   } finally {
@@ -148,6 +190,7 @@ function dialect(summary: { delimiter: string; encoding: string }): string {
 export function renderVoterSummary(ctx: CliContext, s: ImportVotersSummary): string {
   const lines = [
     `${s.dryRun ? ctx.err.yellow('dry run, nothing written:') : ctx.err.green('✔')} ${s.file} (${dialect(s)})`,
+    `  layout     ${s.layoutLabel}; voters keyed by ${s.key === 'id' ? 'voter id' : 'precinct + list number (id "<precinct>/<list_number>")'}`,
     `  read       ${count(s.read)} rows`,
     `  inserted   ${count(s.inserted)}`,
     `  updated    ${count(s.updated)}`,
@@ -155,6 +198,13 @@ export function renderVoterSummary(ctx: CliContext, s: ImportVotersSummary): str
     `  rejected   ${count(s.rejected)}`,
     `  phones invalid ${count(s.phonesInvalid)}${s.phonesInvalid > 0 ? ' (kept as written, marked phone_valid = 0)' : ''}`,
   ];
+  if (s.listTypes.length > 0) {
+    lines.push('  voters per list type:');
+    for (const t of s.listTypes) lines.push(`    ${t.listType}: ${count(t.voters)}${t.counted ? '' : ' (not counted in this election, left out)'}`);
+  }
+  if (s.notKept.length > 0) lines.push(`  not kept: ${s.notKept.join(', ')}`);
+  if (s.skipped > 0) lines.push(`  left out (list type not in --lists) ${count(s.skipped)}`);
+  if (s.badBirthDates > 0) lines.push(`  birth dates that are not dates, kept as written (birth_date_valid = 0): ${count(s.badBirthDates)}`);
   if (s.badScores > 0) lines.push(`  turnout scores not in 0–100, left empty: ${count(s.badScores)}`);
   if (s.checksApplied > 0) lines.push(`  earlier unmatched checks now matched: ${count(s.checksApplied)}`);
   if (s.rejected > s.firstRejects.length) lines.push(`  (${count(s.rejected - s.firstRejects.length)} more rejects not listed; use --rejects FILE to get them all)`);
@@ -214,6 +264,83 @@ export function renderCheckSummary(ctx: CliContext, s: ImportChecksSummary): str
     `  unmatched        ${count(s.unmatched)}${s.unmatched > 0 ? ' (kept; see turnout checks unmatched)' : ''}`,
     `  rejected         ${count(s.rejected)}`,
   ];
+  if (s.rejected > s.firstRejects.length) lines.push(`  (${count(s.rejected - s.firstRejects.length)} more rejects not listed; use --rejects FILE to get them all)`);
+  return lines.join('\n');
+}
+
+async function importContactsCommand(ctx: CliContext, file: string, options: ContactImportOptions): Promise<number> {
+  const [{ importContacts, parseContactRule }, { openInput }, { openCheckFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions, CONTACT_FIELDS }, { normalizeRegion }, { phoneNormalizer }, { contactImportStore }, { loadSettings }, { rejectFile }] =
+    await Promise.all([
+      import('../../app/importContacts.js'),
+      import('../../io/input.js'),
+      import('../../io/checkFile.js'),
+      import('../../io/csv/decode.js'),
+      import('../../io/csv/table.js'),
+      import('../../core/mapping.js'),
+      options.region === undefined ? { normalizeRegion: undefined } : import('../../core/region.js'),
+      import('../../core/phone.js'),
+      import('../../store/contacts.js'),
+      import('../../store/settings.js'),
+      options.rejects === undefined && options.unmatched === undefined ? { rejectFile: undefined } : import('../../io/rejects.js'),
+    ]);
+  const encoding = checkEncoding(options.encoding);
+  const delimiter = checkDelimiter(options.delimiter);
+  const map = parseMapOptions(options.map ?? [], CONTACT_FIELDS);
+  const match = parseContactRule(options.match);
+  const regionOption = options.region === undefined || normalizeRegion === undefined ? undefined : normalizeRegion(options.region);
+  const input = openInput(file, ctx.stdin);
+  const reporter = await progressReporter(ctx);
+  try {
+    const summary = await withDatabase(ctx, async (db) => {
+      const region = regionOption ?? loadSettings(db).region;
+      const reading = await openCheckFile(input, { delimiter, encoding });
+      const rejects = options.rejects !== undefined && rejectFile ? rejectFile(options.rejects) : undefined;
+      const unmatched = options.unmatched !== undefined && rejectFile ? rejectFile(options.unmatched) : undefined;
+      return importContacts({ store: contactImportStore(db), reporter, normalizePhone: phoneNormalizer(region) }, reading, {
+        match,
+        map,
+        dryRun: options.dryRun,
+        strict: options.strict,
+        rejects,
+        unmatched,
+      });
+    });
+    reporter.stop();
+    ctx.reporter.info(renderContactSummary(ctx, summary));
+    return 0;
+  } finally {
+    reporter.stop();
+  }
+}
+
+const RULE_NAMES: Record<ImportContactsSummary['rules'][number], string> = {
+  id: 'by voter id',
+  list: 'by precinct + list number',
+  identity: 'by name + birth date',
+  name: 'by last + first name only (weaker: no birth date)',
+};
+
+export function renderContactSummary(ctx: CliContext, s: ImportContactsSummary): string {
+  const lines = [
+    `${s.dryRun ? ctx.err.yellow('dry run, nothing written:') : ctx.err.green('✔')} ${s.file} (${dialect(s)})`,
+    `  read        ${count(s.read)} rows`,
+  ];
+  for (const rule of s.rules) lines.push(`  matched ${RULE_NAMES[rule]}: ${count(s.matched[rule])}`);
+  if (s.rules.includes('name')) lines.push('  (--match name links on names alone: homonyms born on other dates can be taken for each other; check the matches)');
+  lines.push(
+    `  ambiguous   ${count(s.ambiguous)}${s.ambiguous > 0 ? ' (not applied: they match several voters)' : ''}`,
+    `  unmatched   ${count(s.unmatched)}`,
+    `  rejected    ${count(s.rejected)}`,
+  );
+  if (s.namedTwice > 0) lines.push(`  voters named by more than one row: ${count(s.namedTwice)} (the later row was applied)`);
+  lines.push(`  voters updated ${count(s.votersUpdated)}, unchanged ${count(s.votersUnchanged)}`);
+  const fields = Object.entries(s.fieldsUpdated);
+  if (fields.length > 0) lines.push(`  fields updated: ${fields.map(([name, n]) => `${name} ${count(n)}`).join(', ')}`);
+  if (s.phonesInvalid > 0) lines.push(`  phones invalid ${count(s.phonesInvalid)} (kept as written, marked phone_valid = 0)`);
+  if (s.badScores > 0) lines.push(`  turnout scores not in 0–100, left empty: ${count(s.badScores)}`);
+  if (s.ignored.length > 0) lines.push(`  ignored (the voter list's own fields): ${s.ignored.join(', ')}`);
+  const notApplied = s.ambiguous + s.unmatched;
+  if (notApplied > s.firstUnmatched.length) lines.push(`  (${count(notApplied - s.firstUnmatched.length)} more not applied, not listed; use --unmatched FILE to get them all)`);
   if (s.rejected > s.firstRejects.length) lines.push(`  (${count(s.rejected - s.firstRejects.length)} more rejects not listed; use --rejects FILE to get them all)`);
   return lines.join('\n');
 }

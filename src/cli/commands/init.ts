@@ -7,6 +7,7 @@ interface InitOptions {
   timezone?: string;
   name?: string;
   footer?: string;
+  purgeAfter?: string;
 }
 
 export function registerInit(program: Command): void {
@@ -17,11 +18,13 @@ export function registerInit(program: Command): void {
     .option('--timezone <TZ>', "the election's time zone (IANA name); default: this machine's")
     .option('--name <text>', 'a name for the election, shown in reports')
     .option('--footer <text>', 'opt-out footer appended to SMS reminders, e.g. "STOP au 36xxx"')
+    .option('--purge-after <date>', 'the day (YYYY-MM-DD) after which the personal data is to be deleted with turnout purge; every command warns once it has passed ("off" removes it)')
     .addHelpText(
       'after',
       examples(
         'turnout init --region FR --timezone Europe/Paris --name "Municipales Marseille 2026"',
         'turnout --db nyc.db init --region US --timezone America/New_York --footer "Reply STOP to opt out"',
+        'turnout init --purge-after 2026-06-30',
       ),
     )
     .action(
@@ -34,7 +37,9 @@ export function registerInit(program: Command): void {
             timeZone: options.timezone,
             name: options.name,
             footer: options.footer,
+            purgeAfter: options.purgeAfter,
           }),
+          { allowPurged: true },
         );
         ctx.reporter.info(
           [
@@ -43,6 +48,8 @@ export function registerInit(program: Command): void {
             `  time zone: ${settings.timeZone}`,
             ...(settings.name ? [`  name:      ${settings.name}`] : []),
             ...(settings.footer ? [`  footer:    ${settings.footer}`] : []),
+            ...(settings.purgeAfter ? [`  purge after: ${settings.purgeAfter} (then run turnout purge)`] : []),
+            ...(settings.purgedAt ? [`  purged:    ${settings.purgedAt} (aggregates only)`] : []),
           ].join('\n'),
         );
       }),

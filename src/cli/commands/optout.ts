@@ -119,7 +119,8 @@ async function withOptouts<T>(ctx: CliContext, options: RegionOption, fn: (store
   const { optoutStore } = await import('../../store/optouts.js');
   const { loadSettings } = await import('../../store/settings.js');
   const override = options.region === undefined ? undefined : normalizeRegion(options.region);
-  return withDatabase(ctx, (db) => fn(optoutStore(db), override ?? loadSettings(db).region));
+  // Allowed on a purged database: the opt-outs kept by `purge --keep-optouts` are the proof objections were honoured.
+  return withDatabase(ctx, (db) => fn(optoutStore(db), override ?? loadSettings(db).region), { allowPurged: true });
 }
 
 async function printList(ctx: CliContext, options: OutputOptions, format: import('../output.js').Format): Promise<void> {
@@ -128,7 +129,7 @@ async function printList(ctx: CliContext, options: OutputOptions, format: import
   await withDatabase(ctx, async (db) => {
     const rows = [...listOptouts(optoutStore(db))].map((r) => ({ phone: r.phone, source: r.source, created_at: r.created_at }));
     await writeRows(ctx, rows, COLUMNS, { format, out: options.out });
-  }, { create: false }); // a mistyped --db lists nothing: say so rather than create an empty database
+  }, { create: false, allowPurged: true }); // a mistyped --db lists nothing: say so rather than create an empty database
 }
 
 function plural(n: number, noun: string): string {

@@ -87,7 +87,7 @@ function describePlan(plan: SendPlan): string {
 
 function summaryLines(s: SendSummary, ctx: CliContext): string[] {
   const lines = [
-    `${s.failed + s.unknown > 0 ? ctx.err.yellow('!') : ctx.err.green('✔')} sent ${s.sent} of ${plural(s.recipients, 'message')} (${plural(s.segments_sent, 'segment')}) from ${s.sender}; ${s.rate_achieved}/s (asked ${s.rate_requested}/s)`,
+    `${s.failed + s.unknown + s.duplicate_sids > 0 ? ctx.err.yellow('!') : ctx.err.green('✔')} sent ${s.sent} of ${plural(s.recipients, 'message')} (${plural(s.segments_sent, 'segment')}) from ${s.sender}; ${s.rate_achieved}/s (asked ${s.rate_requested}/s)`,
   ];
   if (s.failed) {
     const codes = Object.entries(s.errors).map(([code, n]) => `${code}: ${n}`).join(', ');
@@ -97,6 +97,9 @@ function summaryLines(s: SendSummary, ctx: CliContext): string[] {
   if (s.unusable_recorded) lines.push(`  numbers marked unusable for SMS: ${s.unusable_recorded}`);
   if (s.rate_limited_retries) lines.push(`  rate-limited (429) and retried: ${s.rate_limited_retries}`);
   if (s.unknown) lines.push(`  outcome unknown: ${s.unknown} (never resent blindly; run \`turnout sync\` to resolve them)`);
+  if (s.duplicate_sids) {
+    lines.push(`  accepted with a SID already given to another message: ${s.duplicate_sids} (recorded without it; \`turnout sync\` looks for them by number and text)`);
+  }
   const k = s.skipped;
   const skipped = [
     k.opted_out && `${k.opted_out} opted out since the list was made`,
@@ -265,7 +268,8 @@ export async function runSend(ctx: CliContext, rawOptions: Record<string, unknow
         const s = outcome.summary;
         ctx.reporter.info(summaryLines(s, ctx).join('\n'));
         if (jsonSummary) ctx.stdout.write(`${JSON.stringify(s)}\n`);
-        return s.failed + s.unknown > 0 ? 3 : 0;
+        // A provider whose answers cannot be trusted needs a look too, though everything was accepted.
+        return s.failed + s.unknown + s.duplicate_sids > 0 ? 3 : 0;
       }
     }
   });

@@ -51,10 +51,11 @@ ${examples(
           await sink.close();
           return;
         }
-        // Machine formats: the areas, then the totals row (area "(total)"), unless only flagged areas were asked for.
-        const rows = areas.map(outputRow);
-        if (!options.underMobilized) rows.push(outputRow(report.totals));
-        await writeRows(ctx, rows, STATUS_FIELDS, { format, ...(options.out ? { out: options.out } : {}) });
+        // Machine formats: the areas, then the totals row (area "(total)"), unless only flagged areas were
+        // asked for; each row says the moment its figures describe (as_of), so a saved file still does.
+        const rows = areas.map((a) => ({ ...outputRow(a), as_of: report.at }));
+        if (!options.underMobilized) rows.push({ ...outputRow(report.totals), as_of: report.at });
+        await writeRows(ctx, rows, [...STATUS_FIELDS, 'as_of'], { format, ...(options.out ? { out: options.out } : {}) });
       }),
     );
 }
@@ -71,7 +72,7 @@ export async function runStatus(ctx: CliContext, options: StatusCliOptions, extr
       const input = await statusInputFrom(options, { timeZone: settings.timeZone, now: ctx.clock.now() });
       return computeStatus({ source: statusStore(db) }, { ...input, timeline: extra.timeline === true });
     },
-    { create: false },
+    { create: false, allowPurged: true },
   );
 }
 
@@ -200,7 +201,7 @@ function flagText(a: AreaStatus, marks: TableMarks, total: boolean): string {
 // ---------------------------------------------------------------------------------------------
 // --timeline
 
-const TIMELINE_FIELDS = ['area', 'hour', 'hour_local', 'voted_in_hour', 'supporters_voted', 'supporters', 'supporter_turnout'] as const;
+const TIMELINE_FIELDS = ['area', 'hour', 'hour_local', 'voted_in_hour', 'supporters_voted', 'supporters', 'supporter_turnout', 'as_of'] as const;
 
 async function printTimeline(
   ctx: CliContext,
@@ -227,6 +228,7 @@ async function printTimeline(
       supporters_voted: p.supportersVoted,
       supporters: s.supporters,
       supporter_turnout: round(p.supporterTurnout, 4),
+      as_of: report.at,
     })),
   );
   await writeRows(ctx, rows, TIMELINE_FIELDS, { format, ...(out ? { out } : {}) });

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { FileOutcome, ImportChecksFile, Refresh } from '../../app/watch.js';
-import { UsageError } from '../../core/errors.js';
+import { RuntimeError, UsageError } from '../../core/errors.js';
 import { action, examples } from '../action.js';
 import type { CliContext } from '../context.js';
 import { withDatabase } from '../database.js';
@@ -36,7 +36,8 @@ export function registerWatch(program: Command): void {
       `
 Files are imported when their size and modification time hold still between two looks, so a
 file still being copied is not read half-way; dotfiles and *.part, *.tmp, *.crdownload files
-are ignored. A bad file is reported and skipped until it changes. Ctrl-C stops (exit code 0).
+are ignored. A bad file is reported once and skipped until it changes, across restarts too.
+Ctrl-C stops (exit code 0).
 ${examples(
   'turnout watch --checks-dir ~/Dropbox/pointages --interval 60',
   'turnout watch --checks-dir incoming --by precinct --expected 55',
@@ -99,7 +100,8 @@ async function watch(ctx: CliContext, options: WatchCliOptions): Promise<number>
           if (n < maxRefreshes) await sleep(intervalMs, stop.signal);
         }
       },
-      { create: false },
+      // Following the status of a purged database works; importing checks into it does not.
+      { create: false, allowPurged: options.checksDir === undefined },
     );
   } finally {
     process.off('SIGINT', onSignal);
@@ -128,6 +130,12 @@ async function checksImporter(ctx: CliContext, db: Db, screen: boolean): Promise
   const { timeZone } = loadSettings(db);
   const reporter = screen ? silentReporter : { ...ctx.reporter, progress() {} };
   return async (file) => {
+    // `turnout purge` may run while watch sleeps between refreshes: import nothing into the purged file.
+    if (loadSettings(db).purgedAt !== undefined) {
+      throw new RuntimeError('the database was purged while turnout watch was running: poll checks are no longer imported', {
+        hint: 'Stop turnout watch; start a new database for a new election.',
+      });
+    }
     const reading = await openCheckFile(openInput(file, ctx.stdin), { encoding: 'auto' });
     const s = await importChecks({ store, reporter, clock: ctx.clock }, reading, { source: path.basename(file), timeZone });
     return {

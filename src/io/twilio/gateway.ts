@@ -91,6 +91,8 @@ export function classifySendError(error: unknown): SendResult {
   }
   const code = networkCode(error);
   if (code !== undefined && NEVER_SENT.has(code)) return { kind: 'not-sent', message: describeNetworkError(error) };
+  // An answer that is not Twilio's JSON (a proxy's page, a mock's mistake): it may have been sent.
+  if (error instanceof SyntaxError) return { kind: 'ambiguous', message: `the provider's answer could not be read: ${error.message.slice(0, 200)}` };
   return { kind: 'ambiguous', message: describeNetworkError(error) };
 }
 
@@ -106,7 +108,9 @@ export async function twilioSmsGateway(config: TwilioConfig, concurrency = 16): 
           body,
           ...(config.messagingServiceSid ? { messagingServiceSid: config.messagingServiceSid } : { from: config.from! }),
         });
-        return { kind: 'accepted', sid: message.sid, status: message.status === 'accepted' ? 'queued' : String(message.status) };
+        // A Twilio-compatible provider may answer 2xx without a message: whether one was created is unknown.
+        if (typeof message?.sid !== 'string' || message.sid === '') return { kind: 'ambiguous', message: 'the provider answered without a message SID' };
+        return { kind: 'accepted', sid: message.sid, status: message.status === 'accepted' ? 'queued' : String(message.status ?? 'queued') };
       } catch (error) {
         return classifySendError(error);
       }

@@ -1,0 +1,72 @@
+import type { ContactImportStore, IdentityCandidate, VoterName } from '../app/importContacts.js';
+import { CONTACT_COLUMNS, type ContactColumn } from '../core/contact.js';
+import type { Db } from './db.js';
+
+/**
+ * Contacts onto voters (`turnout import contacts`). Lookups and writes go a batch at a time, as
+ * JSON arrays through json_each: one statement per batch instead of one per contact (on the
+ * 1M-voter bench, 100,000 identity lookups one by one took 0.8 s of 4.5 s). Identity lookups read
+ * only the partial, covering index of migration 006 (identity_key, last_name, birth_name).
+ */
+export function contactImportStore(db: Db): ContactImportStore {
+  const exists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM voters WHERE id = ?');
+  const at = db.prepare<[string, string], { id: string }>('SELECT id FROM voters WHERE precinct = ? AND list_number = ? LIMIT 2');
+  const identities = db
+    .prepare<[string], [string, string, string | null, string | null]>(
+      `SELECT v.identity_key, v.id, v.last_name, v.birth_name
+         FROM json_each(?) k JOIN voters v INDEXED BY voters_identity ON v.identity_key = k.value`,
+    )
+    .raw();
+  const currents = db
+    .prepare<[string], Record<ContactColumn, string | number | null> & { id: string }>(
+      `SELECT v.id, ${CONTACT_COLUMNS.map((c) => `v.${c}`).join(', ')} FROM json_each(?) k JOIN voters v ON v.id = k.value`,
+    );
+  const updates = new Map<string, ReturnType<typeof prepareUpdate>>();
+  // Rows as JSON arrays [id, ...values]; a single UPDATE … FROM per batch (each voter's row is
+  // found by its key once; the tally triggers still follow support changes).
+  function prepareUpdate(columns: readonly ContactColumn[]) {
+    const values = columns.map((c, i) => `value ->> ${i + 1} AS ${c}`).join(', ');
+    return db.prepare<[string]>(
+      `UPDATE voters SET ${columns.map((c) => `${c} = u.${c}`).join(', ')}
+         FROM (SELECT value ->> 0 AS id, ${values} FROM json_each(?)) AS u
+        WHERE voters.id = u.id`,
+    );
+  }
+  return {
+    begin: () => db.exec('BEGIN IMMEDIATE'),
+    commit: () => db.exec('COMMIT'),
+    rollback: () => {
+      if (db.inTransaction) db.exec('ROLLBACK');
+    },
+    voterExists: (id) => exists.get(id) !== undefined,
+    votersAt: (precinct, listNumber) => at.all(precinct, listNumber).map((r) => r.id),
+    votersWithIdentities(keys) {
+      const found = new Map<string, IdentityCandidate[]>();
+      for (const [key, id, last_name, birth_name] of identities.iterate(JSON.stringify(keys))) {
+        const list = found.get(key);
+        const candidate = { id, last_name, birth_name };
+        if (list) list.push(candidate);
+        else found.set(key, [candidate]);
+      }
+      return found;
+    },
+    everyVoterName: () => db.prepare<[], VoterName>('SELECT id, first_name, last_name, birth_name FROM voters').iterate(),
+    currentOf(ids) {
+      const result = new Map<string, Record<ContactColumn, string | number | null>>();
+      for (const row of currents.iterate(JSON.stringify(ids))) result.set(row.id, row);
+      return result;
+    },
+    update(columns, rows) {
+      const key = columns.join(',');
+      let stmt = updates.get(key);
+      if (!stmt) updates.set(key, (stmt = prepareUpdate(columns)));
+      stmt.run(JSON.stringify(rows));
+    },
+    addExtraColumns(names) {
+      const known = new Set(db.prepare<[], { name: string }>('SELECT name FROM voter_columns').all().map((r) => r.name));
+      let position = (db.prepare('SELECT coalesce(max(position), 0) AS p FROM voter_columns').get() as { p: number }).p;
+      const insert = db.prepare('INSERT INTO voter_columns (name, position) VALUES (?, ?)');
+      for (const name of names) if (!known.has(name)) insert.run(name, ++position);
+    },
+  };
+}

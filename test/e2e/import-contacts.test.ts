@@ -1,0 +1,230 @@
+/**
+ * `turnout import contacts` (issue 11): a campaign's NationBuilder-like export linked onto an REU
+ * list, then émargement checks, status and the SMS reminder list. Fixtures: fixtures/lists/, from
+ * test/bench/lists.ts, whose data says where each contact must land.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
+import { listFixtures, type Contact } from '../bench/lists.js';
+
+let dir: string;
+let cleanup: () => void;
+let db: string;
+const NOW = { TURNOUT_NOW: '2026-03-15T16:00:00+01:00' };
+
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir('turnout-contacts-'));
+  db = path.join(dir, 'test.db');
+});
+afterEach(() => cleanup());
+
+const fixture = (name: string): string => path.join(FIXTURES, 'lists', name);
+const turnout = (args: string[], input?: string | Buffer) => runTurnout(['--db', db, ...args], { env: NOW, input });
+
+function query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
+  const conn = new Database(db, { readonly: true });
+  try {
+    return conn.prepare(sql).all(...params) as T[];
+  } finally {
+    conn.close();
+  }
+}
+
+function dump(): string {
+  const conn = new Database(db, { readonly: true });
+  try {
+    return ['voters', 'voter_columns', 'voter_tally', 'checks']
+      .map((t) => JSON.stringify(conn.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()))
+      .join('\n');
+  } finally {
+    conn.close();
+  }
+}
+
+async function listImported(): Promise<void> {
+  const init = await turnout(['init', '--region', 'FR', '--timezone', 'Europe/Paris', '--quiet']);
+  expect(init.code, init.stderr).toBe(0);
+  const voters = await turnout(['import', 'voters', fixture('reu-electeurs-actifs.csv')]);
+  expect(voters.code, voters.stderr).toBe(0);
+}
+
+const truth = listFixtures();
+const e164 = (mobile: string): string => `+33${mobile.replace(/\D/g, '').slice(1)}`;
+/** Where each voter's contact lands: the later row wins. */
+function applied(): Map<string, Contact> {
+  const byVoter = new Map<string, Contact>();
+  for (const c of truth.contacts) if (typeof c.outcome === 'object') byVoter.set(c.outcome.voter, c);
+  return byVoter;
+}
+
+describe('turnout import contacts', () => {
+  it('REU list, émargement by bureau + numéro, contacts, status, then remind --channel sms finds exactly the linked supporters not voted', async () => {
+    await listImported();
+    const checks = await turnout(['import', 'checks', fixture('emargement-bureaux.csv')]);
+    expect(checks.code, checks.stderr).toBe(0);
+    const unmatchedFile = path.join(dir, 'non-relies.csv');
+    const contacts = await turnout(['import', 'contacts', fixture('contacts-nationbuilder.csv'), '--unmatched', unmatchedFile]);
+    expect(contacts.code, contacts.stderr).toBe(0);
+    expect(contacts.stdout).toBe('');
+
+    const matched = truth.contacts.filter((c) => typeof c.outcome === 'object').length;
+    const ambiguous = truth.contacts.filter((c) => c.outcome === 'ambiguous').length;
+    const unmatched = truth.contacts.filter((c) => c.outcome === 'unmatched').length;
+    expect(contacts.stderr).toContain(`read        ${truth.contacts.length} rows`);
+    expect(contacts.stderr).toContain(`matched by name + birth date: ${matched}\n`);
+    expect(contacts.stderr).toMatch(new RegExp(`ambiguous +${ambiguous} \\(not applied`));
+    expect(contacts.stderr).toMatch(new RegExp(`unmatched +${unmatched}\\n`));
+    expect(contacts.stderr).toContain('voters named by more than one row: 1 (the later row was applied)');
+    expect(contacts.stderr).toContain(`voters updated ${applied().size}, unchanged 0`);
+    expect(contacts.stderr).toMatch(new RegExp(`fields updated: phone ${applied().size}, support ${applied().size}, nationbuilder_id ${applied().size}`));
+
+    // Every contact on its voter, the later of two rows on one voter; ambiguous ones on nobody.
+    const phones = new Map(query<{ id: string; phone_e164: string | null; support: number | null }>('SELECT id, phone_e164, support FROM voters').map((r) => [r.id, r]));
+    for (const [voter, c] of applied()) {
+      expect(phones.get(voter), `${c.firstName} ${c.lastName} → ${voter}`).toEqual({ id: voter, phone_e164: e164(c.mobile), support: Number(c.support) });
+    }
+    expect([...phones.values()].filter((r) => r.phone_e164 !== null)).toHaveLength(applied().size);
+    const martins = query<{ phone: string | null }>("SELECT phone FROM voters WHERE birth_name = 'MARTIN' AND birth_date = '14/03/1962'");
+    expect(martins.map((m) => m.phone)).toEqual([null, null]);
+
+    // The not-applied rows, whole, with line and reason, private.
+    expect(fs.statSync(unmatchedFile).mode & 0o777).toBe(0o600);
+    const lines = fs.readFileSync(unmatchedFile, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('nationbuilder_id,first_name,last_name,born_at,email,mobile_number,support_level,tag_list,reject_line,reject_reason');
+    expect(lines).toHaveLength(1 + ambiguous + unmatched);
+    expect(lines.filter((l) => l.includes('ambiguous: 2 voters have this name and birth date'))).toHaveLength(ambiguous);
+    expect(lines.filter((l) => l.includes('unmatched: no voter with this name and birth date'))).toHaveLength(unmatched);
+
+    const status = await turnout(['status', '--by', 'precinct', '--format', 'json']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout.length).toBeGreaterThan(2);
+
+    const checked = new Set(truth.checks.map((c) => `${c.bureau}/${c.number}`));
+    const expected = [...applied()]
+      .filter(([voter, c]) => ['1', '2'].includes(c.support) && !checked.has(voter))
+      .map(([, c]) => e164(c.mobile))
+      .sort();
+    expect(expected.length).toBeGreaterThan(5);
+    const remind = await turnout(['remind', '--channel', 'sms', '--format', 'json']);
+    expect(remind.code, remind.stderr).toBe(0);
+    const rows = JSON.parse(remind.stdout) as Array<{ phone: string }>;
+    expect(rows.map((r) => r.phone).sort()).toEqual(expected);
+  });
+
+  it('matches the spellings and date forms the issue names', async () => {
+    await listImported();
+    const result = await turnout(['import', 'contacts', fixture('contacts-nationbuilder.csv')]);
+    expect(result.code, result.stderr).toBe(0);
+    const phoneOf = (birthName: string): string | null =>
+      query<{ phone: string | null }>('SELECT phone FROM voters WHERE birth_name = ?', birthName)[0]!.phone;
+    const contactOf = (last: string): Contact => truth.contacts.find((c) => c.lastName === last)!;
+    expect(phoneOf('ÉLÉONORE-BLIN')).toBe(contactOf('Eleonore Blin').mobile); // married DE LA TOUR: matched by the birth name
+    expect(phoneOf("D'AUBIGNÉ")).toBe(contactOf('Daubigne').mobile); // "Jean Pierre" = "Jean-Pierre", 14.03.1962
+    expect(phoneOf('BEN AHMED')).toBe(contactOf('Benahmed').mobile);
+    expect(phoneOf('LE GALL')).toBe(contactOf('Le Gall').mobile); // birth name of N'DIAYE, "Maelys" = "Maëlys"
+  });
+
+  it('changes nothing the second time, writes nothing in a dry run, and survives a fresh import of the list', async () => {
+    await listImported();
+    const dry = await turnout(['import', 'contacts', fixture('contacts-nationbuilder.csv'), '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain('dry run, nothing written');
+    expect(query<{ n: number }>('SELECT count(*) AS n FROM voters WHERE phone IS NOT NULL')[0]!.n).toBe(0);
+
+    expect((await turnout(['import', 'contacts', fixture('contacts-nationbuilder.csv')])).code).toBe(0);
+    const before = dump();
+    const again = await turnout(['import', 'contacts', fixture('contacts-nationbuilder.csv')]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`voters updated 0, unchanged ${applied().size}`);
+    expect(dump()).toBe(before);
+
+    // The same REU export again: nothing changes.
+    const same = await turnout(['import', 'voters', fixture('reu-electeurs-actifs.csv')]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).toMatch(/updated +0\n/);
+    expect(dump()).toBe(before);
+
+    // A fresh export: a linked voter moved house, another left the list. The list's fields
+    // update, the campaign's stay on every voter still on it.
+    const [moved, left] = [...applied().keys()];
+    const lines = fs.readFileSync(fixture('reu-electeurs-actifs.csv'), 'utf8').split('\n');
+    const key = (line: string): string => {
+      const cells = line.split(';');
+      return `${cells[21]!.replace(/"/g, '')}/${cells[26]}`;
+    };
+    const fresh = lines
+      .filter((line) => line === '' || line.startsWith('"code') || key(line) !== left)
+      .map((line) => (line !== '' && !line.startsWith('"code') && key(line) === moved ? line.replace(/^((?:[^;]*;){14})"[^"]*"/, '$1"Allée des Nouveaux Oliviers"') : line))
+      .join('\n');
+    const next = await turnout(['import', 'voters', '-'], fresh);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toMatch(/updated +1\n/);
+    const after = query<{ id: string; street: string; phone: string | null; support: number | null; nb: string | null }>(
+      "SELECT id, street, phone, support, json_extract(extra, '$.nationbuilder_id') AS nb FROM voters WHERE phone IS NOT NULL ORDER BY id",
+    );
+    expect(after).toHaveLength(applied().size); // the voter who left is not deleted by a re-import
+    expect(after.find((v) => v.id === moved)!.street).toBe('Allée des Nouveaux Oliviers');
+    for (const [voter, c] of applied()) {
+      const v = after.find((a) => a.id === voter)!;
+      expect([v.phone, v.support, v.nb]).toEqual([c.mobile, Number(c.support), c.nationbuilderId]);
+    }
+  });
+
+  it('uses the strongest key each row has, and only the rule asked for with --match', async () => {
+    await listImported();
+    const csv = [
+      'voter_id,bureau,numero_ordre,nom,prenom,date_naissance,portable,soutien,équipe',
+      '0001/1,,,,,,06 10 00 00 01,1,A', // by id
+      ',0002,1,,,,06 10 00 00 02,2,B', // by precinct + list number
+      `,,,${truth.voters[2]!.birthName},${truth.voters[2]!.givenNames.split(' ')[0]},${truth.voters[2]!.birthDate},06 10 00 00 03,1,C`, // by identity
+      'NOPE,,,,,,06 10 00 00 04,1,D', // an id that names nobody
+      ',0002,2,,,,06 10 00 00 05,7,E', // support out of range: rejected
+      ',,,,,,06 10 00 00 06,1,F', // names nobody at all
+    ].join('\n');
+    const result = await turnout(['import', 'contacts', '-'], csv);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('matched by voter id: 1\n');
+    expect(result.stderr).toContain('matched by precinct + list number: 1\n');
+    expect(result.stderr).toContain('matched by name + birth date: 1\n');
+    expect(result.stderr).toMatch(/unmatched +2\n/);
+    expect(result.stderr).toContain('stdin:6: rejected: support "7" is not a whole number from 1 to 5');
+    expect(result.stderr).toContain('stdin:5: not applied: unmatched: no voter with this voter id');
+    expect(result.stderr).toContain('stdin:7: not applied: names no voter');
+    const third = `${truth.voters[2]!.bureau}/${truth.voters[2]!.number}`;
+    expect(query<{ id: string; team: string }>("SELECT id, json_extract(extra, '$.équipe') AS team FROM voters WHERE phone IS NOT NULL ORDER BY phone")).toEqual([
+      { id: '0001/1', team: 'A' },
+      { id: '0002/1', team: 'B' },
+      { id: third, team: 'C' },
+    ]);
+
+    const strict = await turnout(['import', 'contacts', '-', '--strict'], csv);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('--strict is set: nothing was imported');
+
+    const byList = await turnout(['import', 'contacts', '-', '--match', 'list', '--dry-run'], csv);
+    expect(byList.code, byList.stderr).toBe(0);
+    expect(byList.stderr).toContain('matched by precinct + list number: 1\n');
+    expect(byList.stderr).not.toContain('matched by voter id');
+  });
+
+  it('links on names alone only when asked, and says it is weaker', async () => {
+    await listImported();
+    const v = truth.voters.find((x) => x.birthName === 'BEN AHMED')!;
+    // Windows-1252, as a spreadsheet saves it.
+    const csv = Buffer.from(`NOM;Prénom;Téléphone\r\nBen-Ahmed;karim;06 10 20 30 40\r\nMartin;Marie;06 10 20 30 41\r\n`, 'latin1');
+    const refused = await turnout(['import', 'contacts', '-'], csv);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('no column names voters');
+    expect(refused.stderr).toContain('--match name');
+    const byName = await turnout(['import', 'contacts', '-', '--match', 'name'], csv);
+    expect(byName.code, byName.stderr).toBe(0);
+    expect(byName.stderr).toContain('(windows-1252, ";"-delimited)');
+    expect(byName.stderr).toContain('matched by last + first name only (weaker: no birth date): 1');
+    expect(byName.stderr).toMatch(/ambiguous +1 /);
+    expect(query<{ phone: string }>('SELECT phone FROM voters WHERE phone IS NOT NULL')).toEqual([{ phone: '06 10 20 30 40' }]);
+    expect(v.bureau).not.toBe('');
+  });
+});
