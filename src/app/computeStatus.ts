@@ -14,6 +14,7 @@ import {
 import { DEFAULT_SUPPORTERS } from '../core/fields.js';
 import { UsageError } from '../core/errors.js';
 import { toWallClock } from '../core/time.js';
+import type { Awaitable } from './ports.js';
 
 /** Voters and votes of one (area, support level) pair, as counted by the store. */
 export interface AreaSupportCount {
@@ -43,16 +44,16 @@ export interface PurgedCounts {
 /** What computeStatus needs from the database (src/store/status.ts implements it). */
 export interface StatusSource {
   /** Set once the database was purged: the counts are then per hour, by area fields only. */
-  purged?(): PurgedCounts | undefined;
+  purged?(): Awaitable<PurgedCounts | undefined>;
   /** Votes (all voters) in the UTC hour of `at`. */
-  votesInHour?(at: string): number;
+  votesInHour?(at: string): Awaitable<number>;
   /** `neighborhood` when any voter has one, else `precinct`. */
-  defaultAreaField(): string;
+  defaultAreaField(): Awaitable<string>;
   /** Throws a UsageError naming the fields that exist when `field` is unknown. */
-  checkField(field: string): void;
+  checkField(field: string): Awaitable<void>;
   /** Counts per (area, support) of all voters, with votes checked at or before `at` (ISO UTC). */
-  areaSupportCounts(field: string, at: string): AreaSupportCount[];
-  supporterChecksByMinute(field: string, support: readonly number[], at: string): MinuteCount[];
+  areaSupportCounts(field: string, at: string): Awaitable<AreaSupportCount[]>;
+  supporterChecksByMinute(field: string, support: readonly number[], at: string): Awaitable<MinuteCount[]>;
 }
 
 /** The rate each area is compared with, as given on the command line. Rates are fractions. */
@@ -97,19 +98,19 @@ export interface StatusReport {
  * The status of every area at one moment: the use case behind `turnout status`, `turnout watch`
  * and `turnout remind --under-mobilized` (one rule for all three).
  */
-export function computeStatus(ports: { source: StatusSource }, input: StatusInput): StatusReport {
+export async function computeStatus(ports: { source: StatusSource }, input: StatusInput): Promise<StatusReport> {
   const { source } = ports;
-  const by = input.by ?? source.defaultAreaField();
-  const purged = source.purged?.();
+  const by = input.by ?? (await source.defaultAreaField());
+  const purged = await source.purged?.();
   const at = input.at.toISOString();
-  if (purged) checkPurgedQuestion(source, purged, by, at, input.timeZone);
-  source.checkField(by);
+  if (purged) await checkPurgedQuestion(source, purged, by, at, input.timeZone);
+  await source.checkField(by);
   const support = [...(input.support ?? DEFAULT_SUPPORTERS)];
   const supporterLevels = new Set(support);
   const flag: FlagRule = { ...DEFAULT_FLAG_RULE, ...input.flag };
 
   const byArea = new Map<string | null, AreaCounts>();
-  for (const row of source.areaSupportCounts(by, at)) {
+  for (const row of await source.areaSupportCounts(by, at)) {
     const area = areaName(row.area);
     let counts = byArea.get(area);
     if (!counts) byArea.set(area, (counts = { area, voters: 0, voted: 0, supporters: 0, supportersVoted: 0 }));
@@ -153,7 +154,7 @@ export function computeStatus(ports: { source: StatusSource }, input: StatusInpu
   };
 
   if (input.timeline) {
-    const checks: CheckCount[] = source.supporterChecksByMinute(by, support, at).map((m) => ({
+    const checks: CheckCount[] = (await source.supporterChecksByMinute(by, support, at)).map((m) => ({
       area: areaName(m.area),
       instant: Date.parse(`${m.minute}:00Z`),
       count: m.count,
@@ -176,7 +177,7 @@ export function computeStatus(ports: { source: StatusSource }, input: StatusInpu
  * precinct, and at a time when the hour's votes are known (no votes in that hour, exactly on the
  * hour, or at or after the last check). Anything else is a usage error that says why.
  */
-function checkPurgedQuestion(source: StatusSource, purged: PurgedCounts, by: string, at: string, timeZone: string): void {
+async function checkPurgedQuestion(source: StatusSource, purged: PurgedCounts, by: string, at: string, timeZone: string): Promise<void> {
   const day = purged.purgedAt.slice(0, 10);
   if (!purged.areaFields.includes(by)) {
     throw new UsageError(
@@ -186,7 +187,7 @@ function checkPurgedQuestion(source: StatusSource, purged: PurgedCounts, by: str
   }
   const wholeHour = purged.votesUntil !== null && at >= purged.votesUntil;
   const onTheHour = at === `${at.slice(0, 13)}:00:00.000Z`;
-  if (wholeHour || onTheHour || (source.votesInHour?.(at) ?? 0) === 0) return;
+  if (wholeHour || onTheHour || ((await source.votesInHour?.(at)) ?? 0) === 0) return;
   const hourStart = Date.parse(`${at.slice(0, 13)}:00:00.000Z`);
   const local = (instant: number | string): string => {
     const w = toWallClock(new Date(instant), timeZone);

@@ -140,13 +140,13 @@ export function demoClock(manifest: DemoManifest): Clock {
 
 /** Runs init and the imports on a fresh database; returns what each step did. */
 export async function buildDemo(manifest: DemoManifest, ports: DemoPorts): Promise<DemoReport> {
-  initElection(ports.settings, {
+  await initElection(ports.settings, {
     region: manifest.region,
     timeZone: manifest.timeZone,
     name: manifest.name,
     ...(manifest.footer === undefined ? {} : { footer: manifest.footer }),
   });
-  ports.settings.set(DEMO_MARKER, manifest.name);
+  await ports.settings.set(DEMO_MARKER, manifest.name);
 
   const voters = { file: manifest.voters.file, ...(await ports.imports.voters(ports.resolve(manifest.voters.file), { region: manifest.region })) };
   const checks: DemoReport['checks'] = [];

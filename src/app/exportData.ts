@@ -7,6 +7,7 @@
  * its time.
  */
 import { VOTER_FIELDS } from '../core/fields.js';
+import type { Awaitable } from './ports.js';
 
 export type ExportValue = string | number | boolean | null;
 
@@ -17,13 +18,16 @@ export type ExportValue = string | number | boolean | null;
  */
 export type StoredVoterValues = ExportValue[];
 
+/** Rows that stream: iterated synchronously on SQLite (no await per row), asynchronously on PostgreSQL. */
+export type Rows<T> = Iterable<T> | AsyncIterable<T>;
+
 export interface ExportStore {
   /** Extra columns in file order. */
-  extraColumns(): string[];
+  extraColumns(): Awaitable<string[]>;
   /** Voters by id, as StoredVoterValues; each array is the caller's to change. */
-  voterValues(): Iterable<StoredVoterValues>;
+  voterValues(): Rows<StoredVoterValues>;
   /** Checks in CHECK_EXPORT_COLUMNS order, by check time then voter id. */
-  checkValues(): Iterable<ExportValue[]>;
+  checkValues(): Rows<ExportValue[]>;
 }
 
 export const CHECK_EXPORT_COLUMNS = ['voter_id', 'checked_at', 'source', 'recorded_at'] as const;
@@ -31,16 +35,15 @@ export const CHECK_EXPORT_COLUMNS = ['voter_id', 'checked_at', 'source', 'record
 export interface Export {
   columns: string[];
   /** Arrays of values in `columns` order. */
-  rows: Iterable<ExportValue[]>;
+  rows: Rows<ExportValue[]>;
 }
 
-export function exportVoters(store: ExportStore): Export {
-  const extras = store.extraColumns().filter((name) => !(VOTER_FIELDS as readonly string[]).includes(name));
+export async function exportVoters(store: ExportStore): Promise<Export> {
+  const extras = (await store.extraColumns()).filter((name) => !(VOTER_FIELDS as readonly string[]).includes(name));
   const columns = [...VOTER_FIELDS, 'phone_e164', 'phone_valid', ...extras, 'voted', 'checked_at'];
   const checkedAt = VOTER_FIELDS.length + 2;
   const extra = checkedAt + 1;
-  function* rows(): Generator<ExportValue[]> {
-    for (const values of store.voterValues()) {
+  const toRow = (values: StoredVoterValues): ExportValue[] => {
       const at = values[checkedAt] ?? null;
       // The stored array becomes the exported one: `extra` gives way to the extra columns, then voted, checked_at.
       if (extras.length === 0) values.length = checkedAt;
@@ -51,12 +54,25 @@ export function exportVoters(store: ExportStore): Export {
         values.length = checkedAt + extras.length;
       }
       values.push(at !== null, at);
-      yield values;
-    }
+      return values;
+  };
+  const stored = store.voterValues();
+  if (Symbol.asyncIterator in stored) {
+    return {
+      columns,
+      rows: (async function* () {
+        for await (const values of stored) yield toRow(values);
+      })(),
+    };
   }
-  return { columns, rows: rows() };
+  return {
+    columns,
+    rows: (function* () {
+      for (const values of stored) yield toRow(values);
+    })(),
+  };
 }
 
-export function exportChecks(store: ExportStore): Export {
+export async function exportChecks(store: ExportStore): Promise<Export> {
   return { columns: [...CHECK_EXPORT_COLUMNS], rows: store.checkValues() };
 }

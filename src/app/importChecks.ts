@@ -6,7 +6,7 @@
 import { DataError, UsageError } from '../core/errors.js';
 import { CHECK_SYNONYMS, mapHeaders, type CheckField } from '../core/mapping.js';
 import { parseTime, parseTimeToIso, toIso } from '../core/time.js';
-import type { Clock, Reporter } from './ports.js';
+import type { Awaitable, Clock, Reporter } from './ports.js';
 import { failIfStrict, recordReject } from './rejected.js';
 import type { RejectedRow, RejectSink } from './importVoters.js';
 
@@ -37,16 +37,21 @@ export interface CheckToRecord {
 export type CheckOutcome = 'matched' | 'unmatched' | { ambiguous: number };
 
 export interface CheckImportStore {
-  begin(): void;
-  commit(): void;
-  rollback(): void;
-  /** Records one check; a voter's earliest check wins. */
-  record(check: CheckToRecord): CheckOutcome;
+  begin(): Awaitable<void>;
+  commit(): Awaitable<void>;
+  rollback(): Awaitable<void>;
+  /**
+   * Records one check; a voter's earliest check wins. SQLite answers at once; PostgreSQL answers
+   * with a promise that settles when the checks recorded in the same turn of the event loop are
+   * matched together (one round trip for a reader batch): the use case awaits a batch's promises
+   * at its end, never one row's.
+   */
+  record(check: CheckToRecord): Awaitable<CheckOutcome>;
   /**
    * Writes what record() has matched so far (a dry run too, before its rollback); returns how
    * many voters got their first check since begin().
    */
-  write(): number;
+  write(): Awaitable<number>;
 }
 
 export interface ImportChecksOptions {
@@ -150,8 +155,31 @@ export async function importChecks(ports: ImportChecksPorts, reading: CheckFileR
 
   let open = false;
   let matched = 0;
+  const AMBIGUOUS = 'precinct and list number match several voters; use voter ids (--key id)';
+  // Outcomes still to come (PostgreSQL), with their rows, in file order. A synchronous answer
+  // (SQLite) is counted at once: nothing is kept per row, as before the store could be async.
+  const waiting: Array<Promise<CheckOutcome>> = [];
+  const waitingRows: Array<{ fields: string[]; line: number }> = [];
+  const settle = async (): Promise<void> => {
+    if (waiting.length === 0) return;
+    const outcomes = await Promise.all(waiting);
+    for (let i = 0; i < outcomes.length; i++) {
+      const outcome = outcomes[i]!;
+      if (outcome === 'matched') matched++;
+      else if (outcome === 'unmatched') summary.unmatched++;
+      else await reject(waitingRows[i]!, AMBIGUOUS);
+    }
+    waiting.length = 0;
+    waitingRows.length = 0;
+  };
+  // Rejects stay in file order: by precinct and list number a row still waiting may yet be
+  // rejected as ambiguous, so its outcome comes first (by id none can be).
+  const rejectInOrder = async (row: { fields: string[]; line: number }, reason: string): Promise<void> => {
+    if (key !== 'id') await settle();
+    await reject(row, reason);
+  };
   try {
-    store.begin();
+    await store.begin();
     open = true;
     for await (const batch of reading.rows) {
       for (const row of batch) {
@@ -160,7 +188,7 @@ export async function importChecks(ports: ImportChecksPorts, reading: CheckFileR
         if (key === 'id') {
           const voterId = cell(row.fields, f.id);
           if (voterId === '') {
-            await reject(row, 'no voter id');
+            await rejectInOrder(row, 'no voter id');
             continue;
           }
           target = { voterId };
@@ -168,7 +196,7 @@ export async function importChecks(ports: ImportChecksPorts, reading: CheckFileR
           const precinct = cell(row.fields, f.precinct);
           const listNumber = cell(row.fields, f.list_number);
           if (precinct === '' || listNumber === '') {
-            await reject(row, precinct === '' ? 'no precinct' : 'no list number');
+            await rejectInOrder(row, precinct === '' ? 'no precinct' : 'no list number');
             continue;
           }
           target = { precinct, listNumber };
@@ -178,7 +206,7 @@ export async function importChecks(ports: ImportChecksPorts, reading: CheckFileR
         if (timeText !== '') {
           const time = parseTimeToIso(timeText, options.timeZone, now);
           if (time === undefined) {
-            await reject(row, `check time "${timeText}" is not a time (write 14:35 or 2026-03-15 14:35)`);
+            await rejectInOrder(row, `check time "${timeText}" is not a time (write 14:35 or 2026-03-15 14:35)`);
             continue;
           }
           checkedAt = time;
@@ -187,19 +215,25 @@ export async function importChecks(ports: ImportChecksPorts, reading: CheckFileR
         const outcome = store.record({ target, checkedAt, source, file: reading.file, line: row.line, recordedAt });
         if (outcome === 'matched') matched++;
         else if (outcome === 'unmatched') summary.unmatched++;
-        else await reject(row, "precinct and list number match several voters; use voter ids (--key id)");
+        else if (outcome instanceof Promise) {
+          waiting.push(outcome);
+          waitingRows.push(row);
+        } else await reject(row, AMBIGUOUS);
       }
+      await settle();
       reporter.progress({ task: 'importing checks', done: summary.read, unit: 'rows' });
     }
     failIfStrict(options.strict, summary, reading.file);
-    summary.newlyChecked = store.write();
+    summary.newlyChecked = await store.write();
     summary.alreadyChecked = matched - summary.newlyChecked;
-    if (summary.dryRun) store.rollback();
-    else store.commit();
+    if (summary.dryRun) await store.rollback();
+    else await store.commit();
     open = false;
     return summary;
   } finally {
-    if (open) store.rollback();
+    // Answers nobody will read (the import failed mid-batch) must not surface as unhandled rejections.
+    for (const pending of waiting) pending.catch(() => {});
+    if (open) await store.rollback();
     await options.rejects?.close();
   }
 }

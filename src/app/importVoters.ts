@@ -7,7 +7,7 @@
 import type { VoterRowColumn } from '../core/voterRecord.js';
 import type { LayoutName, VoterKey } from '../core/listLayout.js';
 import type { VoterTallyRow } from '../core/voterTally.js';
-import type { Clock, Reporter } from './ports.js';
+import type { Awaitable, Clock, Reporter } from './ports.js';
 import { failIfStrict, recordReject } from './rejected.js';
 
 /** A row left out of the import, with the line it starts on and its cells as read. */
@@ -81,21 +81,27 @@ export interface VoterFileReading {
 
 /** The part of the database this use case writes. All calls happen inside begin() … commit()/rollback(). */
 export interface VoterImportStore {
-  begin(): void;
-  commit(): void;
-  rollback(): void;
-  countVoters(): number;
+  begin(): Awaitable<void>;
+  commit(): Awaitable<void>;
+  rollback(): Awaitable<void>;
+  countVoters(): Awaitable<number>;
   /** Records new extra column names after the known ones (file order). */
-  addExtraColumns(names: readonly string[]): void;
-  /** Prepares the upsert for this file's columns; the writer returns how many voters it inserted or changed. */
-  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly (string | null)[], rows: number) => number;
+  addExtraColumns(names: readonly string[]): Awaitable<void>;
+  /**
+   * Prepares the upsert for this file's columns; the writer returns how many voters it inserted or
+   * changed (a store that streams the batches, as PostgreSQL's COPY does, may count them only in
+   * endVoterWrites).
+   */
+  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly (string | null)[], rows: number) => Awaitable<number>;
+  /** After the last batch: finishes the writes; returns the voters inserted or changed not yet counted by the writer. */
+  endVoterWrites(): Awaitable<number>;
   /**
    * Called before and after loading when the table was empty: lets the store defer index building
    * and the triggers that keep the voter tally; `after` gets the tally of the rows written.
    */
-  bulkLoad(phase: 'before' | 'after', tally?: readonly VoterTallyRow[]): void;
+  bulkLoad(phase: 'before' | 'after', tally?: readonly VoterTallyRow[]): Awaitable<void>;
   /** Turns stored unmatched checks whose voter now exists into checks; returns how many. */
-  applyUnmatchedChecks(): number;
+  applyUnmatchedChecks(): Awaitable<number>;
 }
 
 export interface RejectSink {
@@ -179,17 +185,17 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
   const rejectContext = { file: header.file, headers: header.headers, keep, reporter, sink: options.rejects };
   let open = false;
   try {
-    store.begin();
+    await store.begin();
     open = true;
-    const before = store.countVoters();
+    const before = await store.countVoters();
     const bulk = before === 0;
-    if (bulk) store.bulkLoad('before');
-    store.addExtraColumns(header.extras);
+    if (bulk) await store.bulkLoad('before');
+    await store.addExtraColumns(header.extras);
     const write = store.voterWriter(header.suppliedColumns, header.extras);
     let changed = 0;
     let accepted = 0;
     for await (const batch of reading.batches) {
-      if (batch.rows > 0) changed += write(batch.values, batch.rows);
+      if (batch.rows > 0) changed += await write(batch.values, batch.rows);
       accepted += batch.rows;
       summary.read += batch.read;
       summary.phonesInvalid += batch.phonesInvalid;
@@ -199,19 +205,20 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
       for (const reject of batch.rejects) await recordReject(summary, reject, rejectContext);
       reporter.progress({ task: 'importing voters', done: summary.read, unit: 'rows' });
     }
-    if (bulk) store.bulkLoad('after', reading.tally());
+    changed += await store.endVoterWrites();
+    if (bulk) await store.bulkLoad('after', reading.tally());
     summary.listTypes = reading.listTypes();
-    summary.inserted = store.countVoters() - before;
+    summary.inserted = (await store.countVoters()) - before;
     summary.updated = changed - summary.inserted;
     summary.unchanged = accepted - changed;
     failIfStrict(options.strict, summary, header.file);
-    summary.checksApplied = store.applyUnmatchedChecks();
-    if (summary.dryRun) store.rollback();
-    else store.commit();
+    summary.checksApplied = await store.applyUnmatchedChecks();
+    if (summary.dryRun) await store.rollback();
+    else await store.commit();
     open = false;
     return summary;
   } finally {
-    if (open) store.rollback();
+    if (open) await store.rollback();
     await reading.close();
     await options.rejects?.close();
   }

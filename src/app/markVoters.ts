@@ -4,15 +4,16 @@
  */
 import { DataError, UsageError } from '../core/errors.js';
 import { parseTime, toIso } from '../core/time.js';
-import type { Clock } from './ports.js';
+import type { Awaitable, Clock } from './ports.js';
 
 export interface MarkStore {
-  transaction<T>(fn: () => T): T;
-  voterExists(id: string): boolean;
+  /** Runs fn in one write transaction (committed when its promise resolves, rolled back when it rejects). */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  voterExists(id: string): Awaitable<boolean>;
   /** Inserts a check or moves it earlier; returns the stored time before, if any. */
-  mark(id: string, checkedAt: string, source: string, recordedAt: string): string | undefined;
+  mark(id: string, checkedAt: string, source: string, recordedAt: string): Awaitable<string | undefined>;
   /** Removes the voter's check (and any unmatched check by that id); true when there was one. */
-  unmark(id: string): boolean;
+  unmark(id: string): Awaitable<boolean>;
 }
 
 export interface MarkResult {
@@ -22,12 +23,12 @@ export interface MarkResult {
   checkedAt: string;
 }
 
-export function markVoters(
+export async function markVoters(
   store: MarkStore,
   clock: Clock,
   ids: readonly string[],
   options: { at?: string; source?: string; timeZone: string },
-): MarkResult {
+): Promise<MarkResult> {
   const now = clock.now();
   let checkedAt = toIso(now);
   if (options.at !== undefined) {
@@ -37,8 +38,9 @@ export function markVoters(
   }
   const wanted = [...new Set(ids.map((id) => id.trim()).filter(Boolean))];
   if (wanted.length === 0) throw new UsageError('no voter id given', { hint: 'Write: turnout mark ID [ID…]' });
-  return store.transaction(() => {
-    const unknown = wanted.filter((id) => !store.voterExists(id));
+  return store.transaction(async () => {
+    const unknown: string[] = [];
+    for (const id of wanted) if (!(await store.voterExists(id))) unknown.push(id);
     if (unknown.length > 0) {
       throw new DataError(`unknown voter id${unknown.length === 1 ? '' : 's'}: ${unknown.join(', ')}; nothing was marked`, {
         hint: 'Check the ids (turnout export voters lists them), or import the voter file first.',
@@ -46,7 +48,7 @@ export function markVoters(
     }
     const result: MarkResult = { marked: [], already: [], checkedAt };
     for (const id of wanted) {
-      const before = store.mark(id, checkedAt, options.source ?? 'manual', toIso(now));
+      const before = await store.mark(id, checkedAt, options.source ?? 'manual', toIso(now));
       if (before === undefined) result.marked.push(id);
       else result.already.push({ id, checkedAt: before < checkedAt ? before : checkedAt });
     }
@@ -54,13 +56,13 @@ export function markVoters(
   });
 }
 
-export function unmarkVoters(store: MarkStore, ids: readonly string[]): { unmarked: string[]; notChecked: string[] } {
+export async function unmarkVoters(store: MarkStore, ids: readonly string[]): Promise<{ unmarked: string[]; notChecked: string[] }> {
   const wanted = [...new Set(ids.map((id) => id.trim()).filter(Boolean))];
   if (wanted.length === 0) throw new UsageError('no voter id given', { hint: 'Write: turnout unmark ID [ID…]' });
-  return store.transaction(() => {
+  return store.transaction(async () => {
     const unmarked: string[] = [];
     const notChecked: string[] = [];
-    for (const id of wanted) (store.unmark(id) ? unmarked : notChecked).push(id);
+    for (const id of wanted) ((await store.unmark(id)) ? unmarked : notChecked).push(id);
     return { unmarked, notChecked };
   });
 }

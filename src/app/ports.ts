@@ -20,6 +20,13 @@ export interface ProgressUpdate {
   unit: string;
 }
 
+/**
+ * What a store method returns: a value on SQLite (better-sqlite3 answers synchronously), a promise
+ * on PostgreSQL. Use cases await it either way and never learn which engine answered; the per-row
+ * paths are per batch, so the await costs nothing measurable on SQLite.
+ */
+export type Awaitable<T> = T | Promise<T>;
+
 export interface Clock {
   now(): Date;
 }

@@ -17,6 +17,7 @@ import type { Channel } from '../core/remindSelection.js';
 import { doorKey, parseHouseNumber, sideOf, sortInWalkOrder, walkKey } from '../core/walkList.js';
 import { computeStatus, type StatusInput, type StatusSource } from './computeStatus.js';
 import type { RecipientVoter, SmsRecipient } from './recipients.js';
+import type { Awaitable } from './ports.js';
 
 export interface CandidateQuery {
   /** The --by field, as the user names it. */
@@ -66,8 +67,8 @@ export interface CandidateVoter {
 
 /** What the use case needs from the database. */
 export interface ReminderSource {
-  extraColumns(): string[];
-  candidates(query: CandidateQuery): CandidateVoter[];
+  extraColumns(): Awaitable<string[]>;
+  candidates(query: CandidateQuery): Awaitable<CandidateVoter[]>;
 }
 
 export interface RemindPorts {
@@ -146,8 +147,8 @@ export interface RemindResult {
 }
 
 /** Selects and orders the contacts for a channel. */
-export function selectReminders(ports: RemindPorts, input: RemindInput): RemindResult {
-  const report = computeStatus({ source: ports.status }, input.status);
+export async function selectReminders(ports: RemindPorts, input: RemindInput): Promise<RemindResult> {
+  const report = await computeStatus({ source: ports.status }, input.status);
   const areaField = report.by;
   const rank = new Map(report.areas.map((a, index) => [a.area, index]));
   let served = report.areas.filter((a) => a.supporters > 0);
@@ -157,7 +158,7 @@ export function selectReminders(ports: RemindPorts, input: RemindInput): RemindR
     served = served.filter((a) => named.has(a.area));
   }
   const everywhere = input.underMobilized !== true && input.areas === undefined;
-  const candidates = ports.source.candidates({
+  const candidates = await ports.source.candidates({
     areaField,
     supportLevels: report.support,
     at: report.at,
@@ -300,8 +301,8 @@ export function reminderRow(channel: Channel, contact: Selection): ReminderRow {
 }
 
 /** The SMS to send: one per phone number, carrying every voter it stands for (primary first). */
-export function smsRecipients(source: ReminderSource, contacts: Selection[]): SmsRecipient[] {
-  const extras = source.extraColumns();
+export async function smsRecipients(source: ReminderSource, contacts: Selection[]): Promise<SmsRecipient[]> {
+  const extras = await source.extraColumns();
   return contacts.map((c) => ({
     phone: c.key,
     area: c.members[0]!.area,

@@ -158,7 +158,7 @@ export function createWatcher(ports: WatchPorts, options: WatchOptions): { refre
     async refresh() {
       number++;
       const files = await importNewFiles();
-      const report = computeStatus({ source: ports.source }, { ...options.status, at: options.status.at ?? ports.clock.now() });
+      const report = await computeStatus({ source: ports.source }, { ...options.status, at: options.status.at ?? ports.clock.now() });
       const changes = flagChanges(previousAreas, report.areas);
       previousAreas = report.areas;
       return { number, files, report, changes };

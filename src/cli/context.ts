@@ -4,6 +4,7 @@ import { colorsFor } from './colors.js';
 import type { Clock, Reporter } from '../app/ports.js';
 import { UsageError } from '../core/errors.js';
 import { asInvoked, detectInvocation, type Invocation } from './invocation.js';
+import { isPostgresTarget, redactUrl } from '../core/databaseUrl.js';
 
 /** Everything a command needs from the process, decided once per run. */
 export interface CliContext {
@@ -11,8 +12,12 @@ export interface CliContext {
   stdin: NodeJS.ReadStream;
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
-  /** Database path: --db, else TURNOUT_DB, else ./turnout.db. */
+  /** Database path or postgres:// URL: --db, else TURNOUT_DB, else ./turnout.db. */
   dbPath: string;
+  /** The database as messages name it: the file, or the URL without its password (and the schema). */
+  dbLabel: string;
+  /** PostgreSQL schema holding the election: --db-schema, else TURNOUT_DB_SCHEMA. */
+  dbSchema: string | undefined;
   /** Only errors on stderr. */
   quiet: boolean;
   /** Colours for data on stdout (tables) and for messages on stderr. */
@@ -32,6 +37,7 @@ export interface CliContext {
 
 export interface GlobalOptions {
   db?: string;
+  dbSchema?: string;
   quiet?: boolean;
   color?: boolean;
 }
@@ -45,6 +51,8 @@ export async function createContext(command: Command): Promise<CliContext> {
     colorsFor('stderr', process.stderr.isTTY === true, noColor, env),
   ]);
   const quiet = globals.quiet === true;
+  const dbPath = globals.db ?? (env.TURNOUT_DB || 'turnout.db');
+  const dbSchema = globals.dbSchema ?? (env.TURNOUT_DB_SCHEMA || undefined);
   const stderrIsTTY = process.stderr.isTTY === true;
   const invocation = detectInvocation(env, process.cwd());
   const ctx: CliContext = {
@@ -52,7 +60,9 @@ export async function createContext(command: Command): Promise<CliContext> {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
-    dbPath: globals.db ?? (env.TURNOUT_DB || 'turnout.db'),
+    dbPath,
+    dbLabel: isPostgresTarget(dbPath) ? `${redactUrl(dbPath)}${dbSchema ? ` (schema ${dbSchema})` : ''}` : dbPath,
+    dbSchema,
     quiet,
     out,
     err,

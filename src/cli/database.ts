@@ -1,3 +1,6 @@
+import type { Stores } from '../app/stores.js';
+import { UsageError } from '../core/errors.js';
+import { isPostgresTarget } from '../core/databaseUrl.js';
 import type { Db, OpenOptions } from '../store/db.js';
 import type { CliContext } from './context.js';
 
@@ -19,6 +22,12 @@ let reminded = false;
 
 /** Opens the context's database for the length of `fn`. better-sqlite3 loads only here. */
 export async function withDatabase<T>(ctx: CliContext, fn: (db: Db) => T | Promise<T>, options: DatabaseUse = {}): Promise<T> {
+  // For the commands that work on SQLite only: a postgres:// --db is a usage error naming those that do.
+  if (isPostgresTarget(ctx.dbPath)) {
+    throw new UsageError(`this command works on an SQLite database only for now, not on PostgreSQL (${ctx.dbLabel})`, {
+      hint: 'On PostgreSQL: init, import voters, import checks, status, export, mark, unmark, checks unmatched, remind (lists) and copy. Copy the campaign to a file for the rest: turnout copy --from URL --to turnout.db.',
+    });
+  }
   const { openDatabase } = await import('../store/db.js');
   const fs = await import('node:fs');
   // A dry run against a database that does not exist yet works on an empty one in memory: it writes no file.
@@ -50,5 +59,24 @@ async function checkPurge(ctx: CliContext, db: Db, options: DatabaseUse): Promis
   if (purgeIsDue(settings, ctx.clock.now(), settings.timeZone)) {
     reminded = true;
     ctx.reporter.warn(purgeReminder(settings.purgeAfter));
+  }
+}
+
+/**
+ * Opens the context's database, SQLite or PostgreSQL by --db, for the length of `fn`, and gives it
+ * as the ports the use cases take. Only the chosen engine's driver is loaded.
+ */
+export async function withStores<T>(ctx: CliContext, fn: (stores: Stores) => T | Promise<T>, options: DatabaseUse = {}): Promise<T> {
+  if (!isPostgresTarget(ctx.dbPath)) {
+    const { sqliteStores } = await import('../store/sqliteStores.js');
+    return withDatabase(ctx, (db) => fn(sqliteStores(db)), options);
+  }
+  const { openPostgres } = await import('../store/pg/open.js');
+  const { pgStores } = await import('../store/pg/stores.js');
+  const db = await openPostgres(ctx.dbPath, { schema: ctx.dbSchema, create: options.create !== false && options.readonly !== true });
+  try {
+    return await fn(pgStores(db));
+  } finally {
+    await db.close();
   }
 }

@@ -23,10 +23,11 @@ const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Re
   { names: ['reminders'], load: async () => (await import('./commands/reminders.js')).registerReminders },
   { names: ['purge'], load: async () => (await import('./commands/purge.js')).registerPurge },
   { names: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemo },
+  { names: ['copy'], load: async () => (await import('./commands/copy.js')).registerCopy },
 ];
 
 /** The global options that take a value (their value is not the command's name). */
-const GLOBAL_WITH_VALUE = new Set(['--db']);
+const GLOBAL_WITH_VALUE = new Set(['--db', '--db-schema']);
 
 /** The top-level command `argv` runs, when it names one; undefined for help, --version, typos. */
 export function commandIn(argv: readonly string[]): string | undefined {
@@ -55,7 +56,8 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('turnout')
     .description('Election-day get-out-the-vote toolkit: import voters and poll checks, find under-mobilized areas, remind supporters.')
     .version(VERSION, '-V, --version')
-    .option('--db <path>', 'database file (default: $TURNOUT_DB, else ./turnout.db)')
+    .option('--db <path|url>', 'database file, or a postgres:// URL (default: $TURNOUT_DB, else ./turnout.db)')
+    .option('--db-schema <name>', 'PostgreSQL schema holding this election, to keep several in one database (default: $TURNOUT_DB_SCHEMA)')
     .option('-q, --quiet', 'only errors on stderr: no progress or information')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .addHelpText(

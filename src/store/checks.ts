@@ -198,7 +198,19 @@ export function markStore(db: Db): MarkStore {
   const remove = db.prepare('DELETE FROM checks WHERE voter_id = ?');
   const removeUnmatched = db.prepare('DELETE FROM unmatched_checks WHERE key = ?');
   return {
-    transaction: (fn) => db.transaction(fn).immediate(),
+    // The use case awaits between statements, which better-sqlite3's transaction() cannot wrap:
+    // BEGIN IMMEDIATE holds the write lock across the awaits (nothing else uses this connection).
+    transaction: async (fn) => {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn();
+        db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    },
     voterExists: (id) => exists.get(id) !== undefined,
     mark(id, checkedAt, source, recordedAt) {
       const before = existing.get(id)?.checked_at;

@@ -199,6 +199,7 @@ export function voterImportStore(db: Db): VoterImportStore {
         for (const row of tally) add.run(row.neighborhood, row.precinct, row.support, row.voters);
       }
     },
+    endVoterWrites: () => 0,
     applyUnmatchedChecks: () => applyUnmatchedChecks(db),
   };
 }

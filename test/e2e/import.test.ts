@@ -1,47 +1,30 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
+import { testBackends, type TestDatabase } from '../helpers/backends.js';
 
+const NOW = { TURNOUT_NOW: '2026-03-15T15:00:00+01:00' };
+const fixture = (name: string): string => path.join(FIXTURES, name);
+
+// The same tests on every backend this run has (SQLite always; PostgreSQL when it answers).
+describe.each(await testBackends())('on $name', (backend) => {
 let dir: string;
 let cleanup: () => void;
-let db: string;
-const NOW = { TURNOUT_NOW: '2026-03-15T15:00:00+01:00' };
+let db: TestDatabase;
 
-beforeEach(() => {
+beforeEach(async () => {
   ({ dir, cleanup } = tempDir('turnout-import-'));
-  db = path.join(dir, 'test.db');
+  db = await backend.create(dir);
 });
-afterEach(() => cleanup());
+afterEach(async () => {
+  await db.drop();
+  cleanup();
+});
 
-const fixture = (name: string): string => path.join(FIXTURES, name);
-const turnout = (args: string[], input?: string | Buffer) => runTurnout(['--db', db, ...args], { env: NOW, input });
-
-function query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.prepare(sql).all(...params) as T[];
-  } finally {
-    conn.close();
-  }
-}
-
-/** Every table's rows and the schema, as text: equal dumps mean equal contents. */
-function dump(): string {
-  const conn = new Database(db, { readonly: true });
-  try {
-    const tables = conn.prepare("SELECT name, sql FROM sqlite_master WHERE type IN ('table','index','trigger') ORDER BY name").all() as Array<{ name: string; sql: string | null }>;
-    const parts = tables.map((t) => t.sql ?? t.name);
-    for (const t of tables) {
-      if (!t.sql?.startsWith('CREATE TABLE')) continue;
-      parts.push(JSON.stringify(conn.prepare(`SELECT * FROM "${t.name}" ORDER BY 1, 2`).all()));
-    }
-    return parts.join('\n');
-  } finally {
-    conn.close();
-  }
-}
+const turnout = (args: string[], input?: string | Buffer) => runTurnout([...db.args, ...args], { env: NOW, input });
+const query = <T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]> => db.query<T>(sql, ...params);
+const dump = (): Promise<string> => db.dump();
 
 async function init(region: string, timeZone: string): Promise<void> {
   const result = await turnout(['init', '--region', region, '--timezone', timeZone, '--quiet']);
@@ -64,7 +47,7 @@ describe('turnout import voters', () => {
     expect(result.stderr).toMatch(/rejected\s+3/);
     expect(result.stderr).toMatch(/phones invalid 1/);
 
-    const voters = query<Record<string, unknown>>('SELECT * FROM voters ORDER BY id');
+    const voters = await query<Record<string, unknown>>('SELECT * FROM voters ORDER BY id');
     expect(voters.map((v) => v.id)).toEqual(['000101', '000102', '000103', '000104', '000108']);
     const emile = voters[1]!;
     expect(emile).toMatchObject({
@@ -85,7 +68,7 @@ describe('turnout import voters', () => {
     expect(voters[2]).toMatchObject({ phone_e164: '+33491234567', support: null, extra: '{"Profession":"Étudiante","Remarque":"Prix: 5 €"}' });
     expect(voters[3]).toMatchObject({ phone: '06 12', phone_e164: null, phone_valid: 0 });
     expect(voters[4]).toMatchObject({ phone_e164: '+33645678901', phone_valid: 1 });
-    expect(query('SELECT name FROM voter_columns ORDER BY position')).toEqual([{ name: 'Profession' }, { name: 'Remarque' }]);
+    expect(await query('SELECT name FROM voter_columns ORDER BY position')).toEqual([{ name: 'Profession' }, { name: 'Remarque' }]);
 
     expect(fs.statSync(rejects).mode & 0o777).toBe(0o600);
     const lines = fs.readFileSync(rejects, 'utf8').trimEnd().split('\n');
@@ -100,7 +83,7 @@ describe('turnout import voters', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toBe('');
     expect(first.stderr).toContain('stdin (utf-8, ","-delimited)');
-    expect(query('SELECT id, last_name, zip, phone_e164, turnout_score, extra FROM voters ORDER BY id')).toEqual([
+    expect(await query('SELECT id, last_name, zip, phone_e164, turnout_score, extra FROM voters ORDER BY id')).toEqual([
       { id: 'V-0001', last_name: 'Lopez', zip: '02134', phone_e164: '+12125550142', turnout_score: 85, extra: '{"Ward Captain":"Kim"}' },
       { id: 'V-0002', last_name: "O'Hara, Jr.", zip: '02134', phone_e164: '+12125550199', turnout_score: 40, extra: '{"Ward Captain":"Kim"}' },
       { id: 'V-0003', last_name: 'Smith "CJ"', zip: '02135', phone_e164: '+442079460958', turnout_score: 12.5, extra: null },
@@ -113,7 +96,7 @@ describe('turnout import voters', () => {
     const update = await turnout(['import', 'voters', fixture('import-voters-update.csv')]);
     expect(update.code).toBe(0);
     expect(update.stderr).toMatch(/read\s+5 rows\n\s+inserted\s+1\n\s+updated\s+2\n\s+unchanged\s+2\n\s+rejected\s+0/);
-    expect(query('SELECT id, email, support, extra FROM voters WHERE id IN (?, ?, ?) ORDER BY id', 'V-0002', 'V-0003', 'V-0005')).toEqual([
+    expect(await query('SELECT id, email, support, extra FROM voters WHERE id IN (?, ?, ?) ORDER BY id', 'V-0002', 'V-0003', 'V-0005')).toEqual([
       { id: 'V-0002', email: 'ben@example.com', support: 2, extra: '{"Ward Captain":"Kim"}' },
       { id: 'V-0003', email: null, support: 4, extra: '{"Ward Captain":"Lee"}' },
       { id: 'V-0005', email: null, support: 1, extra: '{"Ward Captain":"Lee"}' },
@@ -122,18 +105,18 @@ describe('turnout import voters', () => {
 
   it('lists the headers when no id column is found, and reads the file with --map', async () => {
     await init('FR', 'Europe/Paris');
-    const before = dump();
+    const before = await dump();
     const failed = await turnout(['import', 'voters', fixture('import-voters.tsv')]);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toBe('');
     expect(failed.stderr).toContain('import-voters.tsv:1: no voter id column found');
     expect(failed.stderr).toContain('"Ref", "Given", "Family", "Mob", "Precinct", "Lean", "Household"');
-    expect(dump()).toBe(before);
+    expect(await dump()).toBe(before);
 
     const ok = await turnout(['import', 'voters', fixture('import-voters.tsv'), '--map', 'id=Ref', '--map', 'first_name=given', '--map', 'last_name=Family', '--map', 'phone=Mob', '--map', 'support=Lean']);
     expect(ok.code).toBe(0);
     expect(ok.stderr).toContain('tab-delimited');
-    expect(query('SELECT id, first_name, phone_e164, precinct, support, extra FROM voters ORDER BY id')).toEqual([
+    expect(await query('SELECT id, first_name, phone_e164, precinct, support, extra FROM voters ORDER BY id')).toEqual([
       { id: '00042', first_name: 'Luc', phone_e164: '+33612345678', precinct: '12', support: 1, extra: '{"Household":"A"}' },
       { id: '00043', first_name: 'Léa', phone_e164: '+33612345679', precinct: '12', support: 2, extra: '{"Household":"A"}' },
       { id: '00044', first_name: 'Tom', phone_e164: null, precinct: '13', support: 4, extra: '{"Household":"B"}' },
@@ -143,7 +126,7 @@ describe('turnout import voters', () => {
   it('fails on broken files with file:line:column, leaving the database exactly as it was', async () => {
     await init('US', 'America/New_York');
     expect((await turnout(['import', 'voters', fixture('import-voters-bom.csv')])).code).toBe(0);
-    const before = dump();
+    const before = await dump();
     const cases: Array<[string[], RegExp]> = [
       [['import-voters-unterminated.csv'], /import-voters-unterminated\.csv:2:11: a quoted field is never closed/],
       [['import-voters-wrong-width.csv'], /import-voters-wrong-width\.csv:3:17: this row has 5 fields but the header has 4/],
@@ -158,12 +141,12 @@ describe('turnout import voters', () => {
       expect(result.stderr, file).toMatch(message);
       expect(result.stderr, file).toContain('hint:');
       expect(result.stderr, file).not.toMatch(/\n\s+at /);
-      expect(dump(), file).toBe(before);
+      expect(await dump(), file).toBe(before);
     }
     const dry = await turnout(['import', 'voters', fixture('import-voters-update.csv'), '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.stderr).toMatch(/dry run, nothing written[\s\S]*inserted\s+1\n\s+updated\s+2/);
-    expect(dump()).toBe(before);
+    expect(await dump()).toBe(before);
   });
 });
 
@@ -172,27 +155,27 @@ describe('turnout import checks', () => {
     await init('US', 'America/New_York');
     await turnout(['import', 'voters', fixture('import-voters-bom.csv')]);
     // A dry run reports what the import would do, and writes nothing.
-    const empty = dump();
+    const empty = await dump();
     const dry = await turnout(['import', 'checks', fixture('import-checks.csv'), '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.stderr).toMatch(/newly checked\s+2\n\s+already checked\s+1\n\s+unmatched\s+2/);
-    expect(dump()).toBe(empty);
+    expect(await dump()).toBe(empty);
     const first = await turnout(['import', 'checks', fixture('import-checks.csv')]);
     expect(first.code).toBe(0);
     expect(first.stdout).toBe('');
     expect(first.stderr).toMatch(/import-checks\.csv:7: rejected: no voter id/);
     expect(first.stderr).toMatch(/newly checked\s+2\n\s+already checked\s+1\n\s+unmatched\s+2/);
-    expect(query('SELECT voter_id, checked_at, source FROM checks ORDER BY voter_id')).toEqual([
+    expect(await query('SELECT voter_id, checked_at, source FROM checks ORDER BY voter_id')).toEqual([
       { voter_id: 'V-0001', checked_at: '2026-03-15T13:12:00.000Z', source: 'Bureau P-01' },
       { voter_id: 'V-0003', checked_at: '2026-03-15T14:40:00.000Z', source: null },
     ]);
     // Each check carries its voter's area and support (what status counts by), copied by a trigger.
-    expect(query('SELECT count(*) AS n FROM checks c JOIN voters v ON v.id = c.voter_id WHERE c.neighborhood IS NOT ifnull(v.neighborhood, \'\') OR c.precinct IS NOT ifnull(v.precinct, \'\') OR c.support IS NOT ifnull(v.support, 0)')).toEqual([{ n: 0 }]);
+    expect(await query('SELECT count(*) AS n FROM checks c JOIN voters v ON v.id = c.voter_id WHERE c.neighborhood IS DISTINCT FROM coalesce(v.neighborhood, \'\') OR c.precinct IS DISTINCT FROM coalesce(v.precinct, \'\') OR c.support IS DISTINCT FROM coalesce(v.support, 0)')).toEqual([{ n: 0 }]);
 
-    const before = dump();
+    const before = await dump();
     const again = await turnout(['import', 'checks', fixture('import-checks.csv')]);
     expect(again.stderr).toMatch(/newly checked\s+0\n\s+already checked\s+3\n\s+unmatched\s+2/);
-    expect(dump()).toBe(before);
+    expect(await dump()).toBe(before);
 
     const listed = await turnout(['checks', 'unmatched', '--format', 'json']);
     expect(listed.code).toBe(0);
@@ -203,8 +186,8 @@ describe('turnout import checks', () => {
 
     const voters = await turnout(['import', 'voters', fixture('import-voters-update.csv')]);
     expect(voters.stderr).toMatch(/earlier unmatched checks now matched: 1/);
-    expect(query("SELECT checked_at FROM checks WHERE voter_id = 'V-0005'")).toEqual([{ checked_at: '2026-03-15T16:05:00.000Z' }]);
-    expect(query('SELECT voter_id FROM unmatched_checks')).toEqual([{ voter_id: 'V-0099' }]);
+    expect(await query("SELECT checked_at FROM checks WHERE voter_id = 'V-0005'")).toEqual([{ checked_at: '2026-03-15T16:05:00.000Z' }]);
+    expect(await query('SELECT voter_id FROM unmatched_checks')).toEqual([{ voter_id: 'V-0099' }]);
   });
 
   it('matches by precinct and list number, with --source and --at, from a Windows-1252 file', async () => {
@@ -214,12 +197,12 @@ describe('turnout import checks', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('key precinct,list_number');
     expect(result.stderr).toMatch(/newly checked\s+3\n\s+already checked\s+0\n\s+unmatched\s+1/);
-    expect(query('SELECT voter_id, checked_at, source FROM checks ORDER BY voter_id')).toEqual([
+    expect(await query('SELECT voter_id, checked_at, source FROM checks ORDER BY voter_id')).toEqual([
       { voter_id: '000101', checked_at: '2026-03-15T07:35:00.000Z', source: 'Bureau 0101' },
       { voter_id: '000102', checked_at: '2026-03-15T10:30:00.000Z', source: 'Bureau 0101' },
       { voter_id: '000103', checked_at: '2026-03-15T08:50:00.000Z', source: 'Bureau 0101' },
     ]);
-    expect(query('SELECT precinct, list_number FROM unmatched_checks')).toEqual([{ precinct: '0612', list_number: '0099' }]);
+    expect(await query('SELECT precinct, list_number FROM unmatched_checks')).toEqual([{ precinct: '0612', list_number: '0099' }]);
   });
 });
 
@@ -282,4 +265,5 @@ describe('export voters --format csv over many rows', () => {
     expect(records[10]![header!.indexOf('street')]).toBe('Allée\nhaute');
     expect(records[2499]![0]).toBe('E02500');
   });
+});
 });

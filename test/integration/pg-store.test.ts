@@ -11,6 +11,7 @@ import { pgVoterImportStore } from '../../src/store/pg/voters.js';
 import { pgCheckImportStore, pgMarkStore } from '../../src/store/pg/checks.js';
 import { pgStatusStore } from '../../src/store/pg/status.js';
 import { pgExportStore } from '../../src/store/pg/exportData.js';
+import { exportVoters } from '../../src/app/exportData.js';
 import { pgMessageLog, pgReminderSource, pgSendLock } from '../../src/store/pg/messages.js';
 import { testBackends } from '../helpers/backends.js';
 import type { CheckToRecord } from '../../src/app/importChecks.js';
@@ -126,10 +127,11 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
       expect(await mark.mark('V0003', '2026-03-15T10:00:00.000Z', 'manual', '2026-03-15T10:00:00.000Z')).toBeUndefined();
     });
     await expectExactTallies(db, '2026-03-15T20:00:00.000Z');
-    const exported = [];
-    for await (const row of pgExportStore(db).voters()) exported.push(row);
+    const data = await exportVoters(pgExportStore(db));
+    const exported: Array<Record<string, unknown>> = [];
+    for await (const values of data.rows) exported.push(Object.fromEntries(data.columns.map((c, i) => [c, values[i]])));
     expect(exported).toHaveLength(601);
-    expect(exported[1]).toMatchObject({ id: 'V0001', last_name: 'Nom\t1\\x', neighborhood: 'Est', support: 1, voted_at: '2026-03-15T09:10:00.000Z' });
+    expect(exported[1]).toMatchObject({ id: 'V0001', last_name: 'Nom\t1\\x', neighborhood: 'Est', support: 1, voted: true, checked_at: '2026-03-15T09:10:00.000Z' });
   });
 
   it('keeps tallies exact with four check imports writing at once', async () => {

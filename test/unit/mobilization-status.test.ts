@@ -25,7 +25,7 @@ function source(rows: AreaSupportCount[], minutes: MinuteCount[] = [], defaultFi
 const at = new Date('2026-03-15T12:00:00Z'); // 13:00 in Paris
 
 describe('computeStatus', () => {
-  it('adds up support levels into voters and supporters, and merges empty and missing areas', () => {
+  it('adds up support levels into voters and supporters, and merges empty and missing areas', async () => {
     const { port, asked } = source([
       { area: 'A', support: 1, voters: 10, voted: 4 },
       { area: 'A', support: 2, voters: 10, voted: 2 },
@@ -35,7 +35,7 @@ describe('computeStatus', () => {
       { area: '', support: 2, voters: 2, voted: 1 },
       { area: 12, support: 1, voters: 4, voted: 2 },
     ]);
-    const report = computeStatus({ source: port }, { at, timeZone: 'Europe/Paris' });
+    const report = await computeStatus({ source: port }, { at, timeZone: 'Europe/Paris' });
     expect(asked).toEqual([{ field: 'neighborhood', at: '2026-03-15T12:00:00.000Z' }]);
     expect(report.by).toBe('neighborhood');
     expect(report.support).toEqual([1, 2]);
@@ -49,20 +49,20 @@ describe('computeStatus', () => {
     expect(report.warnings).toEqual([]);
   });
 
-  it('reads the curve at the time of day of --at in the election’s zone', () => {
+  it('reads the curve at the time of day of --at in the election’s zone', async () => {
     const { port } = source([{ area: 'A', support: 1, voters: 100, voted: 20 }]);
     const points = [
       { minute: 12 * 60, rate: 0.2 },
       { minute: 14 * 60, rate: 0.3 },
     ];
-    const paris = computeStatus({ source: port }, { at, timeZone: 'Europe/Paris', reference: { kind: 'curve', points, file: 'c.csv' } });
+    const paris = await computeStatus({ source: port }, { at, timeZone: 'Europe/Paris', reference: { kind: 'curve', points, file: 'c.csv' } });
     expect(paris.reference).toEqual({ kind: 'curve', rate: 0.25, file: 'c.csv' }); // 13:00 local
-    const utc = computeStatus({ source: port }, { at, timeZone: 'UTC', reference: { kind: 'curve', points, file: 'c.csv' } });
+    const utc = await computeStatus({ source: port }, { at, timeZone: 'UTC', reference: { kind: 'curve', points, file: 'c.csv' } });
     expect(utc.reference.rate).toBe(0.2); // 12:00
     expect(paris.areas[0]).toMatchObject({ reference: 0.25, shortfall: 5 }); // 25 − 20
   });
 
-  it('passes the support levels, the field and the flag rule through', () => {
+  it('passes the support levels, the field and the flag rule through', async () => {
     const { port, asked } = source(
       [
         { area: 'A', support: 3, voters: 40, voted: 8 },
@@ -70,7 +70,7 @@ describe('computeStatus', () => {
       ],
       [{ area: 'A', minute: '2026-03-15T08:10', count: 8 }],
     );
-    const report = computeStatus(
+    const report = await computeStatus(
       { source: port },
       { at, timeZone: 'UTC', by: 'precinct', support: [3], flag: { zThreshold: 3 }, timeline: true },
     );
@@ -88,11 +88,11 @@ describe('computeStatus', () => {
     ]);
   });
 
-  it('falls back to the store’s default field and refuses unknown ones', () => {
+  it('falls back to the store’s default field and refuses unknown ones', async () => {
     const { port, asked } = source([], [], 'precinct');
-    const report = computeStatus({ source: port }, { at, timeZone: 'UTC' });
+    const report = await computeStatus({ source: port }, { at, timeZone: 'UTC' });
     expect(asked[0]!.field).toBe('precinct');
     expect(report.warnings).toEqual(['no voters in the database yet: import a voter file first (turnout import voters FILE)']);
-    expect(() => computeStatus({ source: port }, { at, timeZone: 'UTC', by: 'nope' })).toThrow(UsageError);
+    await expect(computeStatus({ source: port }, { at, timeZone: 'UTC', by: 'nope' })).rejects.toThrow(UsageError);
   });
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action, examples } from '../action.js';
-import { withDatabase } from '../database.js';
+import { withStores } from '../database.js';
 import { addOutputOptions, chooseFormat, writeRows, type OutputOptions, type Row } from '../output.js';
 
 interface MarkOptions {
@@ -21,10 +21,10 @@ export function registerChecks(program: Command): void {
     .addHelpText('after', examples('turnout checks unmatched', 'turnout checks unmatched --format csv > unmatched.csv'))
     .action(
       action<OutputOptions>(async (ctx, options) => {
-        const { unmatchedChecks, UNMATCHED_COLUMNS } = await import('../../store/checks.js');
+        const { UNMATCHED_COLUMNS } = await import('../../store/checks.js');
         const format = chooseFormat(ctx, options, 'csv');
-        const count = await withDatabase(ctx, (db) =>
-          writeRows(ctx, unmatchedChecks(db) as Iterable<Row>, UNMATCHED_COLUMNS, { format, out: options.out }),
+        const count = await withStores(ctx, async (stores) =>
+          writeRows(ctx, (await stores.unmatchedChecks()) as Iterable<Row> | AsyncIterable<Row>, UNMATCHED_COLUMNS, { format, out: options.out }),
           { create: false },
         );
         if (format === 'table' || options.out) ctx.reporter.info(`${count} unmatched check${count === 1 ? '' : 's'}`);
@@ -41,11 +41,11 @@ export function registerChecks(program: Command): void {
     .action(
       action<MarkOptions>(async (ctx, options, args) => {
         const { markVoters } = await import('../../app/markVoters.js');
-        const { markStore } = await import('../../store/checks.js');
-        const { loadSettings } = await import('../../store/settings.js');
-        const result = await withDatabase(ctx, (db) =>
-          markVoters(markStore(db), ctx.clock, args[0] as string[], { at: options.at, source: options.source, timeZone: loadSettings(db).timeZone }),
-        );
+        const { electionSettings } = await import('../../app/settings.js');
+        const result = await withStores(ctx, async (stores) => {
+          const { timeZone } = await electionSettings(await stores.settings());
+          return markVoters(await stores.mark(), ctx.clock, args[0] as string[], { at: options.at, source: options.source, timeZone });
+        });
         if (result.marked.length > 0) ctx.reporter.info(`${ctx.err.green('✔')} marked as voted at ${result.checkedAt}: ${result.marked.join(', ')}`);
         for (const a of result.already) ctx.reporter.info(`already checked: ${a.id} (at ${a.checkedAt})`);
       }),
@@ -59,8 +59,7 @@ export function registerChecks(program: Command): void {
     .action(
       action(async (ctx, _options, args) => {
         const { unmarkVoters } = await import('../../app/markVoters.js');
-        const { markStore } = await import('../../store/checks.js');
-        const result = await withDatabase(ctx, (db) => unmarkVoters(markStore(db), args[0] as string[]));
+        const result = await withStores(ctx, async (stores) => unmarkVoters(await stores.mark(), args[0] as string[]));
         if (result.unmarked.length > 0) ctx.reporter.info(`${ctx.err.green('✔')} unmarked: ${result.unmarked.join(', ')}`);
         if (result.notChecked.length > 0) ctx.reporter.warn(`not checked, nothing to remove: ${result.notChecked.join(', ')}`);
       }),

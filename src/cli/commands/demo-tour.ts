@@ -24,7 +24,7 @@ export async function demoTour(ctx: CliContext, dbPath: string, manifest: DemoMa
         import('./status-options.js'),
       ]);
       const input = await statusInputFrom({ at }, { timeZone: loadSettings(db).timeZone, now: instant });
-      return computeStatus({ source: statusStore(db) }, input).areas.find((a) => a.under_mobilized)?.area ?? undefined;
+      return (await computeStatus({ source: statusStore(db) }, input)).areas.find((a) => a.under_mobilized)?.area ?? undefined;
     },
     { create: false },
   );

@@ -1,6 +1,6 @@
 import { Argument, type Command } from 'commander';
 import { action, examples } from '../action.js';
-import { withDatabase } from '../database.js';
+import { withStores } from '../database.js';
 import { addOutputOptions, chooseFormat, writeValues, type Format, type OutputOptions } from '../output.js';
 
 export function registerExport(program: Command): void {
@@ -18,13 +18,13 @@ export function registerExport(program: Command): void {
     .action(
       action<OutputOptions>(async (ctx, options, args) => {
         const { exportVoters, exportChecks } = await import('../../app/exportData.js');
-        const { exportStore } = await import('../../store/exportData.js');
         // No table here: the command's --format choices leave it out.
         const format = chooseFormat(ctx, options, 'csv', false) as Exclude<Format, 'table'>;
-        await withDatabase(
+        await withStores(
           ctx,
-          async (db) => {
-            const data = args[0] === 'checks' ? exportChecks(exportStore(db)) : exportVoters(exportStore(db));
+          async (stores) => {
+            const store = await stores.export();
+            const data = args[0] === 'checks' ? await exportChecks(store) : await exportVoters(store);
             await writeValues(ctx, data.rows, data.columns, { format, ...(options.out === undefined ? {} : { out: options.out }) });
           },
           { create: false },

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { action, examples } from '../action.js';
-import { withDatabase } from '../database.js';
+import { withDatabase, withStores } from '../database.js';
 import { progressReporter } from '../progress.js';
 import type { CliContext } from '../context.js';
 import type { ImportVotersSummary } from '../../app/importVoters.js';
@@ -130,7 +130,7 @@ export function registerImport(program: Command): void {
 }
 
 async function importVotersCommand(ctx: CliContext, file: string, options: VoterImportOptions): Promise<number> {
-  const [{ importVoters }, { parseCheckKey }, { openInput }, { openVoterFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions }, { VOTER_FIELDS }, { normalizeRegion }, { voterImportStore }, { loadSettings }, { rejectFile }] =
+  const [{ importVoters }, { parseCheckKey }, { openInput }, { openVoterFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions }, { VOTER_FIELDS }, { normalizeRegion }, { electionSettings }, { rejectFile }] =
     await Promise.all([
       import('../../app/importVoters.js'),
       import('../../app/importChecks.js'),
@@ -143,8 +143,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
       // libphonenumber-js (~90 ms to load) only to check a --region: the reading thread loads its
       // own copy anyway, and the database's region was checked when it was set.
       options.region === undefined ? { normalizeRegion: undefined } : import('../../core/region.js'),
-      import('../../store/voters.js'),
-      import('../../store/settings.js'),
+      import('../../app/settings.js'),
       // csv-stringify only for --rejects FILE.
       options.rejects === undefined ? { rejectFile: undefined } : import('../../io/rejects.js'),
     ]);
@@ -157,11 +156,11 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
   const reporter = await progressReporter(ctx);
   try {
     let region: string | undefined;
-    const summary = await withDatabase(ctx, async (db) => {
-      region = regionOption ?? loadSettings(db).region;
+    const summary = await withStores(ctx, async (stores) => {
+      region = regionOption ?? (await electionSettings(await stores.settings())).region;
       const reading = await openVoterFile(input, { delimiter, encoding, region, map, key, lists: options.lists });
       const rejects = options.rejects !== undefined && rejectFile ? rejectFile(options.rejects) : undefined;
-      return importVoters({ store: voterImportStore(db), reporter, clock: ctx.clock }, reading, {
+      return importVoters({ store: await stores.voterImport(), reporter, clock: ctx.clock }, reading, {
         dryRun: options.dryRun,
         strict: options.strict,
         rejects,
@@ -212,7 +211,7 @@ export function renderVoterSummary(ctx: CliContext, s: ImportVotersSummary): str
 }
 
 async function importChecksCommand(ctx: CliContext, file: string, options: CheckImportOptions): Promise<number> {
-  const [{ importChecks, parseCheckKey }, { openInput }, { openCheckFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions, CHECK_FIELDS }, { checkImportStore }, { loadSettings }, { rejectFile }] =
+  const [{ importChecks, parseCheckKey }, { openInput }, { openCheckFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions, CHECK_FIELDS }, { electionSettings }, { rejectFile }] =
     await Promise.all([
       import('../../app/importChecks.js'),
       import('../../io/input.js'),
@@ -220,8 +219,7 @@ async function importChecksCommand(ctx: CliContext, file: string, options: Check
       import('../../io/csv/decode.js'),
       import('../../io/csv/table.js'),
       import('../../core/mapping.js'),
-      import('../../store/checks.js'),
-      import('../../store/settings.js'),
+      import('../../app/settings.js'),
       // csv-stringify only for --rejects FILE.
       options.rejects === undefined ? { rejectFile: undefined } : import('../../io/rejects.js'),
     ]);
@@ -232,11 +230,11 @@ async function importChecksCommand(ctx: CliContext, file: string, options: Check
   const input = openInput(file, ctx.stdin);
   const reporter = await progressReporter(ctx);
   try {
-    const summary = await withDatabase(ctx, async (db) => {
-      const { timeZone } = loadSettings(db);
+    const summary = await withStores(ctx, async (stores) => {
+      const { timeZone } = await electionSettings(await stores.settings());
       const reading = await openCheckFile(input, { delimiter, encoding });
       const rejects = options.rejects !== undefined && rejectFile ? rejectFile(options.rejects) : undefined;
-      return importChecks({ store: checkImportStore(db), reporter, clock: ctx.clock }, reading, {
+      return importChecks({ store: await stores.checkImport(), reporter, clock: ctx.clock }, reading, {
         key,
         map,
         source: options.source,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action, examples } from '../action.js';
-import { withDatabase } from '../database.js';
+import { withStores } from '../database.js';
 
 interface InitOptions {
   region?: string;
@@ -30,9 +30,8 @@ export function registerInit(program: Command): void {
     .action(
       action<InitOptions>(async (ctx, options) => {
         const { initElection } = await import('../../app/initElection.js');
-        const { settingsStore } = await import('../../store/settings.js');
-        const settings = await withDatabase(ctx, (db) =>
-          initElection(settingsStore(db), {
+        const settings = await withStores(ctx, async (stores) =>
+          initElection(await stores.settings(), {
             region: options.region,
             timeZone: options.timezone,
             name: options.name,
@@ -43,7 +42,7 @@ export function registerInit(program: Command): void {
         );
         ctx.reporter.info(
           [
-            `${ctx.err.green('✔')} ${ctx.dbPath} ready`,
+            `${ctx.err.green('✔')} ${ctx.dbLabel} ready`,
             `  region:    ${settings.region ?? '(none: phones must be written +international)'}`,
             `  time zone: ${settings.timeZone}`,
             ...(settings.name ? [`  name:      ${settings.name}`] : []),

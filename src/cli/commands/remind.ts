@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { action, examples } from '../action.js';
 import { addOutputOptions, chooseFormat, writeRows, type OutputOptions } from '../output.js';
-import { withDatabase } from '../database.js';
+import { withStores } from '../database.js';
 import { addSendOptions, runSend } from './remind-send.js';
 import { addStatusOptions, statusInputFrom, type StatusCliOptions } from './status-options.js';
 import { groupDigits } from '../numbers.js';
@@ -59,9 +59,7 @@ ${examples(
         const { UsageError } = await import('../../core/errors.js');
         const { parseChannel, parseCooldown, parseLimit } = await import('../../core/remindSelection.js');
         const { selectReminders, reminderRow, smsRecipients, REMIND_COLUMNS } = await import('../../app/remind.js');
-        const { reminderSource } = await import('../../store/reminders.js');
-        const { statusStore } = await import('../../store/status.js');
-        const { loadSettings } = await import('../../store/settings.js');
+        const { electionSettings } = await import('../../app/settings.js');
 
         const channel = parseChannel(options.channel);
         const sending = options.send === true || options.dryRun === true;
@@ -74,13 +72,13 @@ ${examples(
         const cooldownMs = parseCooldown(options.cooldown);
         const now = ctx.clock.now();
 
-        const outcome = await withDatabase(
+        const outcome = await withStores(
           ctx,
-          async (db) => {
-            const settings = loadSettings(db);
+          async (stores) => {
+            const settings = await electionSettings(await stores.settings());
             const status = await statusInputFrom(options, { timeZone: settings.timeZone, now });
-            const source = reminderSource(db);
-            const result = selectReminders({ source, status: statusStore(db) }, {
+            const source = await stores.reminders();
+            const result = await selectReminders({ source, status: await stores.status() }, {
               channel,
               status,
               underMobilized: options.underMobilized === true,
@@ -91,7 +89,7 @@ ${examples(
               now,
               forSending: sending,
             });
-            return { result, recipients: sending ? smsRecipients(source, result.contacts) : undefined };
+            return { result, recipients: sending ? await smsRecipients(source, result.contacts) : undefined };
           },
           { create: false },
         );

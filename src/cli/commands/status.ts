@@ -4,7 +4,7 @@ import { STATUS_FIELDS, TOTAL_AREA, type AreaStatus, type TimelineSeries } from 
 import { toWallClock } from '../../core/time.js';
 import { action, examples } from '../action.js';
 import type { CliContext } from '../context.js';
-import { withDatabase } from '../database.js';
+import { withStores } from '../database.js';
 import { addOutputOptions, chooseFormat, renderTable, RowSink, writeRows, type OutputOptions, type Row } from '../output.js';
 import { addStatusOptions, statusInputFrom, type StatusCliOptions } from './status-options.js';
 
@@ -63,14 +63,13 @@ ${examples(
 /** Opens the database, reads the settings and computes the report (shared with watch). */
 export async function runStatus(ctx: CliContext, options: StatusCliOptions, extra: { timeline?: boolean } = {}): Promise<StatusReport> {
   const { computeStatus } = await import('../../app/computeStatus.js');
-  const { statusStore } = await import('../../store/status.js');
-  const { loadSettings } = await import('../../store/settings.js');
-  return withDatabase(
+  const { electionSettings } = await import('../../app/settings.js');
+  return withStores(
     ctx,
-    async (db) => {
-      const settings = loadSettings(db);
+    async (stores) => {
+      const settings = await electionSettings(await stores.settings());
       const input = await statusInputFrom(options, { timeZone: settings.timeZone, now: ctx.clock.now() });
-      return computeStatus({ source: statusStore(db) }, { ...input, timeline: extra.timeline === true });
+      return computeStatus({ source: await stores.status() }, { ...input, timeline: extra.timeline === true });
     },
     { create: false, allowPurged: true },
   );

@@ -42,6 +42,11 @@ export interface PgCheckImportStore {
   rollback(): Promise<void>;
   /** Matches a batch of checks with one query; the outcomes in the batch's order. */
   recordBatch(checks: readonly CheckToRecord[]): Promise<CheckOutcome[]>;
+  /**
+   * One check, answered with the others recorded in the same turn of the event loop: they are
+   * matched together by recordBatch once the caller yields (a reader batch, one round trip).
+   */
+  record(check: CheckToRecord): Promise<CheckOutcome>;
   write(): Promise<number>;
 }
 
@@ -58,6 +63,7 @@ export function pgCheckImportStore(db: PgDb): PgCheckImportStore {
   const unmatched = new Map<string, Unmatched>();
   let newlyChecked = 0;
   let open = false;
+  let gathering: Array<{ check: CheckToRecord; resolve: (o: CheckOutcome) => void; reject: (e: unknown) => void }> = [];
   const flush = async (): Promise<void> => {
     if (unmatched.size > 0) {
       const rows = [...unmatched.values()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -93,7 +99,22 @@ export function pgCheckImportStore(db: PgDb): PgCheckImportStore {
     );
     newlyChecked += r.rows[0]!.n;
   };
-  return {
+  const store: PgCheckImportStore = {
+    record(check) {
+      return new Promise<CheckOutcome>((resolve, reject) => {
+        if (gathering.length === 0) {
+          queueMicrotask(() => {
+            const batch = gathering;
+            gathering = [];
+            store.recordBatch(batch.map((b) => b.check)).then(
+              (outcomes) => batch.forEach((b, i) => b.resolve(outcomes[i]!)),
+              (error: unknown) => batch.forEach((b) => b.reject(error)),
+            );
+          });
+        }
+        gathering.push({ check, resolve, reject });
+      });
+    },
     async begin() {
       queued.clear();
       unmatched.clear();
@@ -183,6 +204,7 @@ export function pgCheckImportStore(db: PgDb): PgCheckImportStore {
       return outcomes;
     },
   };
+  return store;
 }
 
 export interface PgMarkStore {

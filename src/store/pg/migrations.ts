@@ -256,15 +256,49 @@ export const tallies: PgMigration = {
   `,
 };
 
+/** Official electoral lists (SQLite's 005). */
+export const lists: PgMigration = {
+  name: 'lists',
+  sql: `
+    ALTER TABLE voters ADD COLUMN birth_name text, ADD COLUMN given_names text, ADD COLUMN birth_date text,
+      ADD COLUMN birth_date_iso text, ADD COLUMN birth_date_valid integer, ADD COLUMN list_type text,
+      ADD COLUMN address_2 text, ADD COLUMN address_3 text, ADD COLUMN locality text;
+  `,
+};
+
+/** Contacts linked by identity (SQLite's 006). */
+export const contacts: PgMigration = {
+  name: 'contacts',
+  sql: `
+    ALTER TABLE voters ADD COLUMN identity_key text;
+    CREATE INDEX voters_identity ON voters (identity_key, last_name, birth_name) WHERE identity_key IS NOT NULL;
+  `,
+};
+
+/** `turnout purge`'s on-the-hour tally (SQLite's 007). */
+export const purge: PgMigration = {
+  name: 'purge',
+  sql: `
+    CREATE TABLE vote_tally_on_the_hour (
+      neighborhood text NOT NULL,
+      precinct     text NOT NULL,
+      support      integer NOT NULL,
+      hour         text NOT NULL,
+      votes        bigint NOT NULL,
+      PRIMARY KEY (neighborhood, precinct, support, hour)
+    );
+  `,
+};
+
 /** In order, parallel to src/store/migrations/index.ts: entry i brings the schema to version i + 1. */
-export const pgMigrations: readonly PgMigration[] = [foundation, status, reminders, tallies].map(byteOrder);
+export const pgMigrations: readonly PgMigration[] = [foundation, status, reminders, tallies, lists, contacts, purge].map(byteOrder);
 
 /**
  * Every text column compares bytes (COLLATE "C"), as SQLite does: the same order in exports and
  * lists on both engines whatever the server's locale, and faster keys (no strcoll per comparison).
  */
 function byteOrder(m: PgMigration): PgMigration {
-  return { name: m.name, sql: m.sql.replace(/^(\s+[a-z_0-9]+\s+)text\b/gm, '$1text COLLATE "C"') };
+  return { name: m.name, sql: m.sql.replace(/^(\s+[a-z_0-9]+\s+)text\b/gm, '$1text COLLATE "C"').replace(/(ADD COLUMN [a-z_0-9]+ )text\b/g, '$1text COLLATE "C"') };
 }
 
 /** The advisory lock key under which one turnout at a time migrates a database ('turnout' in ASCII). */

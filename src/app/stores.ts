@@ -1,0 +1,35 @@
+/**
+ * Every port the use cases declare, from one open database: the CLI (and any other adapter)
+ * gets a Stores from the engine the user chose and hands its parts to the use cases, which never
+ * learn whether SQLite or PostgreSQL answers. src/store/sqliteStores.ts and
+ * src/store/pg/stores.ts implement it.
+ */
+import type { StatusSource } from './computeStatus.js';
+import type { ExportStore } from './exportData.js';
+import type { CheckImportStore } from './importChecks.js';
+import type { VoterImportStore } from './importVoters.js';
+import type { SettingsPort } from './initElection.js';
+import type { MarkStore } from './markVoters.js';
+import type { Awaitable } from './ports.js';
+import type { ReminderSource } from './remind.js';
+
+export interface SettingsStore extends SettingsPort {
+  get(key: string): Awaitable<string | undefined>;
+}
+
+/**
+ * Each port is made on demand and its module loaded then (a promise): a command loads the code of
+ * the ports it uses only, on either engine (startup time is one of SQLite's targets).
+ */
+export interface Stores {
+  readonly engine: 'sqlite' | 'postgres';
+  settings(): Promise<SettingsStore>;
+  voterImport(): Promise<VoterImportStore>;
+  checkImport(): Promise<CheckImportStore>;
+  status(): Promise<StatusSource>;
+  export(): Promise<ExportStore>;
+  mark(): Promise<MarkStore>;
+  reminders(): Promise<ReminderSource>;
+  /** Checks that matched no voter, oldest first. */
+  unmatchedChecks(): Promise<Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>>;
+}

@@ -1,0 +1,17 @@
+import type { Stores } from '../app/stores.js';
+import type { Db } from './db.js';
+
+/** The ports over an open SQLite database (synchronous underneath: every answer is a value, not a promise). */
+export function sqliteStores(db: Db): Stores {
+  return {
+    engine: 'sqlite',
+    settings: async () => (await import('./settings.js')).settingsStore(db),
+    voterImport: async () => (await import('./voters.js')).voterImportStore(db),
+    checkImport: async () => (await import('./checks.js')).checkImportStore(db),
+    status: async () => (await import('./status.js')).statusStore(db),
+    export: async () => (await import('./exportData.js')).exportStore(db),
+    mark: async () => (await import('./checks.js')).markStore(db),
+    reminders: async () => (await import('./reminders.js')).reminderSource(db),
+    unmatchedChecks: async () => (await import('./checks.js')).unmatchedChecks(db) as Iterable<Record<string, unknown>>,
+  };
+}
