@@ -16,7 +16,7 @@ import { countSegments, type SegmentCount, type SmsEncoding } from '../core/segm
 import { renderAll, type Template } from '../core/template.js';
 import { UsageError } from '../core/errors.js';
 import { defaultBurst, Pacer, type PacerTicket } from '../core/pacer.js';
-import type { Clock, Reporter } from './ports.js';
+import type { Awaitable, Clock, Reporter } from './ports.js';
 import type { SmsRecipient } from './recipients.js';
 
 // ---------------------------------------------------------------- ports
@@ -64,21 +64,21 @@ export interface MessageLog {
    * Re-checks each message and records it as 'pending' (first attempt), in one committed
    * transaction for messages about to be sent at once; one result per request, in order.
    */
-  claimMany(requests: readonly ClaimRequest[]): ClaimResult[];
+  claimMany(requests: readonly ClaimRequest[]): Awaitable<ClaimResult[]>;
   /** Counts one more attempt (a retry after 429); may be written later, like `accepted`. */
-  attempt(id: number, now: string): void;
+  attempt(id: number, now: string): Awaitable<void>;
   /** May be written later (with the next claim, or by flush); a lost write leaves the row 'pending'. */
-  accepted(id: number, sid: string, status: string, now: string): void;
+  accepted(id: number, sid: string, status: string, now: string): Awaitable<void>;
   /** The message other than `id` that already holds this provider SID (recorded or waiting to be), if any. */
-  sidHolder(sid: string, id: number): number | undefined;
+  sidHolder(sid: string, id: number): Awaitable<number | undefined>;
   /** Accepted, but its SID cannot be kept (another message holds it): the provider's status, no SID, and why. */
-  acceptedUntracked(id: number, status: string, note: string, now: string): void;
+  acceptedUntracked(id: number, status: string, note: string, now: string): Awaitable<void>;
   /** Writes accepted answers still waiting. */
-  flush(): void;
-  failed(id: number, code: number | undefined, message: string, now: string): void;
-  unknown(id: number, message: string, now: string): void;
-  recordOptout(phone: string, source: string, now: string): boolean;
-  recordUnusable(phone: string, code: number, now: string): boolean;
+  flush(): Awaitable<void>;
+  failed(id: number, code: number | undefined, message: string, now: string): Awaitable<void>;
+  unknown(id: number, message: string, now: string): Awaitable<void>;
+  recordOptout(phone: string, source: string, now: string): Awaitable<boolean>;
+  recordUnusable(phone: string, code: number, now: string): Awaitable<boolean>;
 }
 
 export interface LockHolder {
@@ -92,9 +92,9 @@ export interface LockHolder {
 export type LockResult = { acquired: true; previous: LockHolder | undefined; recovered: number } | { acquired: false; holder: LockHolder };
 
 export interface SendLock {
-  acquire(me: LockHolder, isStale: (holder: LockHolder) => boolean): LockResult;
-  heartbeat(runId: string, now: string): boolean;
-  release(runId: string): void;
+  acquire(me: LockHolder, isStale: (holder: LockHolder) => boolean): Awaitable<LockResult>;
+  heartbeat(runId: string, now: string): Awaitable<boolean>;
+  release(runId: string): Awaitable<void>;
 }
 
 /** Real time for pacing (monotonic milliseconds) and waiting; tests may pass their own. */
@@ -285,7 +285,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
   }
 
   const me: LockHolder = { runId: options.runId, ...ports.owner, acquiredAt: startedAt.toISOString(), heartbeatAt: startedAt.toISOString() };
-  const taken = lock.acquire(me, (holder) => ports.isStale(holder, clock.now()));
+  const taken = await lock.acquire(me, (holder) => ports.isStale(holder, clock.now()));
   if (!taken.acquired) return { kind: 'locked', holder: taken.holder };
   if (taken.previous && taken.previous.runId !== me.runId) {
     reporter.warn(`took over the send lock of run ${taken.previous.runId} (pid ${taken.previous.pid} on ${taken.previous.hostname}, last heartbeat ${taken.previous.heartbeatAt}, is no longer running)`);
@@ -342,16 +342,23 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     const key = code === undefined ? 'network' : String(code);
     summary.errors[key] = (summary.errors[key] ?? 0) + 1;
   };
+  /**
+   * A write nobody waits for (SQLite has done it already; PostgreSQL's connection runs it in
+   * order): a failure stops the run like any other.
+   */
+  const background = (write: Awaitable<unknown>): void => {
+    if (write instanceof Promise) write.catch((error: unknown) => void (failure ??= { error }));
+  };
   /** Writes waiting answers and renews the lock now and then; also while only retries are waiting. */
   const housekeeping = (): void => {
     const t = timer.monotonic();
     if (t - lastFlush > 250) {
       lastFlush = t;
-      log.flush();
+      background(log.flush());
     }
     if (t - lastBeat > 2000) {
       lastBeat = t;
-      lock.heartbeat(options.runId, iso());
+      background(lock.heartbeat(options.runId, iso()));
     }
   };
   /** One message is finished (sent, failed, unknown or skipped). */
@@ -388,9 +395,9 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
   };
 
   /** Records messages before their first attempt, in one transaction; the ids of those to send (the others are counted). */
-  const claim = (messages: PlannedMessage[]): Array<number | undefined> => {
+  const claim = async (messages: PlannedMessage[]): Promise<Array<number | undefined>> => {
     const now = iso();
-    const results = log.claimMany(
+    const results = await log.claimMany(
       messages.map((message) => ({
         runId: options.runId,
         phone: message.recipient.phone,
@@ -442,7 +449,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
       kick(); // the token may be used at once
       consecutiveNetworkFailures = 0;
       if (job.attempt >= maxAttempts) {
-        log.failed(id, 20429, `still rate-limited after ${job.attempt} attempts: ${result.message}`, iso());
+        await log.failed(id, 20429, `still rate-limited after ${job.attempt} attempts: ${result.message}`, iso());
         summary.failed++;
         countError(20429);
         return finished();
@@ -455,16 +462,16 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
     switch (result.kind) {
       case 'accepted': {
         consecutiveNetworkFailures = 0;
-        const holder = log.sidHolder(result.sid, id);
+        const holder = await log.sidHolder(result.sid, id);
         summary.sent++;
         summary.segments_sent += message.segments.segments;
         if (holder === undefined) {
-          log.accepted(id, result.sid, result.status, iso());
+          await log.accepted(id, result.sid, result.status, iso());
           break;
         }
         // Twilio never reuses a SID; a mock may. The message was accepted (never to be sent again),
         // but its SID names another message too: it is recorded without it, and the run goes on.
-        log.acceptedUntracked(id, result.status, `accepted with SID ${result.sid}, which the provider had already given to message ${holder}: recorded without it`, iso());
+        await log.acceptedUntracked(id, result.status, `accepted with SID ${result.sid}, which the provider had already given to message ${holder}: recorded without it`, iso());
         if (summary.duplicate_sids++ === 0) {
           reporter.warn(
             `the SMS provider answered with a message SID it had already given to another message (${result.sid}); such messages count as sent (never sent again) but are recorded without their SID, so their delivery cannot be followed by it. Twilio never does this: is TURNOUT_TWILIO_BASE_URL a mock?`,
@@ -474,12 +481,12 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
       }
       case 'rejected': {
         consecutiveNetworkFailures = 0;
-        log.failed(id, result.code, result.message, iso());
+        await log.failed(id, result.code, result.message, iso());
         summary.failed++;
         countError(result.code);
         const now = iso();
-        if (result.code === OPTOUT_ERROR && log.recordOptout(phone, `twilio:${OPTOUT_ERROR}`, now)) summary.optouts_recorded++;
-        if (result.code !== undefined && UNUSABLE_ERRORS.includes(result.code) && log.recordUnusable(phone, result.code, now)) {
+        if (result.code === OPTOUT_ERROR && (await log.recordOptout(phone, `twilio:${OPTOUT_ERROR}`, now))) summary.optouts_recorded++;
+        if (result.code !== undefined && UNUSABLE_ERRORS.includes(result.code) && (await log.recordUnusable(phone, result.code, now))) {
           summary.unusable_recorded++;
         }
         if (result.code !== undefined && ACCOUNT_ERRORS.has(result.code)) {
@@ -489,13 +496,13 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
         break;
       }
       case 'not-sent':
-        log.failed(id, undefined, `not sent: ${result.message}`, iso());
+        await log.failed(id, undefined, `not sent: ${result.message}`, iso());
         summary.failed++;
         countError(undefined);
         if (++consecutiveNetworkFailures >= UNREACHABLE_AFTER) stop('unreachable');
         break;
       case 'ambiguous':
-        log.unknown(id, result.message, iso());
+        await log.unknown(id, result.message, iso());
         summary.unknown++;
         if (++consecutiveNetworkFailures >= UNREACHABLE_AFTER) stop('unreachable');
         break;
@@ -547,7 +554,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
       if (isQuietTime(clock.now(), options.quietHours, options.timeZone)) return stop('quiet-hours');
       if (retryReady) {
         retries.splice(retries.indexOf(due!), 1);
-        log.attempt(due!.id, iso());
+        background(log.attempt(due!.id, iso()));
         launch(due!);
         continue;
       }
@@ -555,7 +562,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
       const count = Math.min(pacer.available(now), concurrency - running.size, total - next, MAX_BATCH);
       const batch = plan.messages.slice(next, next + count);
       next += count;
-      const ids = claim(batch);
+      const ids = await claim(batch);
       batch.forEach((message, i) => {
         const id = ids[i];
         if (id !== undefined) launch({ message, id, attempt: 1, notBefore: now });
@@ -577,7 +584,7 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
       // The run stopped while some messages waited to be retried after a 429: Twilio took none of
       // them, so they are recorded as failed (a later run may send them), never left 'pending'.
       for (const job of retries.splice(0)) {
-        log.failed(job.id, 20429, `rate-limited (429), not retried: the run stopped (${summary.stopped ?? 'stopped'})`, iso());
+        await log.failed(job.id, 20429, `rate-limited (429), not retried: the run stopped (${summary.stopped ?? 'stopped'})`, iso());
         summary.failed++;
         countError(20429);
         finished();
@@ -586,9 +593,9 @@ export async function sendReminders(plan: SendPlan, options: SendOptions, ports:
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     try {
-      log.flush();
+      await log.flush();
     } finally {
-      lock.release(options.runId);
+      await lock.release(options.runId);
     }
   }
   if (failure !== undefined) throw failure.error;

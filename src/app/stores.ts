@@ -12,6 +12,7 @@ import type { SettingsPort } from './initElection.js';
 import type { MarkStore } from './markVoters.js';
 import type { Awaitable } from './ports.js';
 import type { ReminderSource } from './remind.js';
+import type { MessageLog, SendLock } from './sendReminders.js';
 
 export interface SettingsStore extends SettingsPort {
   get(key: string): Awaitable<string | undefined>;
@@ -30,6 +31,8 @@ export interface Stores {
   export(): Promise<ExportStore>;
   mark(): Promise<MarkStore>;
   reminders(): Promise<ReminderSource>;
+  messageLog(): Promise<MessageLog>;
+  sendLock(): Promise<SendLock>;
   /** Checks that matched no voter, oldest first. */
   unmatchedChecks(): Promise<Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>>;
 }

@@ -12,6 +12,8 @@ export function sqliteStores(db: Db): Stores {
     export: async () => (await import('./exportData.js')).exportStore(db),
     mark: async () => (await import('./checks.js')).markStore(db),
     reminders: async () => (await import('./reminders.js')).reminderSource(db),
+    messageLog: async () => (await import('./messages.js')).messageLog(db),
+    sendLock: async () => (await import('./messages.js')).sendLock(db),
     unmatchedChecks: async () => (await import('./checks.js')).unmatchedChecks(db) as Iterable<Record<string, unknown>>,
   };
 }

@@ -21,6 +21,8 @@ export interface TestDatabase {
   backend: BackendName;
   /** Global options naming it: prepend to the command's arguments. */
   args: string[];
+  /** The same as environment variables (TURNOUT_DB, TURNOUT_DB_SCHEMA). */
+  env: Record<string, string>;
   /** Rows of a query (placeholders written `?`), read on a fresh connection. */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
   /** Every table's rows (and on SQLite the schema), as text: equal dumps mean equal contents. */
@@ -42,6 +44,7 @@ const sqlite: Backend = {
     return {
       backend: 'sqlite',
       args: ['--db', file],
+      env: { TURNOUT_DB: file },
       async query<T>(sql: string, ...params: unknown[]) {
         const conn = new Database(file, { readonly: true });
         try {
@@ -89,6 +92,7 @@ function postgres(url: string): Backend {
       return {
         backend: 'postgres',
         args: ['--db', url, '--db-schema', schema],
+        env: { TURNOUT_DB: url, TURNOUT_DB_SCHEMA: schema },
         async query<T>(sql: string, ...params: unknown[]) {
           let n = 0;
           const text = sql.replace(/\?/g, () => `$${++n}`);

@@ -47,7 +47,7 @@ export function registerCopy(program: Command): void {
           try {
             const progress = (table: string, rows: number): void => ctx.reporter.info(`  ${table}: ${rows.toLocaleString('en-US')} rows`);
             const report = toPg ? await copySqliteToPg(sqlite, pg, progress) : await copyPgToSqlite(pg, sqlite, file, progress);
-            const where = toPg ? `${pg.label}${pg.schema ? ` (schema ${pg.schema})` : ''}` : file;
+            const where = toPg ? pg.label : file;
             ctx.reporter.info(
               `${ctx.err.green('✔')} copied ${report.tables.length} tables to ${where}; every table has as many rows as the source (${report.voters.toLocaleString('en-US')} voters, ${report.votes.toLocaleString('en-US')} votes)`,
             );

@@ -148,18 +148,18 @@ export async function runSend(ctx: CliContext, rawOptions: Record<string, unknow
     if (cooldownMs === undefined) throw usage(`--cooldown is not a duration: "${options.cooldown}"`, 'e.g. 2h, 90m, 1h30m');
   }
   const jsonSummary = options.format === 'json' || options.format === 'ndjson';
-  const { withDatabase } = await import('../database.js');
-  const { loadSettings } = await import('../../store/settings.js');
+  const { withStores } = await import('../database.js');
+  const { electionSettings } = await import('../../app/settings.js');
 
-  return withDatabase(ctx, async (db) => {
-    const settings = loadSettings(db);
+  return withStores(ctx, async (stores) => {
+    const settings = await electionSettings(await stores.settings());
     const footer = chooseFooter(options.footer, settings.footer, settings.region);
     if (footer === undefined) {
       throw usage('no opt-out footer: French rules (CNIL) require every campaign SMS to say how to opt out', 'Record it once with turnout init --footer "STOP au 36xxx" (your short code), or give --footer.');
     }
     // The file's extra columns are fields even when nobody is left to text (a later cron run).
-    const { extraColumns } = await import('../../store/fields.js');
-    const plan = send.planMessages(parsed, footer, recipients, send.knownFields(recipients, [...VOTER_FIELDS, 'phone_e164', ...extraColumns(db)]));
+    const extraColumns = await (await stores.reminders()).extraColumns();
+    const plan = send.planMessages(parsed, footer, recipients, send.knownFields(recipients, [...VOTER_FIELDS, 'phone_e164', ...extraColumns]));
     const now = ctx.clock.now();
     const quietNow = isQuietTime(now, quietHours, settings.timeZone);
     const quietText = quietHours ? `quiet hours (${quietHours.text} ${settings.timeZone})` : '';
@@ -201,9 +201,10 @@ export async function runSend(ctx: CliContext, rawOptions: Record<string, unknow
       ctx.reporter.info(`${describePlan(plan)}; sender ${senderOf(config)}`);
     }
 
-    const [{ twilioSmsGateway }, { messageLog, sendLock }, lock, { progressReporter }, { randomBytes }] = await Promise.all([
+    const [{ twilioSmsGateway }, log, sendLock, lock, { progressReporter }, { randomBytes }] = await Promise.all([
       import('../../io/twilio/gateway.js'),
-      import('../../store/messages.js'),
+      stores.messageLog(),
+      stores.sendLock(),
       import('../../io/lock.js'),
       import('../progress.js'),
       import('node:crypto'),
@@ -241,8 +242,8 @@ export async function runSend(ctx: CliContext, rawOptions: Record<string, unknow
         },
         {
           gateway,
-          log: messageLog(db),
-          lock: sendLock(db),
+          log,
+          lock: sendLock,
           owner: { pid: thisProcess.pid, hostname: thisProcess.hostname },
           isStale: (holder, at) => lock.holderIsStale(holder, at, thisProcess),
           clock,

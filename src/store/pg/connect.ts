@@ -36,7 +36,7 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 /** A PostgreSQL turnout database: one connection, its queries and COPY, and typed errors. */
 export interface PgDb {
   readonly kind: 'postgres';
-  /** The URL with its password hidden, for messages. */
+  /** The URL with its password hidden (and the schema), for messages. */
   readonly label: string;
   readonly schema: string | undefined;
   query<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
@@ -70,8 +70,8 @@ const types = {
  * ~/.pgpass as libpq does), sets the statement timeout and the schema's search_path.
  */
 export async function connectPostgres(url: string, options: PgOptions = {}): Promise<PgDb> {
-  const label = redactUrl(url);
   const schema = options.schema;
+  const label = `${redactUrl(url)}${schema === undefined ? '' : ` (schema ${schema})`}`;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new UsageError(`--db-schema "${schema}" is not a plain schema name`, {
       hint: 'Use letters, digits and underscores, starting with a letter (e.g. election_2026).',

@@ -77,7 +77,7 @@ async function ensureEmptyPg(pg: PgDb, tables: string[]): Promise<void> {
   for (const t of CAMPAIGN.filter((c) => tables.includes(c))) {
     const r = await pg.query(`SELECT 1 FROM ${q(t)} LIMIT 1`);
     if ((r.rowCount ?? 0) > 0) {
-      throw new RuntimeError(`the target ${pg.label}${pg.schema ? ` (schema ${pg.schema})` : ''} already holds a campaign (${t} is not empty); nothing was copied`, {
+      throw new RuntimeError(`the target ${pg.label} already holds a campaign (${t} is not empty); nothing was copied`, {
         hint: 'Copy into an empty database or a new --db-schema.',
       });
     }

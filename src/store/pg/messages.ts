@@ -24,6 +24,8 @@ export interface PgMessageLog {
   claimMany(requests: readonly ClaimRequest[]): Promise<ClaimResult[]>;
   attempt(id: number, now: string): Promise<void>;
   accepted(id: number, sid: string, status: string, now: string): Promise<void>;
+  sidHolder(sid: string, id: number): Promise<number | undefined>;
+  acceptedUntracked(id: number, status: string, note: string, now: string): Promise<void>;
   flush(): Promise<void>;
   failed(id: number, code: number | undefined, message: string, now: string): Promise<void>;
   unknown(id: number, message: string, now: string): Promise<void>;
@@ -72,6 +74,9 @@ export function pgMessageLog(db: PgDb): PgMessageLog {
     attempt: (id, now) => update('UPDATE messages SET attempts = attempts + 1, updated_at = greatest(updated_at, $2) WHERE id = $1', [id, now]),
     accepted: (id, sid, status, now) =>
       update('UPDATE messages SET status = $3, sid = $2, sent_at = $4, updated_at = $4, error_code = NULL, error_message = NULL WHERE id = $1', [id, sid, status, now]),
+    sidHolder: async (sid, id) => (await db.query<{ id: number }>('SELECT id FROM messages WHERE sid = $1 AND id <> $2 LIMIT 1', [sid, id])).rows[0]?.id,
+    acceptedUntracked: (id, status, note, now) =>
+      update('UPDATE messages SET status = $2, sid = NULL, sent_at = $4, updated_at = $4, error_code = NULL, error_message = $3 WHERE id = $1', [id, status, note, now]),
     flush: async () => {},
     failed: (id, code, message, now) => update("UPDATE messages SET status = 'failed', error_code = $2, error_message = $3, updated_at = $4 WHERE id = $1", [id, code ?? null, message, now]),
     unknown: (id, message, now) => update("UPDATE messages SET status = 'unknown', error_code = NULL, error_message = $2, updated_at = $3 WHERE id = $1", [id, message, now]),

@@ -9,7 +9,7 @@ import { migratePostgres, pgMigrations, pgSchemaVersion } from './migrations.js'
 export async function openPostgres(url: string, options: PgOptions & { create?: boolean } = {}): Promise<PgDb> {
   const db = await connectPostgres(url, options);
   try {
-    const where = `${db.label}${db.schema ? ` (schema ${db.schema})` : ''}`;
+    const where = db.label;
     if (options.create === false) {
       const version = await pgSchemaVersion(db);
       if (version === 0) {

@@ -12,6 +12,8 @@ export function pgStores(db: PgDb): Stores {
     export: async () => (await import('./exportData.js')).pgExportStore(db),
     mark: async () => (await import('./checks.js')).pgMarkStore(db),
     reminders: async () => (await import('./messages.js')).pgReminderSource(db),
+    messageLog: async () => (await import('./messages.js')).pgMessageLog(db),
+    sendLock: async () => (await import('./messages.js')).pgSendLock(db),
     unmatchedChecks: async () => {
       const { UNMATCHED_COLUMNS } = await import('../checks.js');
       const r = await db.query(`SELECT ${UNMATCHED_COLUMNS.join(', ')} FROM unmatched_checks ORDER BY checked_at, key`);
