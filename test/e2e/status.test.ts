@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
 import { seedElection } from '../helpers/seedStatus.js';
+import { testBackends, type TestDatabase } from '../helpers/backends.js';
 
 /*
  * The election of fixtures/status-voters.csv and status-checks.csv (Europe/Paris, 15 March 2026,
@@ -20,19 +21,24 @@ const EVENING = { TURNOUT_NOW: '2026-03-15T19:00:00Z' }; // 20:00 in Paris, afte
 /** The moment the evening's figures describe, as every machine-readable row says (as_of). */
 const EVENING_ISO = '2026-03-15T19:00:00.000Z';
 
+// The same tests on every backend this run has (SQLite always; PostgreSQL when it answers).
+describe.each(await testBackends())('on $name', (backend) => {
 let dir: string;
-let db: string;
+let db: TestDatabase;
 let cleanup: () => void;
 
 beforeAll(async () => {
   ({ dir, cleanup } = tempDir('turnout-status-'));
-  db = path.join(dir, 'election.db');
-  await seedElection(db, { voters: path.join(FIXTURES, 'status-voters.csv'), checks: [path.join(FIXTURES, 'status-checks.csv')] });
+  db = await backend.create(dir);
+  await seedElection(db.args, { voters: path.join(FIXTURES, 'status-voters.csv'), checks: [path.join(FIXTURES, 'status-checks.csv')] });
 });
-afterAll(() => cleanup());
+afterAll(async () => {
+  await db.drop();
+  cleanup();
+});
 
 async function status(args: string[], env: Record<string, string> = EVENING) {
-  const result = await runTurnout(['--db', db, 'status', ...args], { env });
+  const result = await runTurnout([...db.args, 'status', ...args], { env });
   return { ...result, json: result.code === 0 && result.stdout.startsWith('[') ? JSON.parse(result.stdout) : undefined };
 }
 
@@ -334,9 +340,10 @@ describe('turnout status', () => {
       fs.writeFileSync(voters, 'id,precinct,support\nA1,12,1\nA2,12,2\nA3,12,5\nB1,14,1\nB2,,1\n');
       const checks = path.join(tmp.dir, 'checks.csv');
       fs.writeFileSync(checks, 'voter_id,checked_at\nA1,2026-03-15T10:00:00+01:00\nB2,2026-03-15T11:00:00+01:00\n');
-      const file = path.join(tmp.dir, 'p.db');
-      await seedElection(file, { voters, checks: [checks] });
-      const result = await runTurnout(['--db', file, 'status', '--format', 'json'], { env: EVENING });
+      const other = await backend.create(tmp.dir);
+      await seedElection(other.args, { voters, checks: [checks] });
+      const result = await runTurnout([...other.args, 'status', '--format', 'json'], { env: EVENING });
+      await other.drop();
       expect(result.code).toBe(0);
       // Supporters: 12 → 1 of 2; 14 → 0 of 1; no precinct → 1 of 1. Overall 2 / 4 = 0.5.
       expect((JSON.parse(result.stdout) as Record<string, unknown>[]).map((r) => [r.area, r.voters, r.supporters_voted, r.supporters, r.shortfall])).toEqual([
@@ -385,11 +392,12 @@ describe('turnout status: mistakes', () => {
     expect(result.stderr).toContain('hint:');
   });
 
-  it('says there is no database rather than creating one', async () => {
+  it.runIf(backend.name === 'sqlite')('says there is no database rather than creating one', async () => {
     const missing = path.join(dir, 'nothing-here.db');
     const result = await runTurnout(['--db', missing, 'status']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('no database at');
     expect(fs.existsSync(missing)).toBe(false);
   });
+});
 });

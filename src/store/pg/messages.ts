@@ -172,7 +172,8 @@ export function pgReminderSource(db: PgDb): PgReminderSource {
            FROM voters v
           WHERE v.support = ANY($4::int[])
             AND NOT EXISTS (SELECT 1 FROM checks c WHERE c.voter_id = v.id AND c.checked_at <= $1)
-            ${areaFilter}`,
+            ${areaFilter}
+          ORDER BY v.id`,
         [query.at, since, named, levels],
       );
       return r.rows.map((row) => {

@@ -21,7 +21,7 @@ export async function fieldExpressionPg(db: PgDb, name: string): Promise<string>
   if (name === 'voted_at') return '(SELECT c.checked_at FROM checks c WHERE c.voter_id = v.id)';
   const extras = await extraColumnsPg(db);
   const extra = extras.find((c) => c === name) ?? extras.find((c) => c.toLowerCase() === name.toLowerCase());
-  if (extra !== undefined) return `(v.extra::jsonb ->> ${literal(extra)})`;
+  if (extra !== undefined) return `((v.extra::jsonb ->> ${literal(extra)}) COLLATE "C")`;
   throw new UsageError(`unknown field "${name}"`, {
     hint: `Use a voter field (neighborhood, precinct, city, zip, polling_place…) or an imported column: ${extras.join(', ') || '(none imported)'}.`,
   });
@@ -48,7 +48,7 @@ export function pgStatusStore(db: PgDb): PgStatusSource {
         const area = await fieldExpressionPg(db, field);
         const r = await db.query<AreaSupportCount>(
           `SELECT ${area} AS area, v.support AS support, count(*) AS voters, count(CASE WHEN c.checked_at <= $1 THEN 1 END) AS voted
-             FROM voters v LEFT JOIN checks c ON c.voter_id = v.id GROUP BY 1, 2`,
+             FROM voters v LEFT JOIN checks c ON c.voter_id = v.id GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST`,
           [at],
         );
         return r.rows;
@@ -62,7 +62,8 @@ export function pgStatusStore(db: PgDb): PgStatusSource {
                      WHERE checked_at >= $1 AND checked_at <= $2 AND EXISTS (SELECT 1 FROM vote_tally WHERE hour = $1 AND votes > 0)
                      GROUP BY 1, 2)
          SELECT v.area, v.support, v.n AS voters, coalesce(b.n, 0) + coalesce(d.n, 0) AS voted
-           FROM v LEFT JOIN b ON b.area = v.area AND b.support = v.support LEFT JOIN d ON d.area = v.area AND d.support = v.support`,
+           FROM v LEFT JOIN b ON b.area = v.area AND b.support = v.support LEFT JOIN d ON d.area = v.area AND d.support = v.support
+          ORDER BY v.area, v.support`,
         [hour, at],
       );
       return r.rows.map((row) => ({ area: row.area, support: row.support === 0 ? null : row.support, voters: row.voters, voted: row.voted }));
@@ -73,14 +74,14 @@ export function pgStatusStore(db: PgDb): PgStatusSource {
         const r = await db.query<MinuteCount>(
           `SELECT ${area} AS area, substr(c.checked_at, 1, 16) AS minute, count(*) AS count
              FROM checks c JOIN voters v ON v.id = c.voter_id
-            WHERE c.checked_at <= $1 AND v.support = ANY($2::int[]) GROUP BY 1, 2`,
+            WHERE c.checked_at <= $1 AND v.support = ANY($2::int[]) GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2`,
           [at, support],
         );
         return r.rows;
       }
       const r = await db.query<MinuteCount>(
         `SELECT ${field} AS area, substr(checked_at, 1, 16) AS minute, count(*) AS count
-           FROM checks WHERE checked_at <= $1 AND support = ANY($2::int[]) GROUP BY 1, 2`,
+           FROM checks WHERE checked_at <= $1 AND support = ANY($2::int[]) GROUP BY 1, 2 ORDER BY 1, 2`,
         [at, support],
       );
       return r.rows;
