@@ -17,6 +17,9 @@
  *   lists    an REU export of --rows voters (27 columns) vs `sqlite3 .import` of it, at the plain import's ratio;
  *            then 10 % as many contacts linked by identity vs the sqlite3 shell joining them on a
  *            precomputed normalized key                                        target < 3 s, peak RSS < 300 MB
+ *   pg       (only with --only pg) the same on PostgreSQL (TURNOUT_BENCH_PG, default postgres://postgres@127.0.0.1:5432/test):
+ *            import vs psql \copy into a table with a primary key (≤ 1.3×), status vs psql's LEFT JOIN … GROUP BY
+ *            (≤ 0.5×), 10,000 new checks (< 0.5 s)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,7 +30,7 @@ import { firstError, hasCommand, measure, median, memoryMethod, summaryLine, typ
 import type { BenchContext, BenchRow } from './types.js';
 import { REU_HEADERS, writeReuBench, type ReuBenchFiles } from './lists.js';
 
-const SECTIONS = ['version', 'import', 'status', 'checks', 'export', 'remind', 'send', 'memory', 'lists'] as const;
+const SECTIONS = ['version', 'import', 'status', 'checks', 'export', 'remind', 'send', 'memory', 'lists', 'pg'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -706,6 +709,104 @@ async function benchLists(state: State | undefined, dir: string, count: number, 
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL (issue 13): the same measures against psql on the same server.
+
+const PG_URL = process.env.TURNOUT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PG_SCHEMA = 'turnout_bench';
+const PG_REF_SCHEMA = 'turnout_bench_ref';
+
+function psql(sql: string, opts: { quiet?: boolean } = {}): Promise<Measured> {
+  return measure('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...(opts.quiet ? ['-o', '/dev/null'] : []), '-d', PG_URL, '-c', sql], { env: ENV, cwd: root });
+}
+
+async function benchPg(files: BenchFiles): Promise<void> {
+  if (!hasCommand('psql')) {
+    rows.push({ section: 'pg', measure: 'PostgreSQL', result: 'n/a', note: 'psql not installed' });
+    return;
+  }
+  const on = ['--db', PG_URL, '--db-schema', PG_SCHEMA];
+  const drop = await psql(`DROP SCHEMA IF EXISTS ${PG_SCHEMA} CASCADE; DROP SCHEMA IF EXISTS ${PG_REF_SCHEMA} CASCADE; CREATE SCHEMA ${PG_REF_SCHEMA};`);
+  if (drop.code !== 0) return notAvailable('pg', `PostgreSQL at ${PG_URL}`, drop);
+  log('pg: turnout import voters into PostgreSQL');
+  const init = await turnout([...on, 'init', '--region', 'FR', '--timezone', 'Europe/Paris', '--name', 'bench']);
+  if (init.code !== 0) return notAvailable('pg', 'turnout init on PostgreSQL', init);
+  const ours = await turnout([...on, 'import', 'voters', files.voters]);
+  if (ours.code !== 0) return notAvailable('pg', 'turnout import voters on PostgreSQL', ours);
+  const columns = BENCH_VOTER_HEADERS.filter((h) => h !== 'id')
+    .map((h) => `${h} ${h === 'support' || h === 'list_number' ? 'integer' : h === 'turnout_score' ? 'double precision' : 'text'}`)
+    .join(', ');
+  const table = await psql(`CREATE TABLE ${PG_REF_SCHEMA}.voters (id text PRIMARY KEY, ${columns}); CREATE TABLE ${PG_REF_SCHEMA}.checks (voter_id text PRIMARY KEY, checked_at text NOT NULL);`);
+  if (table.code !== 0) return notAvailable('pg', 'psql reference table', table);
+  log('pg: psql \\copy of the same file');
+  const ref = await psql(`\\copy ${PG_REF_SCHEMA}.voters FROM '${files.voters}' WITH (FORMAT csv, HEADER true)`);
+  if (ref.code !== 0) return notAvailable('pg', 'psql \\copy', ref);
+  rows.push({
+    section: 'pg',
+    measure: `import ${fmtN(files.rows)} voters into PostgreSQL vs psql \\copy (table with a primary key)`,
+    turnout: fmtS(ours.ms),
+    reference: fmtS(ref.ms),
+    ratio: ratio(ours.ms, ref.ms),
+    target: '≤ 1.3×',
+    result: ours.ms / ref.ms <= 1.3 ? 'PASS' : 'MISS',
+    note: cpuNote(ours, ref),
+  });
+  log(`pg: importing ${fmtN(files.checkCount)} checks (setup)`);
+  const checks = await turnout([...on, 'import', 'checks', files.checks]);
+  if (checks.code !== 0) return notAvailable('pg', 'turnout import checks on PostgreSQL', checks);
+  rows.push({ section: 'pg', measure: `import ${fmtN(files.checkCount)} checks (setup)`, turnout: fmtS(checks.ms), note: 'for information' });
+  const refChecks = await psql(`\\copy ${PG_REF_SCHEMA}.checks FROM '${files.checks}' WITH (FORMAT csv, HEADER true)`);
+  if (refChecks.code !== 0) return notAvailable('pg', 'psql \\copy checks', refChecks);
+  await psql(`VACUUM ANALYZE ${PG_REF_SCHEMA}.voters; VACUUM ANALYZE ${PG_REF_SCHEMA}.checks;`);
+  log('pg: status vs psql LEFT JOIN … GROUP BY, 3 runs each');
+  const statusRuns: Measured[] = [];
+  const refRuns: Measured[] = [];
+  // The sqlite3 reference query (REF_STATUS_QUERY) in PostgreSQL's SQL.
+  const refQuery = `SELECT v.neighborhood AS area, count(*) AS voters, count(c.voter_id) AS voted,
+    count(*) FILTER (WHERE v.support IN (1, 2)) AS supporters, count(*) FILTER (WHERE v.support IN (1, 2) AND c.voter_id IS NOT NULL) AS supporters_voted
+    FROM ${PG_REF_SCHEMA}.voters v LEFT JOIN ${PG_REF_SCHEMA}.checks c ON c.voter_id = v.id GROUP BY v.neighborhood ORDER BY v.neighborhood;`;
+  for (let i = 0; i < 3; i++) {
+    const st = await turnout([...on, 'status', '--format', 'json']);
+    if (st.code !== 0) return notAvailable('pg', 'turnout status on PostgreSQL', st);
+    statusRuns.push(st);
+    const r = await psql(refQuery, { quiet: true });
+    if (r.code !== 0) return notAvailable('pg', 'psql status query', r);
+    refRuns.push(r);
+  }
+  const a = median(statusRuns.map((m) => m.ms));
+  const b = median(refRuns.map((m) => m.ms));
+  rows.push({
+    section: 'pg',
+    measure: `status --format json, whole process, on PostgreSQL vs psql LEFT JOIN … GROUP BY (median of 3)`,
+    turnout: fmtS(a),
+    reference: fmtS(b),
+    ratio: ratio(a, b),
+    target: '≤ 0.5×',
+    result: a / b <= 0.5 ? 'PASS' : 'MISS',
+    note: cpuNote(medianBy(statusRuns), medianBy(refRuns)),
+  });
+  log(`pg: ${fmtN(files.newCheckCount)} new checks, 3 runs (each removed again after it)`);
+  const ids = fs.readFileSync(files.newChecks, 'utf8').trim().split('\n').slice(1).map((l) => `'${l.split(',')[0]!.replace(/'/g, "''")}'`);
+  const runs: Measured[] = [];
+  for (let i = 0; i < 3; i++) {
+    const run = await turnout([...on, 'import', 'checks', files.newChecks]);
+    if (run.code !== 0) return notAvailable('pg', 'turnout import checks (new) on PostgreSQL', run);
+    runs.push(run);
+    const undo = await psql(`DELETE FROM ${PG_SCHEMA}.checks WHERE voter_id IN (${ids.join(',')})`);
+    if (undo.code !== 0) return notAvailable('pg', 'removing the new checks', undo);
+  }
+  const m = medianBy(runs);
+  rows.push({
+    section: 'pg',
+    measure: `import ${fmtN(files.newCheckCount)} new checks into ${fmtN(files.rows)} voters on PostgreSQL (whole process, median of 3)`,
+    turnout: fmtS(m.ms),
+    target: '< 0.5 s',
+    result: m.ms < 500 ? 'PASS' : 'MISS',
+    note: `${cpuNote(m)} · runs ${runs.map((r) => fmtS(r.ms)).join(', ')} · ${summaryLine(m.stderr)}`,
+  });
+  if (!process.argv.includes('--keep')) await psql(`DROP SCHEMA IF EXISTS ${PG_SCHEMA} CASCADE; DROP SCHEMA IF EXISTS ${PG_REF_SCHEMA} CASCADE;`);
+}
+
 async function guard<T>(section: string, fn: () => Promise<T>): Promise<T | undefined> {
   try {
     return await fn();
@@ -736,6 +837,7 @@ async function main(): Promise<void> {
     if (want('remind')) await guard('remind', () => benchRemind(s));
   }
   if (want('send')) await guard('send', () => benchSend(dir, options.rows));
+  if (options.only === 'pg') await guard('pg', () => benchPg(ensureData(dir, options.rows)));
   if (want('memory')) await guard('memory', () => benchMemory(options, state, importRss));
   if (want('lists')) {
     const plainRow = rows.find((r) => r.section === 'import' && r.ratio !== undefined);

@@ -127,6 +127,12 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
       expect(await mark.mark('V0003', '2026-03-15T10:00:00.000Z', 'manual', '2026-03-15T10:00:00.000Z')).toBeUndefined();
     });
     await expectExactTallies(db, '2026-03-15T20:00:00.000Z');
+    // An administrator's session on another search_path (psql) changing the tables keeps the tallies right.
+    const admin = await connectPostgres(URL);
+    open.push(admin);
+    await admin.query(`DELETE FROM "${db.schema}".checks WHERE voter_id = 'V0004'`);
+    await admin.query(`UPDATE "${db.schema}".voters SET neighborhood = 'Ouest' WHERE id = 'V0006'`);
+    await expectExactTallies(db, '2026-03-15T20:00:00.000Z');
     const data = await exportVoters(pgExportStore(db));
     const exported: Array<Record<string, unknown>> = [];
     for await (const values of data.rows) exported.push(Object.fromEntries(data.columns.map((c, i) => [c, values[i]])));

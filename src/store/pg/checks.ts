@@ -150,12 +150,17 @@ export function pgCheckImportStore(db: PgDb): PgCheckImportStore {
         else found.set(m.i, [m]);
       };
       if (byId.length > 0) {
-        const ids = byId.map((i) => (checks[i]!.target as { voterId: string }).voterId);
-        const r = await db.query<Match>(
-          `SELECT t.i::int AS i, ${KEYS} FROM unnest($1::text[], $2::int[]) AS t(id, i) JOIN voters v ON v.id = t.id`,
-          [ids, byId],
-        );
-        for (const m of r.rows) add(m);
+        // id = ANY(array): an index scan of the primary key (a join with unnest() was planned as a
+        // hash join reading all the voters, ~50 ms a batch on 1M voters).
+        const positions = new Map<string, number[]>();
+        for (const i of byId) {
+          const id = (checks[i]!.target as { voterId: string }).voterId;
+          const list = positions.get(id);
+          if (list) list.push(i);
+          else positions.set(id, [i]);
+        }
+        const r = await db.query<Omit<Match, 'i'>>(`SELECT ${KEYS} FROM voters v WHERE v.id = ANY($1::text[])`, [[...positions.keys()]]);
+        for (const m of r.rows) for (const i of positions.get(m.id) ?? []) add({ ...m, i });
       }
       if (byPlace.length > 0) {
         const targets = byPlace.map((i) => checks[i]!.target as { precinct: string; listNumber: string });

@@ -152,8 +152,10 @@ export async function copyPgToSqlite(source: PgDb, target: Db, label: string, pr
         const insert = target.prepare(`INSERT INTO ${q(table)} (${list}) VALUES (${columns.map(() => '?').join(', ')})`);
         let rows = 0;
         let rest = '';
+        // A character's bytes may straddle two chunks: the decoder keeps the first part for the next.
+        const decoder = new TextDecoder('utf-8');
         for await (const chunk of source.copyOut(`COPY ${q(table)} (${list}) TO STDOUT`)) {
-          const lines = (rest + (chunk as Buffer).toString('utf8')).split('\n');
+          const lines = (rest + decoder.decode(chunk as Buffer, { stream: true })).split('\n');
           rest = lines.pop()!;
           for (const line of lines) {
             insert.run(...parseCopyLine(line));

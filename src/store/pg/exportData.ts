@@ -11,8 +11,10 @@ const NUMERIC = new Set(['phone_valid', 'support', 'turnout_score', 'birth_date_
 async function* copyRowsOut(db: PgDb, select: string, columns: readonly string[]): AsyncGenerator<ExportValue[]> {
   const numeric = columns.map((c) => NUMERIC.has(c));
   let rest = '';
+  // A character's bytes may straddle two chunks: the decoder keeps the first part for the next.
+  const decoder = new TextDecoder('utf-8');
   for await (const chunk of db.copyOut(`COPY (${select}) TO STDOUT`)) {
-    const text = rest + (chunk as Buffer).toString('utf8');
+    const text = rest + decoder.decode(chunk as Buffer, { stream: true });
     const lines = text.split('\n');
     rest = lines.pop()!;
     for (const line of lines) {

@@ -173,14 +173,14 @@ export const tallies: PgMigration = {
       PRIMARY KEY (neighborhood, precinct, support, hour)
     );
 
-    CREATE FUNCTION voters_tally_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION voters_tally_insert() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
     BEGIN
       INSERT INTO voter_tally AS t (neighborhood, precinct, support, voters)
         SELECT ${VOTER_KEYS('n')}, count(*) FROM new_rows n GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         ON CONFLICT (neighborhood, precinct, support) DO UPDATE SET voters = t.voters + excluded.voters;
       RETURN NULL;
     END $$;
-    CREATE FUNCTION voters_tally_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION voters_tally_delete() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
     BEGIN
       INSERT INTO voter_tally AS t (neighborhood, precinct, support, voters)
         SELECT ${VOTER_KEYS('o')}, -count(*) FROM old_rows o GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
@@ -189,7 +189,7 @@ export const tallies: PgMigration = {
     END $$;
     -- A voter who moved (or changed support) counts -1 where they were and +1 where they are, in
     -- one ordered upsert; their check moves with them (checks_tally_update recounts the vote).
-    CREATE FUNCTION voters_tally_update() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION voters_tally_update() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
     BEGIN
       INSERT INTO voter_tally AS t (neighborhood, precinct, support, voters)
         SELECT k.neighborhood, k.precinct, k.support, sum(k.d) FROM (
@@ -211,7 +211,7 @@ export const tallies: PgMigration = {
       FOR EACH STATEMENT EXECUTE FUNCTION voters_tally_update();
 
     -- A writer that does not give the voter's keys (turnout mark) gets them here, before the row is stored.
-    CREATE FUNCTION checks_fill_area() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION checks_fill_area() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
     BEGIN
       SELECT ${VOTER_KEYS('v')} INTO NEW.neighborhood, NEW.precinct, NEW.support FROM voters v WHERE v.id = NEW.voter_id;
       RETURN NEW;
@@ -219,7 +219,7 @@ export const tallies: PgMigration = {
     CREATE TRIGGER checks_fill_area BEFORE INSERT ON checks FOR EACH ROW WHEN (NEW.support IS NULL)
       EXECUTE FUNCTION checks_fill_area();
 
-    CREATE FUNCTION checks_tally_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION checks_tally_insert() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
     BEGIN
       INSERT INTO vote_tally AS t (neighborhood, precinct, support, hour, votes)
         SELECT neighborhood, precinct, support, substr(checked_at, 1, 13), count(*) FROM new_rows
@@ -227,7 +227,7 @@ export const tallies: PgMigration = {
         ON CONFLICT (neighborhood, precinct, support, hour) DO UPDATE SET votes = t.votes + excluded.votes;
       RETURN NULL;
     END $$;
-    CREATE FUNCTION checks_tally_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION checks_tally_delete() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
     BEGIN
       INSERT INTO vote_tally AS t (neighborhood, precinct, support, hour, votes)
         SELECT neighborhood, precinct, support, substr(checked_at, 1, 13), -count(*) FROM old_rows
@@ -236,7 +236,7 @@ export const tallies: PgMigration = {
       RETURN NULL;
     END $$;
     -- An earlier check time, or a voter who moved: the vote leaves its old (keys, hour) and joins the new.
-    CREATE FUNCTION checks_tally_update() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION checks_tally_update() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
     BEGIN
       INSERT INTO vote_tally AS t (neighborhood, precinct, support, hour, votes)
         SELECT k.neighborhood, k.precinct, k.support, k.hour, sum(k.d) FROM (
