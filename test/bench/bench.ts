@@ -13,7 +13,7 @@
  *   export   `turnout export voters --format csv|json|ndjson` vs `sqlite3 -csv` of the same rows   target ≤ 1.5×
  *   remind   `turnout remind --channel door` (and sms, call) over the whole city    for information
  *   send     test/bench/send.ts, when present (see types.ts)
- *   memory   peak RSS importing 1M and 3M rows (with --memory-check, or --rows above 1M)   target < 300 MB, flat
+ *   memory   peak RSS importing 1M and 3M rows, then exporting them (with --memory-check, or --rows above 1M)   target < 300 MB, flat
  *   lists    an REU export of --rows voters (27 columns) vs `sqlite3 .import` of it, at the plain import's ratio;
  *            then 10 % as many contacts linked by identity vs the sqlite3 shell joining them on a
  *            precomputed normalized key                                        target < 3 s, peak RSS < 300 MB
@@ -571,9 +571,13 @@ async function benchSend(dir: string, count: number): Promise<void> {
 async function benchMemory(options: Options, state: State | undefined, importRss: number | undefined): Promise<void> {
   const sizes = [1_000_000, 3_000_000];
   const peaks: Array<number | undefined> = [];
+  const exportPeaks: Array<number | undefined> = [];
   for (const size of sizes) {
     if (state && size === state.files.rows && importRss !== undefined) {
       peaks.push(importRss);
+      // The export's peak at this size: from the database the import section left.
+      const exported = state.votersImported ? await turnout(['--db', state.db, 'export', 'voters', '--format', 'csv']) : undefined;
+      exportPeaks.push(exported?.code === 0 ? exported.peakRssKb : undefined);
       continue;
     }
     const dir = path.join(options.data, `rows-${size}`);
@@ -583,6 +587,11 @@ async function benchMemory(options: Options, state: State | undefined, importRss
     const init = await turnout(['--db', db, 'init', '--region', 'FR', '--timezone', 'Europe/Paris']);
     log(`memory: turnout import voters, ${fmtN(size)} rows`);
     const result = init.code === 0 ? await turnout(['--db', db, 'import', 'voters', files.voters]) : init;
+    if (result.code === 0) {
+      log(`memory: turnout export voters --format csv, ${fmtN(size)} rows`);
+      const exported = await turnout(['--db', db, 'export', 'voters', '--format', 'csv']);
+      exportPeaks.push(exported.code === 0 ? exported.peakRssKb : undefined);
+    }
     removeDb(db);
     if (!options.keep) fs.rmSync(dir, { recursive: true, force: true });
     if (result.code !== 0) return notAvailable('memory', `peak RSS at ${fmtN(size)} rows`, result);
@@ -596,6 +605,14 @@ async function benchMemory(options: Options, state: State | undefined, importRss
     turnout: `${fmtMB(one)} → ${fmtMB(three)}`,
     target: '< 300 MB, flat (3M ≤ 1.25 × 1M)',
     result: one === undefined || three === undefined ? 'n/a' : three < 300 * 1024 && one < 300 * 1024 && flat ? 'PASS' : 'MISS',
+  });
+  const [exportOne, exportThree] = exportPeaks;
+  rows.push({
+    section: 'memory',
+    measure: `peak RSS of export voters --format csv, 1M vs 3M rows (${memoryMethod()})`,
+    turnout: `${fmtMB(exportOne)} → ${fmtMB(exportThree)}`,
+    target: 'flat (3M ≤ 1.25 × 1M)',
+    result: exportOne === undefined || exportThree === undefined ? 'n/a' : exportThree <= exportOne * 1.25 ? 'PASS' : 'MISS',
   });
 }
 
