@@ -77,7 +77,7 @@ ${examples('turnout demo', 'turnout demo --force', 'turnout --db /tmp/city.db de
         removeDatabase(dbPath);
         fs.renameSync(building, dbPath);
         removeDatabase(building); // any -wal/-shm left beside it (normally none after close)
-        ctx.reporter.info(summary(ctx, dbPath, report, plan === 'rebuild'));
+        ctx.reporter.info(summary(ctx, dbPath, report, plan === 'rebuild', folder));
         const { demoTour } = await import('./demo-tour.js');
         const globals = [...(ctx.quiet ? ['--quiet'] : []), ...(program.opts<GlobalOptions>().color === false ? ['--no-color'] : [])];
         await demoTour(ctx, dbPath, manifest, globals);
@@ -194,7 +194,7 @@ async function demoImports(ctx: CliContext, db: Db): Promise<DemoImports> {
 
 const n = (value: number): string => groupDigits(value);
 
-function summary(ctx: CliContext, dbPath: string, report: DemoReport, rebuilt: boolean): string {
+function summary(ctx: CliContext, dbPath: string, report: DemoReport, rebuilt: boolean, folder: string): string {
   const m = report.manifest;
   const v = report.voters;
   const files = [v.file, ...(report.areas ? [report.areas.file] : []), ...(report.contacts ? [report.contacts.file] : []), ...report.checks.map((c) => c.file)];
@@ -202,6 +202,7 @@ function summary(ctx: CliContext, dbPath: string, report: DemoReport, rebuilt: b
   const step = (what: 'voters' | 'areas' | 'contacts' | 'checks', file: string): string => `  turnout import ${`${what} ${file}`.padEnd(width + 7)}`;
   const lines = [
     `${ctx.err.green('✔')} ${dbPath} ${rebuilt ? 'rebuilt' : 'built'}: ${m.name} (phones read as ${m.region}, time zone ${m.timeZone})`,
+    `  the steps of a campaign, run on the files of ${shellQuote(shortPath(folder))}:`,
     '',
     `  turnout init --region ${m.region} --timezone ${m.timeZone} --name "${m.name}"${m.footer ? ` --footer "${m.footer}"` : ''}`,
     `${step('voters', v.file)}   ${n(v.inserted)} voters imported${v.rejected ? `, ${n(v.rejected)} rejected` : ''} from the REU export (keyed by bureau + numéro d'ordre; no phones, no quartiers)`,
@@ -251,6 +252,12 @@ export function nextSteps(ctx: CliContext, dbPath: string, manifest: DemoManifes
     ...commands.map(([command, note]) => (note ? `  ${command.padEnd(width)}  ${ctx.err.dim(`# ${note}`)}` : `  ${command}`)),
   ];
   return lines.join('\n');
+}
+
+/** The folder relative to the current one when it is below it, else absolute. */
+function shortPath(folder: string): string {
+  const relative = path.relative(process.cwd(), folder);
+  return relative === '' ? '.' : relative.startsWith('..') || path.isAbsolute(relative) ? folder : relative;
 }
 
 function shellQuote(text: string): string {
