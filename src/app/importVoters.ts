@@ -96,6 +96,11 @@ export interface VoterImportStore {
   bulkLoad(phase: 'before' | 'after', tally?: readonly VoterTallyRow[]): void;
   /** Turns stored unmatched checks whose voter now exists into checks; returns how many. */
   applyUnmatchedChecks(): number;
+  /**
+   * When the campaign has mapped precincts onto areas (`turnout import areas`): sets each voter's
+   * neighborhood from its precinct; returns how many changed, or undefined when there is no map.
+   */
+  applyAreas(): number | undefined;
 }
 
 export interface RejectSink {
@@ -137,6 +142,8 @@ export interface ImportVotersSummary {
   listTypes: ListTypeCount[];
   /** Earlier unmatched poll checks that this import's voters matched. */
   checksApplied: number;
+  /** Voters put in (or moved to) their precinct's area by the stored map; undefined: not applied (no map, or the file has its own area column). */
+  areasApplied?: number;
   /** The first rejects, for display. */
   firstRejects: RejectedRow[];
   dryRun: boolean;
@@ -205,6 +212,12 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
     summary.updated = changed - summary.inserted;
     summary.unchanged = accepted - changed;
     failIfStrict(options.strict, summary, header.file);
+    // A file with its own area column says where its voters are; otherwise (official lists have
+    // none) the campaign's map of precincts onto areas does, for new voters and voters who moved.
+    if (!header.suppliedColumns.includes('neighborhood')) {
+      const moved = store.applyAreas();
+      if (moved !== undefined) summary.areasApplied = moved;
+    }
     summary.checksApplied = store.applyUnmatchedChecks();
     if (summary.dryRun) store.rollback();
     else store.commit();
