@@ -1,7 +1,9 @@
 /**
  * `turnout demo`: builds a database for the demo city of fixtures/demo with the same use cases a
- * campaign runs on election day (init, import voters, import checks), so that every other command
- * can be tried on realistic data, offline, with no credentials.
+ * French campaign runs (init; import voters of the REU export; import areas, its bureaux grouped
+ * into quartiers; import contacts, its NationBuilder export linked by name and birth date; then
+ * import checks, the émargement by bureau and numéro d'ordre during the day), so that every other
+ * command can be tried on realistic data, offline, with no credentials.
  *
  * The demo's "now": its poll checks are those known at 15:30 on election day (Sunday 15 March
  * 2026, Europe/Paris). Nothing in the database depends on the machine's clock (the clock passed
@@ -26,7 +28,12 @@ export interface DemoManifest {
   asOf: string;
   /** The same instant, ISO with offset. */
   asOfInstant: string;
+  /** The official list (an REU export: no phone, no support, no quartier). */
   voters: { file: string };
+  /** The campaign's map of bureaux onto quartiers (`turnout import areas`). */
+  areas?: { file: string };
+  /** The campaign's contact export, linked onto the list (`turnout import contacts`). */
+  contacts?: { file: string };
   checks: Array<{ file: string; source: string; at?: string }>;
 }
 
@@ -58,6 +65,8 @@ export function parseDemoManifest(text: string, file: string): DemoManifest {
     !Number.isNaN(new Date(m.asOfInstant).getTime()) &&
     typeof m.voters === 'object' &&
     text_(m.voters?.file) &&
+    (m.areas === undefined || text_(m.areas?.file)) &&
+    (m.contacts === undefined || text_(m.contacts?.file)) &&
     Array.isArray(m.checks) &&
     m.checks.every((c) => c && text_(c.file) && text_(c.source) && (c.at === undefined || text_(c.at)));
   if (!ok) {
@@ -97,6 +106,8 @@ export function planDemo(existing: ExistingDatabase, force: boolean, path: strin
 /** The import use cases, as the demo needs them; the command wires the real ones. */
 export interface DemoImports {
   voters(file: string, options: { region: string }): Promise<VoterImportCounts> | VoterImportCounts;
+  areas(file: string): Promise<AreaImportCounts> | AreaImportCounts;
+  contacts(file: string): Promise<ContactImportCounts> | ContactImportCounts;
   checks(file: string, options: { source: string; at?: string }): Promise<CheckImportCounts> | CheckImportCounts;
 }
 
@@ -106,6 +117,21 @@ export interface VoterImportCounts {
   updated: number;
   rejected: number;
   phonesInvalid: number;
+}
+
+export interface AreaImportCounts {
+  precincts: number;
+  areas: number;
+  votersMoved: number;
+}
+
+export interface ContactImportCounts {
+  read: number;
+  /** Linked by name and birth date. */
+  matched: number;
+  ambiguous: number;
+  unmatched: number;
+  votersUpdated: number;
 }
 
 export interface CheckImportCounts {
@@ -126,6 +152,8 @@ export interface DemoPorts {
 export interface DemoReport {
   manifest: DemoManifest;
   voters: VoterImportCounts & { file: string };
+  areas?: AreaImportCounts & { file: string };
+  contacts?: ContactImportCounts & { file: string };
   checks: Array<CheckImportCounts & { file: string; source: string }>;
   /** Voters checked as having voted, over all files (each voter once). */
   voted: number;
@@ -149,6 +177,10 @@ export async function buildDemo(manifest: DemoManifest, ports: DemoPorts): Promi
   await ports.settings.set(DEMO_MARKER, manifest.name);
 
   const voters = { file: manifest.voters.file, ...(await ports.imports.voters(ports.resolve(manifest.voters.file), { region: manifest.region })) };
+  // The list has no quartier: the campaign's map of bureaux gives one; then its contacts bring
+  // phones and support levels, linked by name and birth date (the list has no other key for them).
+  const areas = manifest.areas && { file: manifest.areas.file, ...(await ports.imports.areas(ports.resolve(manifest.areas.file))) };
+  const contacts = manifest.contacts && { file: manifest.contacts.file, ...(await ports.imports.contacts(ports.resolve(manifest.contacts.file))) };
   const checks: DemoReport['checks'] = [];
   for (const c of manifest.checks) {
     const counts = await ports.imports.checks(ports.resolve(c.file), { source: c.source, ...(c.at === undefined ? {} : { at: c.at }) });
@@ -157,5 +189,5 @@ export async function buildDemo(manifest: DemoManifest, ports: DemoPorts): Promi
   const voted = checks.reduce((sum, c) => sum + c.newlyChecked, 0);
   // An unmatched check stays unmatched across files (no later voter import in the demo).
   const unmatched = checks.reduce((sum, c) => sum + c.unmatched, 0);
-  return { manifest, voters, checks, voted, unmatched };
+  return { manifest, voters, ...(areas ? { areas } : {}), ...(contacts ? { contacts } : {}), checks, voted, unmatched };
 }

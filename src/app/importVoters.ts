@@ -102,6 +102,11 @@ export interface VoterImportStore {
   bulkLoad(phase: 'before' | 'after', tally?: readonly VoterTallyRow[]): Awaitable<void>;
   /** Turns stored unmatched checks whose voter now exists into checks; returns how many. */
   applyUnmatchedChecks(): Awaitable<number>;
+  /**
+   * When the campaign has mapped precincts onto areas (`turnout import areas`): sets each voter's
+   * neighborhood from its precinct; returns how many changed, or undefined when there is no map.
+   */
+  applyAreas(): Awaitable<number | undefined>;
 }
 
 export interface RejectSink {
@@ -143,6 +148,8 @@ export interface ImportVotersSummary {
   listTypes: ListTypeCount[];
   /** Earlier unmatched poll checks that this import's voters matched. */
   checksApplied: number;
+  /** Voters put in (or moved to) their precinct's area by the stored map; undefined: not applied (no map, or the file has its own area column). */
+  areasApplied?: number;
   /** The first rejects, for display. */
   firstRejects: RejectedRow[];
   dryRun: boolean;
@@ -212,6 +219,12 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
     summary.updated = changed - summary.inserted;
     summary.unchanged = accepted - changed;
     failIfStrict(options.strict, summary, header.file);
+    // A file with its own area column says where its voters are; otherwise (official lists have
+    // none) the campaign's map of precincts onto areas does, for new voters and voters who moved.
+    if (!header.suppliedColumns.includes('neighborhood')) {
+      const moved = await store.applyAreas();
+      if (moved !== undefined) summary.areasApplied = moved;
+    }
     summary.checksApplied = await store.applyUnmatchedChecks();
     if (summary.dryRun) await store.rollback();
     else await store.commit();

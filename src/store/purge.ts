@@ -11,6 +11,7 @@ import type { Db } from './db.js';
  */
 const KEPT: Readonly<Record<string, string>> = {
   settings: 'the election settings: region, time zone, name, SMS footer, purge date',
+  precinct_areas: "the campaign's map of precincts (bureaux) onto areas (quartiers): no one's data",
   voter_tally: 'counts: voters per neighborhood, precinct and support level',
   vote_tally: 'counts: votes per neighborhood, precinct, support level and hour',
   vote_tally_on_the_hour: 'counts: votes checked exactly on the hour, per the same',

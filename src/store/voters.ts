@@ -2,6 +2,7 @@ import { VOTER_ROW_COLUMNS, type VoterRowColumn } from '../core/voterRecord.js';
 import type { VoterImportStore } from '../app/importVoters.js';
 import type { Db } from './db.js';
 import { applyUnmatchedChecks } from './checks.js';
+import { applyAreas, hasAreas } from './areas.js';
 
 /** Voters per INSERT statement (a batch from the reader is 250): fewer statement executions, under SQLite's 32,766 parameters. */
 const ROWS_PER_STATEMENT = 250;
@@ -201,6 +202,7 @@ export function voterImportStore(db: Db): VoterImportStore {
     },
     endVoterWrites: () => 0,
     applyUnmatchedChecks: () => applyUnmatchedChecks(db),
+    applyAreas: () => (hasAreas(db) ? applyAreas(db) : undefined),
   };
 }
 

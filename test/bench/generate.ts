@@ -23,6 +23,7 @@ import {
   type Quartier,
 } from './city.js';
 import { Random } from './random.js';
+import { REU_HEADERS } from './lists.js';
 
 export const DEMO_SEED = 'turnout demo — Marseille, municipales 2026';
 
@@ -43,10 +44,15 @@ export const DEMO_ELECTION = {
 
 export const DEMO_FILES = {
   manifest: 'demo.json',
-  voters: 'electeurs-marseille.csv',
+  /** The authorities' export of the list ("Listes électeurs actifs", REU): no phone, no support, no quartier. */
+  voters: 'liste-electeurs-actifs.csv',
+  /** The campaign's own grouping of bureaux into quartiers. */
+  areas: 'bureaux-quartiers.csv',
+  /** The campaign's contact export (NationBuilder-like): its own ids, phones, support, names as typed. */
+  contacts: 'contacts-nationbuilder.csv',
   /** Poll watchers of the 1st–3rd arrondissements: spreadsheet, bureau + N° d'ordre, Windows-1252. */
   centre: 'emargements-centre.csv',
-  /** The campaign's app (4th–6th, plus some of the centre): by voter id, UTF-8, commas. */
+  /** The campaign's app (4th–6th, plus some of the centre): bureau + numéro, UTF-8, commas, ISO times. */
   app: 'pointages-appli.csv',
   /** Poll watchers of the 7th–9th: bureau + N° d'ordre, UTF-8 with BOM. */
   south: 'emargements-sud.csv',
@@ -311,56 +317,158 @@ function markVoted(rng: Random, q: Quartier, voters: DemoVoter[]): void {
   }
 }
 
-export const VOTER_HEADERS = [
-  'N° électeur',
-  'Nom',
-  'Prénom',
-  'Âge',
-  'Téléphone portable',
-  'E-mail',
-  'N° voie',
-  'Voie',
-  'Code postal',
-  'Ville',
-  'Bureau de vote',
-  'Lieu de vote',
-  "N° d'ordre",
-  'Quartier',
-  'Soutien',
-  'Score participation',
-  'Bénévole',
-];
-
-export function bureauLabel(n: number): string {
-  return `Bureau ${n}`;
+export function bureauCode(n: number): string {
+  return String(n);
 }
+
+/** What the REU says about a voter beyond the demo city's own description (names at birth and in use, dates). */
+export interface ReuIdentity {
+  sex: 'F' | 'M';
+  birthName: string;
+  /** Nom d'usage: '' when none. */
+  usageName: string;
+  givenNames: string;
+  /** As the REU writes it: DD/MM/YYYY, or an impossible 00/00/YYYY. */
+  birthDate: string;
+}
+
+/** An election-day age → a birth date written DD/MM/YYYY (age reached by 15 March 2026). */
+function birthDateFor(rng: Random, age: number): string {
+  const m = rng.int(1, 12);
+  const d = rng.int(1, 28);
+  const passed = m < 3 || (m === 3 && d <= 15);
+  return `${pad2(d)}/${pad2(m)}/${2026 - age - (passed ? 0 : 1)}`;
+}
+
+const isSupporter = (v: DemoVoter): boolean => v.support === 1 || v.support === 2;
+
+/**
+ * The REU side of every voter, from its own seeded stream (the city's voters stay exactly as
+ * demoVoters draws them). Married names for some women, several given names, a few impossible
+ * birth dates, and one pair of homonyms born the same day (real lists have them).
+ */
+export function reuIdentities(voters: readonly DemoVoter[], seed = DEMO_SEED): Map<DemoVoter, ReuIdentity> {
+  const rng = new Random(`${seed} / reu`);
+  const result = new Map<DemoVoter, ReuIdentity>();
+  for (const v of voters) {
+    const sex = FEMALE_FIRST_NAMES.includes(v.firstName) ? 'F' : 'M';
+    const name = v.lastName.toUpperCase();
+    let birthName = name;
+    let usageName = '';
+    if (sex === 'F' && v.age >= 24 && rng.chance(0.45)) {
+      usageName = name;
+      birthName = rng.pick(LAST_NAMES).toUpperCase();
+    } else if (rng.chance(0.04)) usageName = name; // some exports repeat the birth name
+    const pool = sex === 'F' ? FEMALE_FIRST_NAMES : MALE_FIRST_NAMES;
+    let givenNames = v.firstName;
+    if (rng.chance(0.55)) givenNames += ` ${rng.pick(pool)}`;
+    if (rng.chance(0.15)) givenNames += ` ${rng.pick(pool)}`;
+    result.set(v, { sex, birthName, usageName, givenNames, birthDate: birthDateFor(rng, v.age) });
+  }
+  // A few dates the registry never completed (not supporters: the demo's point lies elsewhere).
+  const others = voters.filter((v) => !isSupporter(v) && v.support !== null);
+  for (let i = 0; i < 3; i++) {
+    const r = result.get(others[rng.int(0, others.length - 1)]!)!;
+    r.birthDate = `00/00/${r.birthDate.slice(6)}`;
+  }
+  // Homonyms: the first two non-supporters with the same names, made to share a birth date.
+  const seen = new Map<string, DemoVoter>();
+  for (const v of others) {
+    const r = result.get(v)!;
+    const key = `${r.usageName || r.birthName}|${v.firstName}`;
+    const twin = seen.get(key);
+    if (twin && twin.bureau !== v.bureau && !r.birthDate.startsWith('00/') && !result.get(twin)!.birthDate.startsWith('00/')) {
+      r.birthDate = result.get(twin)!.birthDate;
+      r.givenNames = result.get(twin)!.givenNames;
+      break;
+    }
+    seen.set(key, v);
+  }
+  return result;
+}
+
+/** One REU line: every field quoted but the last (the numéro d'ordre); empty fields are nothing. */
+function demoReuLine(v: DemoVoter, r: ReuIdentity): string {
+  const bornHere = v.age > 40 || v.id.endsWith('3');
+  const fields = [
+    '13055', 'Marseille', 'Liste principale', r.birthName, r.usageName, r.givenNames, r.sex, r.birthDate,
+    bornHere ? '13055' : '', bornHere ? 'Marseille' : 'Alger', bornHere ? 'Bouches-du-Rhône' : '', bornHere ? 'FRANCE' : 'ALGÉRIE', 'Française',
+    v.number, v.street, '', '', '', v.zip, CITY, 'FRANCE',
+    bureauCode(v.bureau), v.school, '1301', '1ère circonscription', '1399',
+  ];
+  return `${fields.map((f) => (f === '' ? '' : `"${f.replace(/"/g, '""')}"`)).join(';')};${v.listNumber}\n`;
+}
+
+function titleCase(name: string): string {
+  return name.toLowerCase().replace(/(^|[\s'-])(\p{L})/gu, (_, sep: string, a: string) => `${sep}${a.toUpperCase()}`);
+}
+
+function stripAccents(text: string): string {
+  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+}
+
+/** A name as a volunteer typed it into the CRM: other case, accents dropped, hyphen or apostrophe lost. */
+function typedName(rng: Random, name: string): string {
+  return rng.weighted<() => string>([
+    [() => titleCase(name), 55],
+    [() => name.toUpperCase(), 20],
+    [() => stripAccents(titleCase(name)), 12],
+    [() => titleCase(name).replace(/-/g, ' '), 5],
+    [() => titleCase(name).replace(/'/g, ''), 4],
+    [() => name.toLowerCase(), 4],
+  ])();
+}
+
+/** NationBuilder's born_at is ISO; older imports kept the French forms. */
+function typedDate(rng: Random, reuDate: string): string {
+  const [d, m, y] = reuDate.split('/');
+  return rng.weighted<string>([
+    [`${y}-${m}-${d}`, 55],
+    [reuDate, 30],
+    [`${d}.${m}.${y}`, 15],
+  ]);
+}
+
+export const CONTACT_HEADERS = ['nationbuilder_id', 'first_name', 'last_name', 'born_at', 'email', 'mobile_number', 'support_level', 'score_participation', 'tag_list'];
 
 /** Every file of fixtures/demo, as bytes. */
 export function generateDemo(seed = DEMO_SEED): DemoFile[] {
   const voters = demoVoters(seed);
+  const identities = reuIdentities(voters, seed);
   const rng = new Random(`${seed} / checks`);
   const date = DEMO_ELECTION.date;
 
-  const voterRows = voters.map((v) => [
-    v.id,
-    v.lastName,
-    v.firstName,
-    String(v.age),
-    v.phone,
-    v.email,
-    v.number,
-    v.street,
-    v.zip,
-    CITY,
-    bureauLabel(v.bureau),
-    v.school,
-    String(v.listNumber),
-    v.quartier,
-    v.support === null ? '' : String(v.support),
-    String(v.score),
-    v.canvasser,
-  ]);
-  const votersCsv = iconv.encode(csvText([VOTER_HEADERS, ...voterRows], ';', '\r\n'), 'win1252');
+  // The REU export: UTF-8 without BOM, LF, every field quoted but the last.
+  const reuText = `${REU_HEADERS.map((h) => `"${h}"`).join(';')}\n${voters.map((v) => demoReuLine(v, identities.get(v)!)).join('')}`;
+  const votersCsv = Buffer.from(reuText, 'utf8');
+
+  // The campaign's map of bureaux onto quartiers, kept in a spreadsheet.
+  const areaRows = QUARTIERS.flatMap((q) => q.bureaux.map((b) => [bureauCode(b.number), q.name, b.school]));
+  const areasCsv = Buffer.from(csvText([['Bureau de vote', 'Quartier', 'Lieu de vote'], ...areaRows], ';', '\n'), 'utf8');
+
+  // The contact export: everyone the campaign has a phone, an e-mail or a support level for.
+  const crng = new Random(`${seed} / contacts`);
+  const known = voters.filter((v) => v.support !== null || v.phone !== '' || v.email !== '');
+  const contacts: string[][] = crng.shuffle([...known]).map((v) => {
+    const r = identities.get(v)!;
+    const last = r.usageName !== '' && crng.chance(0.8) ? r.usageName : r.birthName;
+    const tags = [v.canvasser !== '' ? 'porte-à-porte' : '', v.support === 1 ? 'bénévole potentiel' : ''].filter((t) => t !== '').join(', ');
+    // The person gave the campaign their real birth date, even where the list has none.
+    const born = r.birthDate.startsWith('00/') ? `${pad2(crng.int(1, 28))}/${pad2(crng.int(1, 12))}/${r.birthDate.slice(6)}` : r.birthDate;
+    return ['', typedName(crng, v.firstName), typedName(crng, last), typedDate(crng, born), v.email, v.phone, v.support === null ? '' : String(v.support), String(v.score), tags];
+  });
+  // People the campaign met who are not on this list (registered elsewhere, or not at all).
+  for (let i = 0; i < 6; i++) {
+    const female = crng.chance(0.5);
+    const age = crng.int(19, 80);
+    contacts.splice(crng.int(0, contacts.length), 0, [
+      '', crng.pick(female ? FEMALE_FIRST_NAMES : MALE_FIRST_NAMES), titleCase(crng.pick(LAST_NAMES)), typedDate(crng, birthDateFor(crng, age)), '',
+      writePhone(crng, mobileDigits(crng)), String(crng.int(1, 5)), '', '',
+    ]);
+  }
+  let nb = 1000 + crng.int(0, 500);
+  for (const c of contacts) c[0] = String((nb += crng.int(1, 9)));
+  const contactsCsv = Buffer.from(csvText([CONTACT_HEADERS, ...contacts], ',', '\r\n'), 'utf8');
 
   const voted = voters.filter((v) => v.votedAt !== undefined);
   const arrondissement = (v: DemoVoter): number => Math.floor(v.bureau / 100);
@@ -369,13 +477,14 @@ export function generateDemo(seed = DEMO_SEED): DemoFile[] {
   // Centre (1st–3rd): watchers' spreadsheet, by bureau and N° d'ordre, minutes only.
   const centre = voted.filter((v) => arrondissement(v) <= 3 && !(v.bureau === LATE_BUREAU && v.votedAt! >= lateCutoff));
   const late = voted.filter((v) => v.bureau === LATE_BUREAU && v.votedAt! >= lateCutoff);
-  const centreRows = byTime(centre).map((v) => [bureauLabel(v.bureau), String(v.listNumber), `${date} ${localTime(v.votedAt!, false)}`]);
+  const centreRows = byTime(centre).map((v) => [bureauCode(v.bureau), String(v.listNumber), `${date} ${localTime(v.votedAt!, false)}`]);
   // Two lines a watcher misread: list numbers past the end of the bureau's list.
-  centreRows.splice(Math.floor(centreRows.length / 3), 0, [bureauLabel(101), '9012', `${date} 11:02`]);
-  centreRows.splice(Math.floor((centreRows.length * 2) / 3), 0, [bureauLabel(303), '1870', `${date} 13:47`]);
+  centreRows.splice(Math.floor(centreRows.length / 3), 0, [bureauCode(101), '9012', `${date} 11:02`]);
+  centreRows.splice(Math.floor((centreRows.length * 2) / 3), 0, [bureauCode(303), '1870', `${date} 13:47`]);
   const centreCsv = iconv.encode(csvText([['Bureau de vote', "N° d'ordre", 'Heure'], ...centreRows], ';', '\r\n'), 'win1252');
 
-  // The app (4th–6th), also used by some volunteers in the centre: voter id, ISO time, who entered it.
+  // The app (4th–6th), also used by some volunteers in the centre: bureau and numéro as on the
+  // émargement list, ISO time, who entered it.
   const appVoters = voted.filter((v) => (arrondissement(v) >= 4 && arrondissement(v) <= 6) || (arrondissement(v) <= 3 && rng.chance(0.12)));
   const appEntries = appVoters.map((v) => ({
     v,
@@ -383,23 +492,23 @@ export function generateDemo(seed = DEMO_SEED): DemoFile[] {
     at: arrondissement(v) <= 3 ? Math.max(8 * 3600, Math.min(15 * 3600 + 29 * 60, v.votedAt! + rng.int(-1200, 1200))) : v.votedAt!,
     who: v.canvasser || rng.pick(CANVASSERS),
   }));
-  appEntries.sort((a, b) => a.at - b.at || compare(a.v.id, b.v.id));
-  const appRows = appEntries.map((e) => [e.v.id, `${date}T${localTime(e.at, true)}+01:00`, `appli / ${e.who}`]);
-  appRows.splice(Math.floor(appRows.length / 4), 0, ['00099871', `${date}T10:14:09+01:00`, 'appli / Zoé L.']);
-  appRows.splice(Math.floor(appRows.length / 2), 0, ['01200417', `${date}T12:31:44+01:00`, 'appli / Karim B.']);
-  const appCsv = Buffer.from(csvText([['voter_id', 'checked_at', 'source'], ...appRows], ',', '\n'), 'utf8');
+  appEntries.sort((a, b) => a.at - b.at || a.v.bureau - b.v.bureau || a.v.listNumber - b.v.listNumber);
+  const appRows = appEntries.map((e) => [bureauCode(e.v.bureau), String(e.v.listNumber), `${date}T${localTime(e.at, true)}+01:00`, `appli / ${e.who}`]);
+  appRows.splice(Math.floor(appRows.length / 4), 0, [bureauCode(401), '4571', `${date}T10:14:09+01:00`, 'appli / Zoé L.']);
+  appRows.splice(Math.floor(appRows.length / 2), 0, [bureauCode(650), '17', `${date}T12:31:44+01:00`, 'appli / Karim B.']);
+  const appCsv = Buffer.from(csvText([['precinct', 'list_number', 'checked_at', 'source'], ...appRows], ',', '\n'), 'utf8');
 
   // South (7th–9th): another team's sheet, saved as "CSV UTF-8" (with a BOM).
   const south = byTime(voted.filter((v) => arrondissement(v) >= 7));
-  const southRows = south.map((v) => [bureauLabel(v.bureau), String(v.listNumber), `${date} ${localTime(v.votedAt!, false)}`]);
+  const southRows = south.map((v) => [bureauCode(v.bureau), String(v.listNumber), `${date} ${localTime(v.votedAt!, false)}`]);
   const southCsv = Buffer.concat([
     Buffer.from([0xef, 0xbb, 0xbf]),
     Buffer.from(csvText([['Bureau de vote', "N° d'ordre", 'Heure'], ...southRows], ';', '\r\n'), 'utf8'),
   ]);
 
-  // Bureau 302's afternoon, photographed from the signature list and typed at 15:20: ids only.
-  const lateRows = [...late].sort((a, b) => a.listNumber - b.listNumber).map((v) => [v.id]);
-  const lateCsv = iconv.encode(csvText([['N° électeur'], ...lateRows], ';', '\r\n'), 'win1252');
+  // Bureau 302's afternoon, copied from the signature list and typed at 15:20: no times.
+  const lateRows = [...late].sort((a, b) => a.listNumber - b.listNumber).map((v) => [bureauCode(v.bureau), String(v.listNumber)]);
+  const lateCsv = iconv.encode(csvText([['Bureau de vote', "N° d'ordre"], ...lateRows], ';', '\r\n'), 'win1252');
 
   const manifest = {
     name: DEMO_ELECTION.name,
@@ -412,6 +521,8 @@ export function generateDemo(seed = DEMO_SEED): DemoFile[] {
     generatedBy: 'node dist/test/bench/generate.js demo',
     seed,
     voters: { file: DEMO_FILES.voters },
+    areas: { file: DEMO_FILES.areas },
+    contacts: { file: DEMO_FILES.contacts },
     checks: [
       { file: DEMO_FILES.centre, source: 'observateurs centre' },
       { file: DEMO_FILES.app, source: 'appli' },
@@ -423,6 +534,8 @@ export function generateDemo(seed = DEMO_SEED): DemoFile[] {
   return [
     { name: DEMO_FILES.manifest, bytes: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8') },
     { name: DEMO_FILES.voters, bytes: votersCsv },
+    { name: DEMO_FILES.areas, bytes: areasCsv },
+    { name: DEMO_FILES.contacts, bytes: contactsCsv },
     { name: DEMO_FILES.centre, bytes: centreCsv },
     { name: DEMO_FILES.app, bytes: appCsv },
     { name: DEMO_FILES.south, bytes: southCsv },

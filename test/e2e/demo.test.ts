@@ -101,6 +101,29 @@ describe('turnout demo', () => {
     for (const c of manifest.checks) expect(first.stderr).toContain(c.file);
   });
 
+  it('places every voter of the REU export in its quartier through the bureaux map, and links the contacts by name and birth date', () => {
+    const db = new Database(path.join(dir, 'turnout-demo.db'), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT id, neighborhood, support, phone FROM voters').all() as Array<{ id: string; neighborhood: string | null; support: number | null; phone: string | null }>;
+      expect(rows.filter((r) => r.neighborhood !== truth.quartier.get(r.id))).toEqual([]);
+      const wrong = rows.filter((r) => {
+        const c = truth.contactOf.get(r.id);
+        return (c === undefined ? null : c['support_level'] === '' ? null : Number(c['support_level'])) !== r.support || (c === undefined ? null : c['mobile_number']!.trim() || null) !== r.phone;
+      });
+      expect(wrong).toEqual([]);
+      expect(truth.contactOf.size).toBeGreaterThan(4000);
+      // The tallies status reads agree with the voters after the areas and the contacts moved them.
+      const tally = db.prepare("SELECT neighborhood, precinct, support, voters FROM voter_tally WHERE voters <> 0 ORDER BY 1, 2, 3").all();
+      const fresh = db.prepare("SELECT ifnull(neighborhood, '') AS neighborhood, ifnull(precinct, '') AS precinct, ifnull(support, 0) AS support, count(*) AS voters FROM voters GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").all();
+      expect(tally).toEqual(fresh);
+    } finally {
+      db.close();
+    }
+    expect(first.stderr).toContain(`${num(truth.contactOf.size)} of`);
+    expect(first.stderr).toContain(`${num(truth.ambiguous)} ambiguous`);
+    expect(first.stderr).toContain('30 bureaux grouped into 20 quartiers');
+  });
+
   it('keeps each check time as the watchers wrote it (Paris time, stored in UTC)', () => {
     const db = new Database(path.join(dir, 'turnout-demo.db'), { readonly: true });
     try {

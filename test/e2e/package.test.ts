@@ -74,8 +74,8 @@ describe('the npm package', () => {
     expect(files).toContain('bin/turnout.js');
     expect(files).toContain('dist/src/cli/main.js');
     expect(files).toContain('package.json');
-    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'fixtures/demo/demo.json'), 'utf8')) as { voters: { file: string }; checks: Array<{ file: string }> };
-    const demoFiles = ['demo.json', manifest.voters.file, ...manifest.checks.map((c) => c.file)].map((f) => `fixtures/demo/${f}`);
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'fixtures/demo/demo.json'), 'utf8')) as { voters: { file: string }; areas: { file: string }; contacts: { file: string }; checks: Array<{ file: string }> };
+    const demoFiles = ['demo.json', manifest.voters.file, manifest.areas.file, manifest.contacts.file, ...manifest.checks.map((c) => c.file)].map((f) => `fixtures/demo/${f}`);
     for (const f of demoFiles) expect(files).toContain(f);
     const unexpected = files.filter(
       (f) => !(f.startsWith('dist/src/') && f.endsWith('.js')) && !demoFiles.includes(f) && !['bin/turnout.js', 'package.json', 'README.md'].includes(f),

@@ -48,7 +48,7 @@ describe('planDemo', () => {
 });
 
 describe('buildDemo', () => {
-  it('records the settings and the demo marker, then imports the voters and each check file with its options', async () => {
+  it('records the settings and the demo marker, then imports the list, the areas, the contacts and each check file with its options', async () => {
     const settings = new Map<string, string>();
     const calls: string[] = [];
     const imports: DemoImports = {
@@ -56,9 +56,17 @@ describe('buildDemo', () => {
         calls.push(`voters ${path.basename(file)} ${options.region}`);
         return { read: 10, inserted: 10, updated: 0, rejected: 0, phonesInvalid: 1 };
       },
+      areas(file) {
+        calls.push(`areas ${path.basename(file)}`);
+        return { precincts: 3, areas: 2, votersMoved: 10 };
+      },
+      contacts(file) {
+        calls.push(`contacts ${path.basename(file)}`);
+        return { read: 9, matched: 8, ambiguous: 0, unmatched: 1, votersUpdated: 8 };
+      },
       checks(file, options) {
         calls.push(`checks ${path.basename(file)} ${options.source} ${options.at ?? '-'}`);
-        return { read: 4, newlyChecked: 3, alreadyChecked: 1, unmatched: calls.length === 2 ? 2 : 0 };
+        return { read: 4, newlyChecked: 3, alreadyChecked: 1, unmatched: calls.length === 4 ? 2 : 0 };
       },
     };
     const report = await buildDemo(manifest, {
@@ -70,10 +78,14 @@ describe('buildDemo', () => {
     expect(Object.fromEntries(settings)).toEqual({ region: 'FR', timezone: 'Europe/Paris', name: manifest.name, footer: manifest.footer, [DEMO_MARKER]: manifest.name });
     expect(calls).toEqual([
       `voters ${manifest.voters.file} FR`,
+      `areas ${manifest.areas!.file}`,
+      `contacts ${manifest.contacts!.file}`,
       ...manifest.checks.map((c) => `checks ${c.file} ${c.source} ${c.at ?? '-'}`),
     ]);
     expect(report.voted).toBe(3 * manifest.checks.length);
     expect(report.unmatched).toBe(2);
     expect(report.checks.map((c) => c.file)).toEqual(manifest.checks.map((c) => c.file));
+    expect(report.contacts).toMatchObject({ file: manifest.contacts!.file, matched: 8, unmatched: 1 });
+    expect(report.areas).toMatchObject({ file: manifest.areas!.file, areas: 2 });
   });
 });

@@ -25,7 +25,10 @@ export function registerDemo(program: Command): void {
     .addHelpText(
       'after',
       `
-The demo city has 20 quartiers, 30 bureaux de vote and about 5,000 voters; its poll checks are
+The demo city has 20 quartiers, 30 bureaux de vote and about 5,000 voters. It runs a French
+campaign's real flow: the REU export of the list (no phones, no support, no quartier), the
+campaign's map of bureaux onto quartiers, its NationBuilder contact export linked by name and
+birth date, then the émargement checks by bureau and numéro d'ordre. Its poll checks are
 those known at 15:30 on election day (Sunday 15 March 2026, Europe/Paris), and four quartiers
 clearly lag. Everything works offline, with no credentials. The global --db chooses another
 file; TURNOUT_DB is ignored here, so the demo never touches your real database.
@@ -74,7 +77,7 @@ ${examples('turnout demo', 'turnout demo --force', 'turnout --db /tmp/city.db de
         removeDatabase(dbPath);
         fs.renameSync(building, dbPath);
         removeDatabase(building); // any -wal/-shm left beside it (normally none after close)
-        ctx.reporter.info(summary(ctx, dbPath, report, plan === 'rebuild'));
+        ctx.reporter.info(summary(ctx, dbPath, report, plan === 'rebuild', folder));
         const { demoTour } = await import('./demo-tour.js');
         const globals = [...(ctx.quiet ? ['--quiet'] : []), ...(program.opts<GlobalOptions>().color === false ? ['--no-color'] : [])];
         await demoTour(ctx, dbPath, manifest, globals);
@@ -126,25 +129,56 @@ function removeDatabase(file: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
 }
 
-/** The import use cases, exactly as `turnout import voters|checks` runs them, with the demo's fixed clock. */
+/** The import use cases, exactly as `turnout import voters|areas|contacts|checks` runs them, with the demo's fixed clock. */
 async function demoImports(ctx: CliContext, db: Db): Promise<DemoImports> {
-  const [{ importVoters }, { importChecks }, { openInput }, { openVoterFile }, { openCheckFile }, { voterImportStore }, { checkImportStore }, { loadSettings }] =
-    await Promise.all([
-      import('../../app/importVoters.js'),
-      import('../../app/importChecks.js'),
-      import('../../io/input.js'),
-      import('../../io/voterFile.js'),
-      import('../../io/checkFile.js'),
-      import('../../store/voters.js'),
-      import('../../store/checks.js'),
-      import('../../store/settings.js'),
-    ]);
+  const [
+    { importVoters },
+    { importChecks },
+    { importAreas },
+    { importContacts },
+    { openInput },
+    { openVoterFile },
+    { openCheckFile },
+    { voterImportStore },
+    { checkImportStore },
+    { areaImportStore },
+    { contactImportStore },
+    { loadSettings },
+    { phoneNormalizer },
+  ] = await Promise.all([
+    import('../../app/importVoters.js'),
+    import('../../app/importChecks.js'),
+    import('../../app/importAreas.js'),
+    import('../../app/importContacts.js'),
+    import('../../io/input.js'),
+    import('../../io/voterFile.js'),
+    import('../../io/checkFile.js'),
+    import('../../store/voters.js'),
+    import('../../store/checks.js'),
+    import('../../store/areas.js'),
+    import('../../store/contacts.js'),
+    import('../../store/settings.js'),
+    import('../../core/phone.js'),
+  ]);
   const ports = { reporter: ctx.reporter, clock: ctx.clock };
   return {
     async voters(file, { region }) {
       const reading = await openVoterFile(openInput(file, ctx.stdin), { encoding: 'auto', region, map: {} });
       const s = await importVoters({ ...ports, store: voterImportStore(db) }, reading);
       return { read: s.read, inserted: s.inserted, updated: s.updated, rejected: s.rejected, phonesInvalid: s.phonesInvalid };
+    },
+    async areas(file) {
+      const reading = await openCheckFile(openInput(file, ctx.stdin), { encoding: 'auto' });
+      const s = await importAreas({ reporter: ctx.reporter, store: areaImportStore(db) }, reading);
+      return { precincts: s.precincts, areas: s.areas, votersMoved: s.votersMoved };
+    },
+    async contacts(file) {
+      const reading = await openCheckFile(openInput(file, ctx.stdin), { encoding: 'auto' });
+      // The contacts not applied (homonyms, people not on this list) are counted in the summary,
+      // not listed one by one: the demo is about the day, and --quiet means quiet.
+      const reporter = { ...ctx.reporter, warn: () => {} };
+      const s = await importContacts({ reporter, store: contactImportStore(db), normalizePhone: phoneNormalizer(loadSettings(db).region) }, reading);
+      return { read: s.read, matched: s.matched.identity, ambiguous: s.ambiguous, unmatched: s.unmatched, votersUpdated: s.votersUpdated };
     },
     async checks(file, { source, at }) {
       const reading = await openCheckFile(openInput(file, ctx.stdin), { encoding: 'auto' });
@@ -160,20 +194,33 @@ async function demoImports(ctx: CliContext, db: Db): Promise<DemoImports> {
 
 const n = (value: number): string => groupDigits(value);
 
-function summary(ctx: CliContext, dbPath: string, report: DemoReport, rebuilt: boolean): string {
+function summary(ctx: CliContext, dbPath: string, report: DemoReport, rebuilt: boolean, folder: string): string {
   const m = report.manifest;
   const v = report.voters;
-  const width = Math.max(...[v.file, ...report.checks.map((c) => c.file)].map((f) => f.length));
+  const files = [v.file, ...(report.areas ? [report.areas.file] : []), ...(report.contacts ? [report.contacts.file] : []), ...report.checks.map((c) => c.file)];
+  const width = Math.max(...files.map((f) => f.length)) + 'contacts'.length - 'voters'.length;
+  const step = (what: 'voters' | 'areas' | 'contacts' | 'checks', file: string): string => `  turnout import ${`${what} ${file}`.padEnd(width + 7)}`;
   const lines = [
     `${ctx.err.green('✔')} ${dbPath} ${rebuilt ? 'rebuilt' : 'built'}: ${m.name} (phones read as ${m.region}, time zone ${m.timeZone})`,
+    `  the steps of a campaign, run on the files of ${shellQuote(shortPath(folder))}:`,
     '',
     `  turnout init --region ${m.region} --timezone ${m.timeZone} --name "${m.name}"${m.footer ? ` --footer "${m.footer}"` : ''}`,
-    `  turnout import voters ${v.file.padEnd(width)}   ${n(v.inserted)} voters imported${v.rejected ? `, ${n(v.rejected)} rejected` : ''}, ${n(v.phonesInvalid)} phones kept as written but unusable`,
+    `${step('voters', v.file)}   ${n(v.inserted)} voters imported${v.rejected ? `, ${n(v.rejected)} rejected` : ''} from the REU export (keyed by bureau + numéro d'ordre; no phones, no quartiers)`,
   ];
+  if (report.areas) {
+    const a = report.areas;
+    lines.push(`${step('areas', a.file)}   ${n(a.precincts)} bureaux grouped into ${n(a.areas)} quartiers, ${n(a.votersMoved)} voters placed`);
+  }
+  if (report.contacts) {
+    const c = report.contacts;
+    lines.push(
+      `${step('contacts', c.file)}   ${n(c.matched)} of ${n(c.read)} contacts linked by name + birth date, ${n(c.ambiguous)} ambiguous, ${n(c.unmatched)} unmatched`,
+    );
+  }
   for (const c of report.checks) {
     const at = m.checks.find((x) => x.file === c.file)?.at;
     lines.push(
-      `  turnout import checks ${c.file.padEnd(width)}   ${n(c.newlyChecked)} newly checked, ${n(c.alreadyChecked)} already checked, ${n(c.unmatched)} unmatched${at ? `  (no times in the file: --at "${at}")` : ''}`,
+      `${step('checks', c.file)}   ${n(c.newlyChecked)} newly checked, ${n(c.alreadyChecked)} already checked, ${n(c.unmatched)} unmatched${at ? `  (no times in the file: --at "${at}")` : ''}`,
     );
   }
   lines.push(
@@ -205,6 +252,12 @@ export function nextSteps(ctx: CliContext, dbPath: string, manifest: DemoManifes
     ...commands.map(([command, note]) => (note ? `  ${command.padEnd(width)}  ${ctx.err.dim(`# ${note}`)}` : `  ${command}`)),
   ];
   return lines.join('\n');
+}
+
+/** The folder relative to the current one when it is below it, else absolute. */
+function shortPath(folder: string): string {
+  const relative = path.relative(process.cwd(), folder);
+  return relative === '' ? '.' : relative.startsWith('..') || path.isAbsolute(relative) ? folder : relative;
 }
 
 function shellQuote(text: string): string {

@@ -6,6 +6,7 @@ import type { CliContext } from '../context.js';
 import type { ImportVotersSummary } from '../../app/importVoters.js';
 import type { ImportChecksSummary } from '../../app/importChecks.js';
 import type { ImportContactsSummary } from '../../app/importContacts.js';
+import type { ImportAreasSummary } from '../../app/importAreas.js';
 import { groupDigits } from '../numbers.js';
 
 interface CommonImportOptions {
@@ -39,6 +40,11 @@ interface ContactImportOptions extends CommonImportOptions {
   unmatched?: string;
 }
 
+interface AreaImportOptions extends CommonImportOptions {
+  strict?: boolean;
+  rejects?: string;
+}
+
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 function addReadingOptions(command: Command): Command {
@@ -52,7 +58,7 @@ function addReadingOptions(command: Command): Command {
 export function registerImport(program: Command): void {
   const command = program
     .command('import')
-    .description('import a voter file, a poll-check file or a contact file (CSV) into the database')
+    .description('import a voter file, a poll-check file, a contact file or a map of precincts onto areas (CSV) into the database')
     .addHelpText(
       'after',
       examples(
@@ -127,6 +133,66 @@ export function registerImport(program: Command): void {
       ),
     )
     .action(action<ContactImportOptions>((ctx, options, args) => importContactsCommand(ctx, args[0] as string, options)));
+
+  addReadingOptions(
+    command
+      .command('areas')
+      .description("map precincts (bureaux) onto the campaign's areas (quartiers): official lists have no area; replaces the previous map")
+      .argument('<file>', 'CSV file with a precinct column and an area column, or - for standard input'),
+  )
+    .option('--rejects <file>', 'write every rejected row, whole, with its line and reason, to FILE (mode 0600)')
+    .option('--strict', 'any rejected row fails the import, and nothing is written')
+    .addHelpText(
+      'after',
+      `
+Every voter of a mapped precinct takes its area now, and again at each later \`import voters\` of
+a file without an area column (a fresh list export keeps its voters in their quartiers).
+${examples(
+        'turnout import areas bureaux-quartiers.csv',
+        'turnout import areas secteurs.csv --map precinct="Code BV" --map neighborhood=Secteur --dry-run',
+      )}`,
+    )
+    .action(action<AreaImportOptions>((ctx, options, args) => importAreasCommand(ctx, args[0] as string, options)));
+}
+
+async function importAreasCommand(ctx: CliContext, file: string, options: AreaImportOptions): Promise<number> {
+  const [{ importAreas }, { openInput }, { openCheckFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions }, { areaImportStore }, { rejectFile }] = await Promise.all([
+    import('../../app/importAreas.js'),
+    import('../../io/input.js'),
+    import('../../io/checkFile.js'),
+    import('../../io/csv/decode.js'),
+    import('../../io/csv/table.js'),
+    import('../../core/mapping.js'),
+    import('../../store/areas.js'),
+    options.rejects === undefined ? { rejectFile: undefined } : import('../../io/rejects.js'),
+  ]);
+  const encoding = checkEncoding(options.encoding);
+  const delimiter = checkDelimiter(options.delimiter);
+  const map = parseMapOptions(options.map ?? [], ['precinct', 'neighborhood'] as const);
+  const input = openInput(file, ctx.stdin);
+  const summary = await withDatabase(ctx, async (db) => {
+    const reading = await openCheckFile(input, { delimiter, encoding });
+    const rejects = options.rejects !== undefined && rejectFile ? rejectFile(options.rejects) : undefined;
+    return importAreas({ store: areaImportStore(db), reporter: ctx.reporter }, reading, { map, dryRun: options.dryRun, strict: options.strict, rejects });
+  });
+  ctx.reporter.info(renderAreaSummary(ctx, summary));
+  return 0;
+}
+
+export function renderAreaSummary(ctx: CliContext, s: ImportAreasSummary): string {
+  const lines = [
+    `${s.dryRun ? ctx.err.yellow('dry run, nothing written:') : ctx.err.green('✔')} ${s.file} (${dialect(s)}; precinct from "${s.mapped.precinct}", area from "${s.mapped.neighborhood}")`,
+    `  read       ${count(s.read)} rows`,
+    `  map        ${count(s.precincts)} precincts in ${count(s.areas)} areas${s.previousPrecincts > 0 ? ` (replaces the previous map of ${count(s.previousPrecincts)} precincts)` : ''}`,
+    `  rejected   ${count(s.rejected)}`,
+    `  voters moved to their precinct's area ${count(s.votersMoved)}`,
+  ];
+  if (s.unmapped.count > 0) {
+    const listed = s.unmapped.first.map((p) => `${p.precinct} (${count(p.voters)} voters)`).join(', ');
+    lines.push(`  ${ctx.err.yellow('!')} precincts with voters but no area in this file: ${count(s.unmapped.count)}: ${listed}${s.unmapped.count > s.unmapped.first.length ? ', …' : ''}; their voters keep the area they had`);
+  }
+  if (s.rejected > s.firstRejects.length) lines.push(`  (${count(s.rejected - s.firstRejects.length)} more rejects not listed; use --rejects FILE to get them all)`);
+  return lines.join('\n');
 }
 
 async function importVotersCommand(ctx: CliContext, file: string, options: VoterImportOptions): Promise<number> {
@@ -205,6 +271,7 @@ export function renderVoterSummary(ctx: CliContext, s: ImportVotersSummary): str
   if (s.skipped > 0) lines.push(`  left out (list type not in --lists) ${count(s.skipped)}`);
   if (s.badBirthDates > 0) lines.push(`  birth dates that are not dates, kept as written (birth_date_valid = 0): ${count(s.badBirthDates)}`);
   if (s.badScores > 0) lines.push(`  turnout scores not in 0–100, left empty: ${count(s.badScores)}`);
+  if (s.areasApplied !== undefined) lines.push(`  areas      from the map of precincts (turnout import areas): ${count(s.areasApplied)} voters placed or moved`);
   if (s.checksApplied > 0) lines.push(`  earlier unmatched checks now matched: ${count(s.checksApplied)}`);
   if (s.rejected > s.firstRejects.length) lines.push(`  (${count(s.rejected - s.firstRejects.length)} more rejects not listed; use --rejects FILE to get them all)`);
   return lines.join('\n');

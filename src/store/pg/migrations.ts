@@ -290,8 +290,19 @@ export const purge: PgMigration = {
   `,
 };
 
+/** The campaign's map of precincts onto areas (SQLite's 009; IF NOT EXISTS as there, for the order of 008). */
+export const areas: PgMigration = {
+  name: 'areas',
+  sql: `
+    CREATE TABLE IF NOT EXISTS precinct_areas (
+      precinct     text PRIMARY KEY,
+      neighborhood text NOT NULL
+    );
+  `,
+};
+
 /** In order, parallel to src/store/migrations/index.ts: entry i brings the schema to version i + 1. */
-export const pgMigrations: readonly PgMigration[] = [foundation, status, reminders, tallies, lists, contacts, purge].map(byteOrder);
+export const pgMigrations: readonly PgMigration[] = [foundation, status, reminders, tallies, lists, contacts, purge, /* 008: issue 12 */ areas].map(byteOrder);
 
 /**
  * Every text column compares bytes (COLLATE "C"), as SQLite does: the same order in exports and

@@ -58,6 +58,7 @@ export interface PgVoterImportStore {
   endVoterWrites(): Promise<number>;
   bulkLoad(phase: 'before' | 'after', tally?: readonly VoterTallyRow[]): Promise<void>;
   applyUnmatchedChecks(): Promise<number>;
+  applyAreas(): Promise<number | undefined>;
 }
 
 export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
@@ -132,5 +133,15 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
       bulk = phase === 'before';
     },
     applyUnmatchedChecks: () => applyUnmatchedChecksPg(db),
+    // As src/store/areas.ts: each voter's neighborhood follows its precinct through the map (the
+    // update trigger moves the tallies and the voters' checks).
+    async applyAreas() {
+      if ((await db.query('SELECT 1 FROM precinct_areas LIMIT 1')).rowCount === 0) return undefined;
+      const r = await db.query(
+        `UPDATE voters SET neighborhood = a.neighborhood FROM precinct_areas a
+          WHERE voters.precinct = a.precinct AND voters.neighborhood IS DISTINCT FROM a.neighborhood`,
+      );
+      return r.rowCount ?? 0;
+    },
   };
 }
