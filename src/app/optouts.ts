@@ -8,6 +8,7 @@
 import { DataError, UsageError, type SourceLocation } from '../core/errors.js';
 import { normalizeHeader, VOTER_SYNONYMS } from '../core/mapping.js';
 import { phoneNormalizer } from '../core/phone.js';
+import type { Awaitable } from './ports.js';
 
 export interface OptoutRecord {
   phone: string;
@@ -18,12 +19,12 @@ export interface OptoutRecord {
 
 export interface OptoutStore {
   /** True when the number was not yet in the list (an existing entry keeps its source and time). */
-  add(phone: string, source: string, at: string): boolean;
+  add(phone: string, source: string, at: string): Awaitable<boolean>;
   /** True when the number was in the list. */
-  remove(phone: string): boolean;
-  list(): Iterable<OptoutRecord>;
-  /** Runs `fn` as one write transaction. */
-  transaction<T>(fn: () => T): T;
+  remove(phone: string): Awaitable<boolean>;
+  list(): Awaitable<Iterable<OptoutRecord>>;
+  /** Runs `fn` as one write transaction (committed when its promise resolves). */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export interface OptoutChange {
@@ -51,21 +52,21 @@ function unreadable(text: string, region: string | undefined, where?: SourceLoca
   });
 }
 
-export function addOptouts(store: OptoutStore, phones: readonly string[], options: { region?: string; source: string; now: Date }): OptoutChange {
+export async function addOptouts(store: OptoutStore, phones: readonly string[], options: { region?: string; source: string; now: Date }): Promise<OptoutChange> {
   const numbers = normalizeAll(phones, options.region);
   const at = options.now.toISOString();
   return store.transaction(() => split(numbers, (p) => store.add(p, options.source, at)));
 }
 
-export function removeOptouts(store: OptoutStore, phones: readonly string[], options: { region?: string }): OptoutChange {
+export async function removeOptouts(store: OptoutStore, phones: readonly string[], options: { region?: string }): Promise<OptoutChange> {
   const numbers = normalizeAll(phones, options.region);
   return store.transaction(() => split(numbers, (p) => store.remove(p)));
 }
 
-function split(numbers: string[], apply: (phone: string) => boolean): OptoutChange {
+async function split(numbers: string[], apply: (phone: string) => Awaitable<boolean>): Promise<OptoutChange> {
   const changed: string[] = [];
   const unchanged: string[] = [];
-  for (const phone of new Set(numbers)) (apply(phone) ? changed : unchanged).push(phone);
+  for (const phone of new Set(numbers)) ((await apply(phone)) ? changed : unchanged).push(phone);
   return { changed, unchanged };
 }
 
@@ -101,11 +102,11 @@ export interface ImportOptoutsResult extends OptoutChange {
  * portable, mobile, numéro… or `column`); a file without a header whose first row holds a
  * phone number is read as a bare list of numbers (the first column that has one).
  */
-export function importOptouts(
+export async function importOptouts(
   store: OptoutStore,
   table: Table,
   options: { region?: string; column?: string; now: Date; source: string },
-): ImportOptoutsResult {
+): Promise<ImportOptoutsResult> {
   const [first, ...rest] = table.records;
   if (first === undefined) {
     throw new DataError('the file is empty', { where: { file: table.file }, hint: 'Give a CSV with a phone column, or one number per line.' });
@@ -157,10 +158,10 @@ export function importOptouts(
     numbers.push(e164);
   }
   const at = options.now.toISOString();
-  const change = store.transaction(() => split(numbers, (p) => store.add(p, options.source, at)));
+  const change = await store.transaction(() => split(numbers, (p) => store.add(p, options.source, at)));
   return { ...change, empty, column, rejected };
 }
 
-export function listOptouts(store: OptoutStore): Iterable<OptoutRecord> {
+export async function listOptouts(store: OptoutStore): Promise<Iterable<OptoutRecord>> {
   return store.list();
 }

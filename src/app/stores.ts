@@ -13,6 +13,7 @@ import type { MarkStore } from './markVoters.js';
 import type { Awaitable } from './ports.js';
 import type { ReminderSource } from './remind.js';
 import type { MessageLog, SendLock } from './sendReminders.js';
+import type { OptoutStore } from './optouts.js';
 
 export interface SettingsStore extends SettingsPort {
   get(key: string): Awaitable<string | undefined>;
@@ -32,6 +33,7 @@ export interface Stores {
   mark(): Promise<MarkStore>;
   reminders(): Promise<ReminderSource>;
   messageLog(): Promise<MessageLog>;
+  optouts(): Promise<OptoutStore>;
   sendLock(): Promise<SendLock>;
   /** Checks that matched no voter, oldest first. */
   unmatchedChecks(): Promise<Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>>;

@@ -10,6 +10,17 @@ export function optoutStore(db: Db): OptoutStore {
     add: (phone, source, at) => insert.run(phone, source, at).changes === 1,
     remove: (phone) => del.run(phone).changes === 1,
     list: () => all.iterate(),
-    transaction: (fn) => db.transaction(fn).immediate(),
+    // The use case awaits inside: BEGIN IMMEDIATE holds the write lock across the awaits.
+    transaction: async (fn) => {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn();
+        db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    },
   };
 }

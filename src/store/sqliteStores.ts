@@ -13,6 +13,7 @@ export function sqliteStores(db: Db): Stores {
     mark: async () => (await import('./checks.js')).markStore(db),
     reminders: async () => (await import('./reminders.js')).reminderSource(db),
     messageLog: async () => (await import('./messages.js')).messageLog(db),
+    optouts: async () => (await import('./optouts.js')).optoutStore(db),
     sendLock: async () => (await import('./messages.js')).sendLock(db),
     unmatchedChecks: async () => (await import('./checks.js')).unmatchedChecks(db) as Iterable<Record<string, unknown>>,
   };

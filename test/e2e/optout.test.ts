@@ -1,35 +1,43 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
+import { testBackends, type TestDatabase } from '../helpers/backends.js';
 
 const NOW = '2026-03-15T16:00:00.000Z';
 const env = { TURNOUT_NOW: NOW };
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
 
-async function newElection(): Promise<string> {
+// The same tests on every backend this run has (SQLite always; PostgreSQL when it answers).
+describe.each(await testBackends())('on $name', (backend) => {
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+/** The temporary folder of the current test's election. */
+let folder = '';
+
+async function newElection(): Promise<TestDatabase> {
   const tmp = tempDir('turnout-optout-');
-  cleanup = tmp.cleanup;
-  const db = path.join(tmp.dir, 'election.db');
-  const init = await runTurnout(['--db', db, 'init', '--region', 'FR', '--timezone', 'Europe/Paris']);
+  folder = tmp.dir;
+  const db = await backend.create(tmp.dir);
+  cleanup = async () => {
+    await db.drop();
+    tmp.cleanup();
+  };
+  const init = await runTurnout([...db.args, 'init', '--region', 'FR', '--timezone', 'Europe/Paris']);
   expect(init.code).toBe(0);
   return db;
 }
 
-function optouts(db: string): Array<{ phone: string; source: string; created_at: string }> {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.prepare('SELECT phone, source, created_at FROM optouts ORDER BY phone').all() as Array<{ phone: string; source: string; created_at: string }>;
-  } finally {
-    conn.close();
-  }
+function optouts(db: TestDatabase): Promise<Array<{ phone: string; source: string; created_at: string }>> {
+  return db.query('SELECT phone, source, created_at FROM optouts ORDER BY phone');
 }
 
-function optout(db: string, args: string[], input?: string | Buffer) {
-  return runTurnout(['--db', db, 'optout', ...args], { env, input });
+function optout(db: TestDatabase, args: string[], input?: string | Buffer) {
+  return runTurnout([...db.args, 'optout', ...args], { env, input });
 }
 
 describe('turnout optout add / remove', () => {
@@ -41,7 +49,7 @@ describe('turnout optout add / remove', () => {
     expect(add.stderr).toContain('3 numbers added to the opt-out list');
     const again = await optout(db, ['add', '0612345604']);
     expect(again.stderr).toContain('0 numbers added to the opt-out list (1 already there)');
-    expect(optouts(db)).toEqual([
+    expect(await optouts(db)).toEqual([
       { phone: '+33612345604', source: 'manual', created_at: NOW },
       { phone: '+33612345610', source: 'manual', created_at: NOW },
       { phone: '+447911123456', source: 'manual', created_at: NOW },
@@ -51,7 +59,7 @@ describe('turnout optout add / remove', () => {
     expect(remove.code, remove.stderr).toBe(0);
     expect(remove.stderr).toContain('1 number removed from the opt-out list (1 not in it)');
     expect(remove.stderr).toContain('not in the opt-out list: +33699999999');
-    expect(optouts(db).map((o) => o.phone)).toEqual(['+33612345610', '+447911123456']);
+    expect((await optouts(db)).map((o) => o.phone)).toEqual(['+33612345610', '+447911123456']);
   });
 
   it('refuses a number it cannot read, naming it, and adds nothing (exit 1)', async () => {
@@ -60,7 +68,7 @@ describe('turnout optout add / remove', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: "twelve" is not a phone number (read in region FR)');
     expect(result.stderr).toContain('hint:');
-    expect(optouts(db)).toEqual([]);
+    expect(await optouts(db)).toEqual([]);
   });
 });
 
@@ -71,7 +79,7 @@ describe('turnout optout import', () => {
     const result = await optout(db, ['import', path.join(FIXTURES, 'remind-optouts.csv')]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain('2 numbers added to the opt-out list from column "Téléphone" (1 already there)');
-    expect(optouts(db)).toEqual([
+    expect(await optouts(db)).toEqual([
       { phone: '+33612345604', source: 'file:remind-optouts.csv', created_at: NOW },
       { phone: '+33612345610', source: 'manual', created_at: NOW },
       { phone: '+447911123456', source: 'file:remind-optouts.csv', created_at: NOW },
@@ -87,7 +95,7 @@ describe('turnout optout import', () => {
     const bare = await optout(db, ['import', '-'], '0612345602\n+33612345603\n');
     expect(bare.code, bare.stderr).toBe(0);
     expect(bare.stderr).toContain('2 numbers added to the opt-out list from a list without header');
-    expect(optouts(db).map((o) => [o.phone, o.source])).toEqual([
+    expect((await optouts(db)).map((o) => [o.phone, o.source])).toEqual([
       ['+33612345601', 'file:stdin'],
       ['+33612345602', 'file:stdin'],
       ['+33612345603', 'file:stdin'],
@@ -100,7 +108,7 @@ describe('turnout optout import', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: stdin:3:2: "06 12 34" is not a phone number');
     expect(result.stderr).toContain('1 number could not be read and is NOT opted out');
-    expect(optouts(db).map((r: { phone: string }) => r.phone).sort()).toEqual(['+33612345601', '+33751313045']);
+    expect((await optouts(db)).map((r: { phone: string }) => r.phone).sort()).toEqual(['+33612345601', '+33751313045']);
   });
 
   it('asks for --column when no header names a phone, and uses it', async () => {
@@ -112,7 +120,7 @@ describe('turnout optout import', () => {
     expect(missing.stderr).toContain('"From", "Body"');
     const named = await optout(db, ['import', '-', '--column', 'from'], csv);
     expect(named.code, named.stderr).toBe(0);
-    expect(optouts(db).map((o) => o.phone)).toEqual(['+33612345601']);
+    expect((await optouts(db)).map((o) => o.phone)).toEqual(['+33612345601']);
     const wrong = await optout(db, ['import', '-', '--column', 'Phone'], csv);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('the file has no column "Phone"');
@@ -140,7 +148,7 @@ describe('turnout optout list / export', () => {
     ]);
     const ndjson = await optout(db, ['export', '--format', 'ndjson']);
     expect(ndjson.stdout.trim().split('\n').map((l) => JSON.parse(l).phone)).toEqual(['+33612345610', '+447911123456']);
-    const file = path.join(path.dirname(db), 'optouts.csv');
+    const file = path.join(folder, 'optouts.csv');
     const exported = await optout(db, ['export', '--out', file]);
     expect(exported.code).toBe(0);
     expect(exported.stdout).toBe('');
@@ -151,19 +159,20 @@ describe('turnout optout list / export', () => {
   it('keeps opted-out numbers off SMS and call lists but not off the walk list', async () => {
     const db = await newElection();
     for (const kind of ['voters', 'checks']) {
-      const result = await runTurnout(['--db', db, 'import', kind, path.join(FIXTURES, `remind-${kind}.csv`)]);
+      const result = await runTurnout([...db.args, 'import', kind, path.join(FIXTURES, `remind-${kind}.csv`)]);
       expect(result.code, result.stderr).toBe(0);
     }
     const imported = await optout(db, ['import', path.join(FIXTURES, 'remind-optouts.csv')]);
     expect(imported.code).toBe(0);
     for (const channel of ['sms', 'call']) {
-      const result = await runTurnout(['--db', db, 'remind', '--channel', channel, '--area', 'Belsunce', '--format', 'ndjson'], { env });
+      const result = await runTurnout([...db.args, 'remind', '--channel', channel, '--area', 'Belsunce', '--format', 'ndjson'], { env });
       const ids = result.stdout.trim().split('\n').map((l) => JSON.parse(l).id);
       expect(ids).not.toContain('B04');
       expect(ids).not.toContain('B10');
       expect(result.stderr).toContain('2 opted out');
     }
-    const door = await runTurnout(['--db', db, 'remind', '--channel', 'door', '--area', 'Belsunce', '--format', 'ndjson'], { env });
+    const door = await runTurnout([...db.args, 'remind', '--channel', 'door', '--area', 'Belsunce', '--format', 'ndjson'], { env });
     expect(door.stdout).toContain('"B04"');
   });
+});
 });

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Table } from '../../app/optouts.js';
 import { action, examples } from '../action.js';
 import type { CliContext } from '../context.js';
-import { withDatabase } from '../database.js';
+import { withStores } from '../database.js';
 import { addOutputOptions, chooseFormat, writeRows, type OutputOptions } from '../output.js';
 import { groupDigits } from '../numbers.js';
 
@@ -114,20 +114,18 @@ export function registerOptout(program: Command): void {
 
 type OptoutStore = import('../../app/optouts.js').OptoutStore;
 
-async function withOptouts<T>(ctx: CliContext, options: RegionOption, fn: (store: OptoutStore, region: string | undefined) => T): Promise<T> {
+async function withOptouts<T>(ctx: CliContext, options: RegionOption, fn: (store: OptoutStore, region: string | undefined) => Promise<T>): Promise<T> {
   const { normalizeRegion } = await import('../../core/region.js');
-  const { optoutStore } = await import('../../store/optouts.js');
-  const { loadSettings } = await import('../../store/settings.js');
+  const { electionSettings } = await import('../../app/settings.js');
   const override = options.region === undefined ? undefined : normalizeRegion(options.region);
   // Allowed on a purged database: the opt-outs kept by `purge --keep-optouts` are the proof objections were honoured.
-  return withDatabase(ctx, (db) => fn(optoutStore(db), override ?? loadSettings(db).region), { allowPurged: true });
+  return withStores(ctx, async (stores) => fn(await stores.optouts(), override ?? (await electionSettings(await stores.settings())).region), { allowPurged: true });
 }
 
 async function printList(ctx: CliContext, options: OutputOptions, format: import('../output.js').Format): Promise<void> {
   const { listOptouts } = await import('../../app/optouts.js');
-  const { optoutStore } = await import('../../store/optouts.js');
-  await withDatabase(ctx, async (db) => {
-    const rows = [...listOptouts(optoutStore(db))].map((r) => ({ phone: r.phone, source: r.source, created_at: r.created_at }));
+  await withStores(ctx, async (stores) => {
+    const rows = [...(await listOptouts(await stores.optouts()))].map((r) => ({ phone: r.phone, source: r.source, created_at: r.created_at }));
     await writeRows(ctx, rows, COLUMNS, { format, out: options.out });
   }, { create: false, allowPurged: true }); // a mistyped --db lists nothing: say so rather than create an empty database
 }

@@ -13,6 +13,7 @@ export function pgStores(db: PgDb): Stores {
     mark: async () => (await import('./checks.js')).pgMarkStore(db),
     reminders: async () => (await import('./messages.js')).pgReminderSource(db),
     messageLog: async () => (await import('./messages.js')).pgMessageLog(db),
+    optouts: async () => (await import('./messages.js')).pgOptoutStore(db),
     sendLock: async () => (await import('./messages.js')).pgSendLock(db),
     unmatchedChecks: async () => {
       const { UNMATCHED_COLUMNS } = await import('../checks.js');
