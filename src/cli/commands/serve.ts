@@ -73,6 +73,11 @@ ${examples(
         const db = openDatabase(ctx.dbPath, { create: false });
         const watchDb = openDatabase(ctx.dbPath, { create: false });
         if (publicUrl !== undefined) settingsStore(db).set('public_url', publicUrl);
+        // Checkpoints off this thread (see web/checkpointer.ts); other commands keep their own automatic ones.
+        db.pragma('wal_autocheckpoint = 0');
+        const { Worker } = await import('node:worker_threads');
+        const checkpointer = new Worker(new URL('../../web/checkpointer.js', import.meta.url), { workerData: { file: ctx.dbPath, intervalMs: 1000 } });
+        checkpointer.unref();
         const log =
           options.log === 'json'
             ? (e: object) => process.stderr.write(`${JSON.stringify(e)}\n`)
@@ -92,6 +97,7 @@ ${examples(
         } catch (error) {
           db.close();
           watchDb.close();
+          await checkpointer.terminate();
           const code = (error as NodeJS.ErrnoException).code;
           throw new UsageError(`cannot listen on ${options.host}:${port}: ${(error as Error).message}`, {
             hint: code === 'EADDRINUSE' ? 'Another program uses that port: choose another with --port.' : 'Check --host and --port.',
@@ -118,6 +124,10 @@ ${examples(
         });
         db.close();
         watchDb.close();
+        await new Promise<void>((resolve) => {
+          checkpointer.once('exit', () => resolve());
+          checkpointer.postMessage('stop');
+        });
         process.stderr.write('turnout serve: stopped\n');
       }),
     );
