@@ -126,6 +126,7 @@ ${examples(
         watchDb.close();
         await new Promise<void>((resolve) => {
           checkpointer.once('exit', () => resolve());
+          checkpointer.ref(); // keep the process alive until its last checkpoint is done
           checkpointer.postMessage('stop');
         });
         process.stderr.write('turnout serve: stopped\n');
