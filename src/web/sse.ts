@@ -2,6 +2,8 @@ import type { ServerResponse } from 'node:http';
 
 interface Client {
   res: ServerResponse;
+  /** Whether its token is still live: a link revoked or expired mid-stream is cut at the next event. */
+  live: () => boolean;
   /** The status options (query string) this client asked for. */
   key: string;
 }
@@ -35,14 +37,21 @@ export class EventHub {
     this.version = this.changed();
     this.timer = setInterval(() => this.poll(), this.intervalMs);
     this.heartbeat = setInterval(() => {
-      for (const c of this.clients) c.res.write(': keep-alive\n\n');
+      // Revocation is checked here too, so a quiet election still cuts a revoked stream within 15 s.
+      for (const c of [...this.clients]) {
+        if (c.live()) c.res.write(': keep-alive\n\n');
+        else {
+          c.res.end('event: revoked\ndata: {"error":"this link is unknown, revoked or expired"}\n\n');
+          this.clients.delete(c);
+        }
+      }
     }, 15_000);
     this.timer.unref();
     this.heartbeat.unref();
   }
 
-  add(res: ServerResponse, key: string): void {
-    const client = { res, key };
+  add(res: ServerResponse, key: string, live: () => boolean = () => true): void {
+    const client = { res, key, live };
     this.clients.add(client);
     res.on('close', () => this.clients.delete(client));
     this.send([client]);
@@ -77,6 +86,11 @@ export class EventHub {
   private send(clients: Client[]): void {
     const byKey = new Map<string, string>();
     for (const c of clients) {
+      if (!c.live()) {
+        c.res.end('event: revoked\ndata: {"error":"this link is unknown, revoked or expired"}\n\n');
+        this.clients.delete(c);
+        continue;
+      }
       let text = byKey.get(c.key);
       if (text === undefined) {
         try {
