@@ -362,6 +362,23 @@ describe('the server', () => {
     }
   });
 
+  it('answers 503 when another process holds the write lock too long, and records the retry', async () => {
+    const holder = new Database(db);
+    holder.exec('BEGIN IMMEDIATE');
+    let answer;
+    try {
+      answer = await call(`${server.url}/api/checks`, teller, { body: { checks: [{ id: 'l1', precinct: '101', list_number: '19' }] } });
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    expect(answer).toMatchObject({ status: 503, body: { error: expect.stringMatching(/busy/) } });
+    expect(answer.headers.get('retry-after')).toBe('1');
+    const retry = await call(`${server.url}/api/checks`, teller, { body: { checks: [{ id: 'l1', precinct: '101', list_number: '19' }] } });
+    expect(retry.body.results).toEqual([{ id: 'l1', result: 'recorded' }]);
+    expect(checksOf(db).map((c) => c.voter_id)).toContain('B09');
+  });
+
   it('refuses a non-loopback address without TLS unless --insecure-http', async () => {
     const result = await runTurnout(['--db', db, 'serve', '--host', '0.0.0.0', '--port', '0']);
     expect(result.code).toBe(2);

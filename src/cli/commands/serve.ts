@@ -70,7 +70,10 @@ ${examples(
         const { openDatabase } = await import('../../store/db.js');
         const { settingsStore } = await import('../../store/settings.js');
         const { buildServer } = await import('../../web/server.js');
-        const db = openDatabase(ctx.dbPath, { create: false });
+        // A write waits at most 3 s for another command's lock (import checks holds it ~0.5 s for
+        // 10,000 checks): better-sqlite3 waits on this thread, so a longer wait would freeze every
+        // request, reads included. Past it the POST gets a 503 and the phone's queue sends it again.
+        const db = openDatabase(ctx.dbPath, { create: false, busyTimeoutMs: 3000 });
         const watchDb = openDatabase(ctx.dbPath, { create: false });
         if (publicUrl !== undefined) settingsStore(db).set('public_url', publicUrl);
         // Checkpoints off this thread (see web/checkpointer.ts); other commands keep their own automatic ones.
