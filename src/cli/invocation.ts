@@ -39,7 +39,7 @@ function shellWord(text: string): string {
  * Every top-level command and the global options, as the word after `turnout` in a command
  * line (test/unit/invocation.test.ts checks the list against the program).
  */
-export const COMMAND_WORDS = ['init', 'import', 'checks', 'mark', 'unmark', 'export', 'status', 'watch', 'remind', 'optout', 'sync', 'reminders', 'purge', 'demo', 'copy'] as const;
+export const COMMAND_WORDS = ['init', 'import', 'checks', 'mark', 'unmark', 'export', 'status', 'watch', 'remind', 'optout', 'sync', 'reminders', 'purge', 'serve', 'tellers', 'staff', 'demo', 'copy'] as const;
 
 // `turnout` starting a command line: followed by a command, an option or a usage placeholder,
 // not part of a path or a file name (turnout.db, ~/turnout/), not already after npx, not in prose

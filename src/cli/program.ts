@@ -22,6 +22,8 @@ const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Re
   { names: ['sync'], load: async () => (await import('./commands/sync.js')).registerSync },
   { names: ['reminders'], load: async () => (await import('./commands/reminders.js')).registerReminders },
   { names: ['purge'], load: async () => (await import('./commands/purge.js')).registerPurge },
+  { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServe },
+  { names: ['tellers', 'staff'], load: async () => (await import('./commands/tellers.js')).registerTellers },
   { names: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemo },
   { names: ['copy'], load: async () => (await import('./commands/copy.js')).registerCopy },
 ];

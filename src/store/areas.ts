@@ -2,7 +2,7 @@ import type { AreaImportStore } from '../app/importAreas.js';
 import type { Db } from './db.js';
 
 /**
- * Voters' neighborhood from their precinct (migration 009's precinct_areas). One UPDATE … FROM
+ * Voters' neighborhood from their precinct (migration 008's precinct_areas). One UPDATE … FROM
  * for every voter: only the rows whose area differs are written, and the tally triggers of
  * migration 004 move their counts (and their check's) as for any other change of neighborhood.
  */

@@ -3,7 +3,7 @@
  * separate process as a user would run it. Reports figures and PASS/MISS against the targets of
  * issues 2–4; always exits 0 (a benchmark reports, it does not gate).
  *
- *   npm run bench -- [--rows N] [--only import|status|version|checks|export|remind|send|memory] [--keep] [--memory-check] [--data DIR]
+ *   npm run bench -- [--rows N] [--only import|status|version|checks|export|remind|send|serve|memory|lists] [--keep] [--memory-check] [--data DIR]
  *
  * Sections:
  *   version  `turnout --version` vs `node -e 0`, median of 15 runs each          target ≤ 2×
@@ -13,6 +13,7 @@
  *   export   `turnout export voters --format csv|json|ndjson` vs `sqlite3 -csv` of the same rows   target ≤ 1.5×
  *   remind   `turnout remind --channel door` (and sms, call) over the whole city    for information
  *   send     test/bench/send.ts, when present (see types.ts)
+ *   serve    test/bench/serve.ts: turnout serve under autocannon vs a bare node:http server (issue 12)
  *   memory   peak RSS importing 1M and 3M rows, then exporting them (with --memory-check, or --rows above 1M)   target < 300 MB, flat
  *   lists    an REU export of --rows voters (27 columns) vs `sqlite3 .import` of it, at the plain import's ratio;
  *            then 10 % as many contacts linked by identity vs the sqlite3 shell joining them on a
@@ -30,7 +31,7 @@ import { firstError, hasCommand, measure, median, memoryMethod, summaryLine, typ
 import type { BenchContext, BenchRow } from './types.js';
 import { REU_HEADERS, writeReuBench, type ReuBenchFiles } from './lists.js';
 
-const SECTIONS = ['version', 'import', 'status', 'checks', 'export', 'remind', 'send', 'memory', 'lists', 'pg'] as const;
+const SECTIONS = ['version', 'import', 'status', 'checks', 'export', 'remind', 'send', 'serve', 'memory', 'lists', 'pg'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -843,7 +844,7 @@ async function main(): Promise<void> {
   if (want('version')) await guard('version', benchVersion);
   let state: State | undefined;
   let importRss: number | undefined;
-  if (want('import') || want('status') || want('checks') || want('export') || want('remind')) {
+  if (want('import') || want('status') || want('checks') || want('export') || want('remind') || want('serve')) {
     const files = ensureData(dir, options.rows);
     state = { files, db: path.join(dir, 'turnout.db'), refDb: path.join(dir, 'ref.db'), votersImported: false, checksImported: false, refVoters: false, refChecks: false };
     const s = state;
@@ -852,6 +853,17 @@ async function main(): Promise<void> {
     if (want('checks')) await guard('checks', () => benchChecks(s));
     if (want('export')) await guard('export', () => benchExport(s));
     if (want('remind')) await guard('remind', () => benchRemind(s));
+    if (want('serve')) {
+      await guard('serve', async () => {
+        if (!s.votersImported) {
+          log('serve: importing the voters (setup)');
+          const imported = await importVoters(s);
+          if (imported.code !== 0) return notAvailable('serve', 'turnout serve', imported);
+        }
+        const { benchServe } = await import('./serve.js');
+        rows.push(...(await benchServe({ root, bin: BIN, node: NODE, dir, rows: options.rows, env: ENV, log, db: s.db })));
+      });
+    }
   }
   if (want('send')) await guard('send', () => benchSend(dir, options.rows));
   if (options.only === 'pg') await guard('pg', () => benchPg(ensureData(dir, options.rows)));

@@ -6,7 +6,8 @@ import { tallies } from './004-tallies.js';
 import { lists } from './005-lists.js';
 import { contacts } from './006-contacts.js';
 import { purge } from './007-purge.js';
-import { areas } from './009-areas.js';
+import { areas } from './008-areas.js';
+import { field } from './009-field.js';
 
 export interface Migration {
   name: string;
@@ -14,4 +15,4 @@ export interface Migration {
 }
 
 /** In order; the database's `user_version` is the number applied. Never edit one that has shipped: add another. */
-export const migrations: readonly Migration[] = [foundation, status, reminders, tallies, lists, contacts, purge, /* 008: issue 12 goes here */ areas];
+export const migrations: readonly Migration[] = [foundation, status, reminders, tallies, lists, contacts, purge, areas, field];

@@ -52,6 +52,15 @@ async function pgTables(pg: PgDb): Promise<string[]> {
   return r.rows.map((row) => row.t);
 }
 
+/** The bytea columns of a table: COPY writes them as \\x + hex, SQLite wants them as BLOBs. */
+async function pgByteaColumns(pg: PgDb, table: string): Promise<Set<string>> {
+  const r = await pg.query<{ c: string }>(
+    "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND data_type = 'bytea'",
+    [table],
+  );
+  return new Set(r.rows.map((row) => row.c));
+}
+
 async function pgColumns(pg: PgDb, table: string): Promise<string[]> {
   const r = await pg.query<{ c: string }>(
     'SELECT column_name AS c FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position',
@@ -150,6 +159,8 @@ export async function copyPgToSqlite(source: PgDb, target: Db, label: string, pr
         target.exec(`DELETE FROM ${q(table)}`);
         const list = columns.map(q).join(', ');
         const insert = target.prepare(`INSERT INTO ${q(table)} (${list}) VALUES (${columns.map(() => '?').join(', ')})`);
+        const bytea = await pgByteaColumns(source, table);
+        const blobAt = columns.map((c) => bytea.has(c));
         let rows = 0;
         let rest = '';
         // A character's bytes may straddle two chunks: the decoder keeps the first part for the next.
@@ -158,7 +169,12 @@ export async function copyPgToSqlite(source: PgDb, target: Db, label: string, pr
           const lines = (rest + decoder.decode(chunk as Buffer, { stream: true })).split('\n');
           rest = lines.pop()!;
           for (const line of lines) {
-            insert.run(...parseCopyLine(line));
+            const values: Array<string | Buffer | null> = parseCopyLine(line);
+            for (let i = 0; i < values.length; i++) {
+              const v = values[i];
+              if (blobAt[i] && typeof v === 'string' && v.startsWith('\\x')) values[i] = Buffer.from(v.slice(2), 'hex');
+            }
+            insert.run(...values);
             rows++;
           }
         }

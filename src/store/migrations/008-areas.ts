@@ -6,7 +6,7 @@ import type { Migration } from './index.js';
  * into quartiers themselves. One row per precinct; a voter's `neighborhood` follows its precinct
  * through this table whenever areas are imported, and at every later voter import of a file that
  * has no area column of its own (so a fresh list export keeps its voters in their quartiers).
- * IF NOT EXISTS: migration 008 (issue 12) may be merged before or after this one.
+ * IF NOT EXISTS, as written when the numbers of this migration and the field server's were not yet settled.
  */
 export const areas: Migration = {
   name: 'areas',
