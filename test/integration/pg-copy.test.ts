@@ -70,7 +70,11 @@ function seed(db: Db): void {
   const claimed = log.claimMany([{ runId: 'r1', phone: '+33610000001', voterIds: ['V001'], body: 'Allez voter !', segments: 1, encoding: 'GSM-7', sender: '+15550001', now: '2026-03-15T12:00:00.000Z', since: undefined }]);
   if (claimed[0]!.kind === 'claimed') log.accepted(claimed[0]!.id, 'SM123', 'sent', '2026-03-15T12:00:01.000Z');
   log.flush();
-  optoutStore(db).add('+33610000002', 'manual', '2026-03-15T11:00:00.000Z');
+  void optoutStore(db).add('+33610000002', 'manual', '2026-03-15T11:00:00.000Z');
+  // A serve link: its token is kept as a BLOB (SHA-256), bytea on PostgreSQL.
+  db.prepare("INSERT INTO field_tokens (role, name, token_hash, created_at) VALUES ('teller', 'Bureau 1', ?, '2026-03-15T07:00:00.000Z')").run(
+    Buffer.from('00ff10a0' + 'ab'.repeat(28), 'hex'),
+  );
 }
 
 const sorted = (rows: AreaSupportCount[]) => rows.map((r) => ({ ...r, area: r.area ?? '' })).sort((a, b) => `${a.area}|${a.support}`.localeCompare(`${b.area}|${b.support}`));
@@ -96,7 +100,7 @@ describe.skipIf(!pgBackend)('turnout copy (store)', () => {
     const back = openDatabase(path.join(dir, 'back.db'));
     const report = await copyPgToSqlite(pg, back, 'back.db');
     expect(report).toMatchObject({ voters: 300, votes: 100 });
-    for (const table of ['settings', 'voter_columns', 'voters', 'checks', 'unmatched_checks', 'messages', 'message_voters', 'optouts', 'voter_tally', 'vote_tally']) {
+    for (const table of ['settings', 'voter_columns', 'voters', 'checks', 'unmatched_checks', 'messages', 'message_voters', 'optouts', 'voter_tally', 'vote_tally', 'field_tokens']) {
       expect(dump(back, table), table).toEqual(dump(first, table));
     }
     await pg.close();
