@@ -9,6 +9,10 @@
   var token = (/^\/hq\/([^/?#]+)/.exec(location.pathname) || [])[1] || '';
   token = decodeURIComponent(token);
   var $ = function (id) { return document.getElementById(id); };
+  // The dashboard's own query string (?by=precinct&expected=55…) is passed on to the API, which
+  // takes the options of `turnout status`: a link can open HQ on another view.
+  var options = location.search.replace(/^\?/, '');
+  var withOptions = function (path) { return options ? path + (path.indexOf('?') < 0 ? '?' : '&') + options : path; };
 
   var last = { status: null, timeline: null, activity: null };
   var followed = null; // the area picked in the table, drawn bold on the chart
@@ -129,6 +133,12 @@
     $('rule').textContent = rule.join(' · ');
   }
 
+  function cell(tr, field, cls, text) {
+    var td = el('td', cls, text);
+    td.setAttribute('data-field', field);
+    tr.appendChild(td);
+  }
+
   function referenceText(ref) {
     switch (ref.kind) {
       case 'overall': return 'the whole election' + (ref.rate !== null && ref.rate !== undefined ? ' (' + pct(ref.rate) + ')' : '');
@@ -141,7 +151,7 @@
 
   function statusRow(a, max, isTotal) {
     var tr = el('tr', a.under_mobilized ? 'flagged' : '');
-    if (isTotal) tr.className = 'total';
+    if (isTotal) { tr.className = 'total'; tr.setAttribute('data-area', '(total)'); }
     var name = isTotal ? 'All areas' : areaName(a.area);
     if (!isTotal) {
       tr.tabIndex = 0;
@@ -152,11 +162,12 @@
       tr.addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); pick(); } });
     }
     tr.appendChild(el('th', 'area', name)).setAttribute('scope', 'row');
-    tr.appendChild(el('td', 'num wide', int(a.voters)));
-    tr.appendChild(el('td', 'num wide', int(a.voted)));
-    tr.appendChild(el('td', 'num wide', int(a.supporters)));
-    tr.appendChild(el('td', 'num wide', int(a.supporters_voted)));
+    cell(tr, 'voters', 'num wide', int(a.voters));
+    cell(tr, 'voted', 'num wide', int(a.voted));
+    cell(tr, 'supporters', 'num wide', int(a.supporters));
+    cell(tr, 'supporters_voted', 'num wide', int(a.supporters_voted));
     var barCell = el('td', 'bar-col');
+    barCell.setAttribute('data-field', 'supporter_turnout');
     var bar = el('div', 'bar');
     var fill = el('span', 'fill');
     fill.style.width = ((a.supporter_turnout || 0) / max * 100).toFixed(1) + '%';
@@ -169,11 +180,11 @@
     barCell.appendChild(bar);
     barCell.appendChild(el('span', 'bar-text', pct(a.supporter_turnout)));
     tr.appendChild(barCell);
-    tr.appendChild(el('td', 'num wide', pct(a.reference)));
-    tr.appendChild(el('td', 'num', int(a.remaining)));
-    tr.appendChild(el('td', 'num', a.shortfall ? int(a.shortfall) : '–'));
-    tr.appendChild(el('td', 'num wide', a.z === null || a.z === undefined ? '–' : Number(a.z).toFixed(2)));
-    tr.appendChild(el('td', 'flag', a.under_mobilized ? 'LOW' : ''));
+    cell(tr, 'reference', 'num wide', pct(a.reference));
+    cell(tr, 'remaining', 'num', int(a.remaining));
+    cell(tr, 'shortfall', 'num', a.shortfall ? int(a.shortfall) : '–');
+    cell(tr, 'z', 'num wide', a.z === null || a.z === undefined ? '–' : Number(a.z).toFixed(2));
+    cell(tr, 'under_mobilized', 'flag', a.under_mobilized ? 'LOW' : '');
     return tr;
   }
 
@@ -364,7 +375,7 @@
   }
 
   function loadTimeline() {
-    return get('/api/timeline').then(function (d) { last.timeline = readTimeline(d); drawChart(); }, fail);
+    return get(withOptions('/api/timeline')).then(function (d) { last.timeline = readTimeline(d); drawChart(); }, fail);
   }
   function loadActivity() {
     return get('/api/activity').then(renderActivity, fail);
@@ -389,8 +400,8 @@
   }
 
   function connect() {
-    if (typeof EventSource !== 'function') { setInterval(function () { get('/api/status').then(showStatus); refetchSoon(); }, 5000); return; }
-    source = new EventSource('/api/events?token=' + encodeURIComponent(token));
+    if (typeof EventSource !== 'function') { setInterval(function () { get(withOptions('/api/status')).then(showStatus); refetchSoon(); }, 5000); return; }
+    source = new EventSource(withOptions('/api/events?token=' + encodeURIComponent(token)));
     source.addEventListener('open', function () { setLive('on', 'live'); $('error').hidden = true; });
     source.addEventListener('error', function () {
       // EventSource reconnects by itself; a refused token makes it give up (readyState CLOSED).
@@ -405,7 +416,7 @@
 
   function start() {
     if (!token) { fail(new Error('the address has no HQ code in it')); return; }
-    get('/api/status').then(showStatus, fail).then(function () {
+    get(withOptions('/api/status')).then(showStatus, fail).then(function () {
       loadTimeline();
       loadActivity();
     });
