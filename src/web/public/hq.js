@@ -19,6 +19,8 @@
   var chart = null;
   var refetchTimer = null;
   var source = null;
+  var flaggedSince = {}; // area → when this dashboard first saw it flagged (areas flagged at load: 0)
+  var NEW_FLAG_MS = 10 * 60000;
 
   // --- data ----------------------------------------------------------------------------------
 
@@ -105,6 +107,15 @@
     if (s.by) $('by').textContent = s.by;
 
     var flagged = s.areas.filter(function (a) { return a.under_mobilized; });
+    var firstLook = !renderStatus.seen;
+    renderStatus.seen = true;
+    var stillFlagged = {};
+    flagged.forEach(function (a) {
+      var name = areaName(a.area);
+      stillFlagged[name] = true;
+      if (!(name in flaggedSince)) flaggedSince[name] = firstLook ? 0 : Date.now();
+    });
+    Object.keys(flaggedSince).forEach(function (name) { if (!stillFlagged[name]) delete flaggedSince[name]; });
     var t = s.totals;
     $('sum-turnout').textContent = t ? pct(t.supporter_turnout) : '–';
     $('sum-voted').textContent = t ? int(t.supporters_voted) : '–';
@@ -184,7 +195,9 @@
     cell(tr, 'remaining', 'num', int(a.remaining));
     cell(tr, 'shortfall', 'num', a.shortfall ? int(a.shortfall) : '–');
     cell(tr, 'z', 'num wide', a.z === null || a.z === undefined ? '–' : Number(a.z).toFixed(2));
-    cell(tr, 'under_mobilized', 'flag', a.under_mobilized ? 'LOW' : '');
+    var isNew = a.under_mobilized && !isTotal && flaggedSince[name] && Date.now() - flaggedSince[name] < NEW_FLAG_MS;
+    cell(tr, 'under_mobilized', 'flag', a.under_mobilized ? (isNew ? 'LOW (new)' : 'LOW') : '');
+    if (isNew) tr.classList.add('new');
     return tr;
   }
 

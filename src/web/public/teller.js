@@ -419,6 +419,7 @@
       return;
     }
     hint.textContent = '';
+    if (navigator.vibrate) navigator.vibrate(25); // a tap felt in the hand: the entry is taken
     input.value = '';
     input.focus();
     record(number);
