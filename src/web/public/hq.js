@@ -214,7 +214,8 @@
     var labels = [''];
     hours.forEach(function (h, i) {
       var row = rows.filter(function (r) { return r.hour === h; })[0];
-      labels[i + 1] = endOfHour(row.hour_local, h);
+      // The hour under way ends in the future: its point is the figure now.
+      labels[i + 1] = Date.parse(h) + 3600000 > Date.now() ? 'now' : endOfHour(row.hour_local, h);
     });
     if (hours.length) labels[0] = startOfHour(rows.filter(function (r) { return r.hour === hours[0]; })[0].hour_local, hours[0]);
 

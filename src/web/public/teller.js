@@ -154,6 +154,12 @@
     });
   }
 
+  function offlineError() {
+    var e = new Error('offline');
+    e.network = true;
+    return e;
+  }
+
   function errorText(res) {
     return (res.data && res.data.error) || ('HTTP ' + res.status);
   }
@@ -231,6 +237,7 @@
         return { id: e.id, precinct: e.precinct, list_number: e.list_number, checked_at: e.checked_at };
       }),
     };
+    if (navigator.onLine === false) return Promise.reject(offlineError()); // nothing can leave the phone: not even tried
     batch.forEach(function (e) { inFlight[e.id] = true; e.tried = true; });
     save();
     var done = function () { batch.forEach(function (e) { delete inFlight[e.id]; }); };
@@ -264,6 +271,7 @@
   }
 
   function sendUndo(entry) {
+    if (navigator.onLine === false) return Promise.reject(offlineError());
     inFlight[entry.id] = true;
     return api('DELETE', '/api/checks/' + encodeURIComponent(entry.id)).then(function (res) {
       delete inFlight[entry.id];
