@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  EARLY_VOTED,
+  RUN_BROWSER_TESTS,
+  LAPTOP,
+  PHONE,
+  SUPPORTERS_PER_AREA,
+  firstLoadBytes,
+  launchChromium,
+  postChecks,
+  screenshot,
+  startServer,
+  statusByArea,
+  type Link,
+  type Server,
+} from './harness.js';
+
+/*
+ * The HQ dashboard in headless Chromium against the built `turnout serve`. Nord (101) and Sud
+ * (102) start level, 30 of 100 supporters each; a teller of 101 then posts checks through the
+ * API: the dashboard shows each within a second, and Sud, left behind, becomes flagged.
+ */
+describe.skipIf(!RUN_BROWSER_TESTS)('the HQ dashboard', () => {
+  let server: Server;
+  let browser: Browser;
+  let staff: Link;
+  let nord: Link;
+  let page: Page;
+  const early = EARLY_VOTED.to - EARLY_VOTED.from + 1;
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer('turnout-hq-'), launchChromium()]);
+    [staff, nord] = await Promise.all([server.staff('Permanence'), server.teller(['101'], 'Chloé Modèle')]);
+    const context = await browser.newContext({ viewport: LAPTOP });
+    page = await context.newPage();
+    await page.goto(staff.url);
+    await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const cellText = (area: string, field: string) => page.locator(`tr[data-area="${area}"] [data-field="${field}"]`).textContent();
+  const isFlagged = (area: string) => page.locator(`tr[data-area="${area}"]`).evaluate((tr) => tr.classList.contains('flagged'));
+
+  it('shows the status table with the same figures as turnout status', async () => {
+    await expect.poll(() => cellText('Nord', 'supporters_voted')).toBe(String(early));
+    const cli = await statusByArea(server);
+    for (const area of ['Nord', 'Sud']) {
+      expect(await cellText(area, 'voted')).toBe(String(cli.get(area)!.voted));
+      expect(await cellText(area, 'supporters_voted')).toBe(String(cli.get(area)!.supporters_voted));
+      expect(await isFlagged(area)).toBe(cli.get(area)!.under_mobilized);
+    }
+    expect(await cellText('(total)', 'supporters_voted')).toBe(String(2 * early));
+    // The timeline is a real chart: uPlot's canvas, with the whole election and both areas.
+    await expect.poll(() => page.locator('#chart canvas').count()).toBe(1);
+    expect(await page.textContent('#legend')).toMatch(/all areas/);
+  });
+
+  it('shows a check within one second of its POST', async () => {
+    const posted = Date.now();
+    const r = await postChecks(server, nord.token, [{ id: randomUUID(), precinct: '101', list_number: '1' }]);
+    expect(r.body.results?.[0]?.result).toBe('recorded');
+    await page.waitForFunction(
+      ({ want }) => document.querySelector('tr[data-area="Nord"] [data-field="supporters_voted"]')?.textContent === want,
+      { want: String(early + 1) },
+      { timeout: 1000 - (Date.now() - posted), polling: 20 },
+    );
+    const seen = Date.now() - posted;
+    console.log(`dashboard updated ${seen} ms after the POST`);
+    expect(seen).toBeLessThanOrEqual(1000);
+  });
+
+  it('shows an area becoming flagged, and the polling station active', async () => {
+    expect(await isFlagged('Sud')).toBe(false);
+    // 40 more Nord supporters vote: Nord 71 %, Sud 30 %, overall 50.5 %: z for Sud ≈ −4.
+    const checks = Array.from({ length: 40 }, (_, i) => ({ id: randomUUID(), precinct: '101', list_number: String(i + 2) }));
+    const r = await postChecks(server, nord.token, checks);
+    expect(r.body.results?.every((c) => c.result === 'recorded')).toBe(true);
+    await expect.poll(() => isFlagged('Sud'), { timeout: 3000 }).toBe(true);
+    expect(await cellText('Sud', 'under_mobilized')).toBe('LOW (new)'); // flagged since the dashboard opened
+    expect(await isFlagged('Nord')).toBe(false);
+    expect((await statusByArea(server)).get('Sud')!.under_mobilized).toBe(true);
+    // Flagged areas come first.
+    expect(await page.locator('#status tbody tr').first().getAttribute('data-area')).toBe('Sud');
+    await expect.poll(() => page.textContent('#sum-flagged')).toBe('1');
+    expect(Number(await cellText('Nord', 'supporters_voted'))).toBe(early + 41);
+    expect(early + 41).toBeLessThanOrEqual(SUPPORTERS_PER_AREA);
+
+    // Precinct 101 has just reported; the activity table follows.
+    await expect.poll(() => page.locator('#activity tbody tr', { hasText: '101' }).textContent(), { timeout: 5000 }).toMatch(/now|min/);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'hq-laptop');
+    await page.setViewportSize(PHONE);
+    await page.waitForTimeout(400); // the chart follows the width
+    await screenshot(page, 'hq-phone');
+    await page.setViewportSize(LAPTOP);
+  });
+
+  it('refuses a revoked staff link', async () => {
+    const other = await server.staff('Stagiaire');
+    expect((await server.cli(['staff', 'revoke', other.token])).code).toBe(0);
+    const context = await browser.newContext({ viewport: LAPTOP });
+    const hq = await context.newPage();
+    await hq.goto(other.url);
+    await expect.poll(() => hq.textContent('#error')).toMatch(/no longer works/);
+    await context.close();
+  });
+
+  it('weighs at most 200 KB on the wire for its first load', async () => {
+    const { total, byUrl } = await firstLoadBytes(browser, staff.url, LAPTOP);
+    console.log(`dashboard first load: ${total} bytes transferred`, byUrl);
+    expect(Object.keys(byUrl)).toEqual(expect.arrayContaining(['/hq/<token>', '/static/hq.js', '/vendor/uplot.iife.min.js', '/api/status', '/api/timeline']));
+    expect(total).toBeLessThanOrEqual(200 * 1024);
+  });
+});

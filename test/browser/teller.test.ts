@@ -1,0 +1,194 @@
+import { gzipSync } from 'node:zlib';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  EARLY_VOTED,
+  RUN_BROWSER_TESTS,
+  LAPTOP,
+  exportedChecks,
+  firstLoadBytes,
+  launchChromium,
+  phoneContext,
+  screenshot,
+  startServer,
+  statusByArea,
+  unmatchedChecks,
+  voterId,
+  type Link,
+  type Server,
+} from './harness.js';
+
+/*
+ * The teller page in headless Chromium against the built `turnout serve`: a teller of precinct
+ * 101 (neighbourhood Nord: 100 supporters, list numbers 71–100 voted early) records numbers,
+ * loses the network, keeps recording, reloads, gets the network back; the database must then
+ * hold every number exactly once.
+ */
+describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
+  let server: Server;
+  let browser: Browser;
+  let teller: Link;
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer('turnout-teller-'), launchChromium()]);
+    teller = await server.teller(['101'], 'Ana Exemple');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function openTeller(context: BrowserContext, url = teller.url): Promise<Page> {
+    const page = await context.newPage();
+    await page.goto(url);
+    await expect.poll(() => page.locator('#precinct-fixed').textContent()).toBe('101');
+    return page;
+  }
+
+  async function record(page: Page, number: string, how: 'enter' | 'button' = 'enter') {
+    await page.fill('#number', number);
+    if (how === 'enter') await page.press('#number', 'Enter');
+    else await page.click('#record');
+    await expect.poll(() => page.inputValue('#number')).toBe('');
+  }
+
+  const entry = (page: Page, number: string) => page.locator('#entries li', { has: page.locator('.num', { hasText: new RegExp(`^${number.replace(/[./]/g, '\\$&')}$`) }) });
+  const stateOf = (page: Page, number: string) => entry(page, number).locator('.state').textContent();
+
+  it('records online, queues offline across a reload, and sends every entry exactly once', async () => {
+    const context = await phoneContext(browser);
+    const page = await openTeller(context);
+    // The service worker must hold the page before the network goes, as on a phone that opened the link once.
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      for (let i = 0; i < 100 && (await caches.keys()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    });
+    await expect.poll(() => page.evaluate(async () => (await caches.keys()).length)).toBeGreaterThan(0);
+
+    await record(page, '1');
+    await record(page, '2', 'button');
+    await record(page, String(EARLY_VOTED.from)); // voted early: already recorded
+    await expect.poll(() => stateOf(page, '1')).toBe('recorded ✓');
+    await expect.poll(() => stateOf(page, '2')).toBe('recorded ✓');
+    await expect.poll(() => stateOf(page, String(EARLY_VOTED.from))).toBe('already recorded');
+    await expect.poll(() => page.textContent('#count')).toBe('2');
+
+    await context.setOffline(true);
+    for (const n of ['3', '4', '5', '999/9']) await record(page, n);
+    await expect.poll(() => stateOf(page, '4')).toBe('waiting to send');
+    await expect.poll(() => page.textContent('#net')).toMatch(/Offline — 4 waiting/);
+    await screenshot(page, 'teller-phone-offline');
+
+    await page.reload(); // still offline: the service worker serves the page, localStorage the entries
+    await expect.poll(() => page.textContent('#net')).toMatch(/Offline — 4 waiting/);
+    await record(page, '6');
+    await expect.poll(() => stateOf(page, '6')).toBe('waiting to send');
+
+    await context.setOffline(false);
+    for (const n of ['3', '4', '5', '6']) await expect.poll(() => stateOf(page, n), { timeout: 20_000 }).toBe('recorded ✓');
+    await expect.poll(() => stateOf(page, '999/9')).toBe('unknown number (kept)');
+    await expect.poll(() => page.isHidden('#net')).toBe(true);
+    await expect.poll(() => page.textContent('#count')).toBe('6');
+    await screenshot(page, 'teller-phone');
+
+    const checked = (await exportedChecks(server)).map((c) => c.voter_id);
+    for (const n of [1, 2, 3, 4, 5, 6]) expect(checked.filter((id) => id === voterId('N', n))).toHaveLength(1);
+    expect(checked).toHaveLength(2 * (EARLY_VOTED.to - EARLY_VOTED.from + 1) + 6);
+    const unmatched = (await unmatchedChecks(server)).filter((u) => u.list_number === '999/9');
+    expect(unmatched).toEqual([expect.objectContaining({ precinct: '101', list_number: '999/9' })]);
+    const status = await statusByArea(server);
+    expect(status.get('Nord')!.voted).toBe(EARLY_VOTED.to - EARLY_VOTED.from + 1 + 6);
+    await context.close();
+  });
+
+  it('sends an entry again when the answer was lost, and the server records it once', async () => {
+    const context = await phoneContext(browser);
+    const page = await openTeller(context);
+    // The first POST reaches the server but its answer never reaches the phone.
+    let dropped = 0;
+    await page.route('**/api/checks', async (route) => {
+      if (route.request().method() === 'POST' && dropped === 0) {
+        dropped++;
+        await route.fetch(); // the server records it...
+        await route.abort('connectionreset'); // ...and the phone hears nothing
+        return;
+      }
+      await route.continue();
+    });
+    await record(page, '998/1'); // unknown: kept as an unmatched check, the kind a retry could duplicate
+    await record(page, '10');
+    await expect.poll(() => stateOf(page, '998/1'), { timeout: 20_000 }).toBe('unknown number (kept)');
+    await expect.poll(() => stateOf(page, '10'), { timeout: 20_000 }).toBe('recorded ✓');
+    expect(dropped).toBe(1);
+    expect((await unmatchedChecks(server)).filter((u) => u.list_number === '998/1')).toHaveLength(1);
+    expect((await exportedChecks(server)).filter((c) => c.voter_id === voterId('N', 10))).toHaveLength(1);
+    await context.close();
+  });
+
+  it('undoes the last entries on the server, and an entry never sent without asking it', async () => {
+    const context = await phoneContext(browser);
+    const page = await openTeller(context);
+    await record(page, '20');
+    await record(page, '21');
+    await expect.poll(() => stateOf(page, '21')).toBe('recorded ✓');
+    const before = Number(await page.textContent('#count'));
+    await entry(page, '21').getByRole('button', { name: 'Undo 21' }).click();
+    await expect.poll(() => stateOf(page, '21')).toBe('undone');
+    await expect.poll(() => page.textContent('#count')).toBe(String(before - 1));
+    let checked = (await exportedChecks(server)).map((c) => c.voter_id);
+    expect(checked).toContain(voterId('N', 20));
+    expect(checked).not.toContain(voterId('N', 21));
+
+    // Offline, an entry undone before it left the phone is never sent at all.
+    await context.setOffline(true);
+    await record(page, '22');
+    await entry(page, '22').getByRole('button', { name: 'Undo 22' }).click();
+    await expect.poll(() => stateOf(page, '22')).toBe('undone');
+    await context.setOffline(false);
+    await record(page, '23');
+    await expect.poll(() => stateOf(page, '23')).toBe('recorded ✓');
+    checked = (await exportedChecks(server)).map((c) => c.voter_id);
+    expect(checked).not.toContain(voterId('N', 22));
+    expect(checked).toContain(voterId('N', 23));
+
+    // Only the last three entries offer an undo.
+    expect(await page.locator('#entries button.undo').count()).toBeLessThanOrEqual(3);
+    await screenshot(page, 'teller-phone-undo');
+    await page.setViewportSize(LAPTOP);
+    await screenshot(page, 'teller-laptop');
+    await context.close();
+  });
+
+  it('refuses a revoked link', async () => {
+    const revoked = await server.teller(['101'], 'Bruno Fictif');
+    const context = await phoneContext(browser);
+    const page = await openTeller(context, revoked.url);
+    await record(page, '30');
+    await expect.poll(() => stateOf(page, '30')).toBe('recorded ✓');
+
+    const r = await server.cli(['tellers', 'revoke', revoked.token]);
+    expect(r.code, r.stderr).toBe(0);
+    const api = await fetch(`${server.base}/api/me`, { headers: { Authorization: `Bearer ${revoked.token}` } });
+    expect(api.status).toBe(401);
+
+    await record(page, '31');
+    await expect.poll(() => page.isVisible('#blocked')).toBe(true);
+    expect(await page.textContent('#blocked')).toMatch(/This link does not work[\s\S]*1 entry on this phone could not be sent/);
+    await screenshot(page, 'teller-phone-revoked');
+    expect((await exportedChecks(server)).map((c) => c.voter_id)).not.toContain(voterId('N', 31));
+    await context.close();
+  });
+
+  it('weighs at most 50 KB on the wire for its first load', async () => {
+    const { total, byUrl } = await firstLoadBytes(browser, teller.url);
+    expect(Object.keys(byUrl)).toEqual(expect.arrayContaining(['/t/<token>', '/static/teller.js', '/static/teller.css', '/api/me']));
+    // The service worker (blocked in that measure) then fetches itself and keeps a copy of the
+    // page's two files: count them once more, sw.js gzipped as the server would at best send it.
+    const sw = await fetch(`${server.base}/sw.js`);
+    expect(sw.status).toBe(200);
+    const swBytes = gzipSync(Buffer.from(await sw.arrayBuffer())).length + 300; // + headers
+    const withWorker = total + swBytes + byUrl['/static/teller.js']!.transferred + byUrl['/static/teller.css']!.transferred;
+    console.log(`teller page first load: ${total} bytes transferred, ${withWorker} with the service worker's copies`, byUrl);
+    expect(withWorker).toBeLessThanOrEqual(50 * 1024);
+  });
+});
