@@ -159,6 +159,25 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
     await context.close();
   });
 
+  it("lets a teller of two stations pick one, and records there", async () => {
+    const both = await server.teller(['101', '102'], 'Driss Essai');
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    await page.goto(both.url);
+    await expect.poll(() => page.locator('#precinct option').allTextContents()).toEqual(['101', '102']);
+    await page.selectOption('#precinct', '102');
+    await record(page, '40');
+    await expect.poll(() => stateOf(page, '40')).toBe('recorded ✓');
+    await page.selectOption('#precinct', '101');
+    expect(await entry(page, '40').count()).toBe(0); // each station lists its own entries
+    await page.reload();
+    await expect.poll(() => page.inputValue('#precinct')).toBe('101'); // the choice is kept
+    const checked = (await exportedChecks(server)).map((c) => c.voter_id);
+    expect(checked).toContain(voterId('S', 40));
+    expect(checked).not.toContain(voterId('N', 40));
+    await context.close();
+  });
+
   it('refuses a revoked link', async () => {
     const revoked = await server.teller(['101'], 'Bruno Fictif');
     const context = await phoneContext(browser);
