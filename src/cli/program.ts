@@ -20,6 +20,8 @@ const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Re
   { names: ['optout'], load: async () => (await import('./commands/optout.js')).registerOptout },
   { names: ['sync'], load: async () => (await import('./commands/sync.js')).registerSync },
   { names: ['reminders'], load: async () => (await import('./commands/reminders.js')).registerReminders },
+  { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServe },
+  { names: ['tellers', 'staff'], load: async () => (await import('./commands/tellers.js')).registerTellers },
   { names: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemo },
 ];
 

@@ -1,4 +1,4 @@
-import type { CheckImportStore, CheckToRecord, CheckOutcome } from '../app/importChecks.js';
+import type { CheckImportStore, CheckToRecord, CheckOutcome, CheckTarget } from '../app/importChecks.js';
 import type { MarkStore } from '../app/markVoters.js';
 import type { Db } from './db.js';
 import { CHECKS_TALLY_INSERT } from './migrations/004-tallies.js';
@@ -31,6 +31,41 @@ export function applyUnmatchedChecks(db: Db): number {
     .run().changes;
   db.exec('DELETE FROM unmatched_checks WHERE key IN (SELECT key FROM temp.matched_checks); DELETE FROM temp.matched_checks;');
   return applied;
+}
+
+
+/** The key of an unmatched check: one per voter id, or per precinct and list number. */
+export function unmatchedKey(target: CheckTarget): string {
+  return 'voterId' in target ? `id:${target.voterId}` : `pl:${target.precinct}\u001f${target.listNumber}`;
+}
+
+/**
+ * Keeps a check that matched no voter (the earliest time wins) and returns its key: the one rule
+ * for `import checks`, `watch` and the field server.
+ */
+export function unmatchedKeeper(db: Db): (check: CheckToRecord) => string {
+  const keep = db.prepare(
+    `INSERT INTO unmatched_checks (key, voter_id, precinct, list_number, checked_at, source, file, line, recorded_at)
+     VALUES (@key, @voterId, @precinct, @listNumber, @checkedAt, @source, @file, @line, @recordedAt)
+     ON CONFLICT (key) DO UPDATE SET checked_at = excluded.checked_at, source = excluded.source, file = excluded.file, line = excluded.line
+     WHERE excluded.checked_at < unmatched_checks.checked_at`,
+  );
+  return (check) => {
+    const t = check.target;
+    const key = unmatchedKey(t);
+    keep.run({
+      key,
+      voterId: 'voterId' in t ? t.voterId : null,
+      precinct: 'voterId' in t ? null : t.precinct,
+      listNumber: 'voterId' in t ? null : t.listNumber,
+      checkedAt: check.checkedAt,
+      source: check.source,
+      file: check.file,
+      line: check.line,
+      recordedAt: check.recordedAt,
+    });
+    return key;
+  };
 }
 
 
@@ -83,12 +118,7 @@ export function checkImportStore(db: Db): CheckImportStore {
   );
   const newRows = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM checks WHERE id > ?');
   const tallyTrigger = db.prepare<[], { sql: string }>(`SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = '${CHECKS_TALLY_INSERT}'`);
-  const keepUnmatched = db.prepare(
-    `INSERT INTO unmatched_checks (key, voter_id, precinct, list_number, checked_at, source, file, line, recorded_at)
-     VALUES (@key, @voterId, @precinct, @listNumber, @checkedAt, @source, @file, @line, @recordedAt)
-     ON CONFLICT (key) DO UPDATE SET checked_at = excluded.checked_at, source = excluded.source, file = excluded.file, line = excluded.line
-     WHERE excluded.checked_at < unmatched_checks.checked_at`,
-  );
+  const keepUnmatched = unmatchedKeeper(db);
   type Row = [string, string, string | null, string, string, string, number];
   /** Voter id → the check to write: the earliest seen in this import. */
   const queued = new Map<string, Row>();
@@ -161,18 +191,7 @@ export function checkImportStore(db: Db): CheckImportStore {
         voter = found[0];
       }
       if (voter === undefined) {
-        const t = check.target;
-        keepUnmatched.run({
-          key: 'voterId' in t ? `id:${t.voterId}` : `pl:${t.precinct}\u001f${t.listNumber}`,
-          voterId: 'voterId' in t ? t.voterId : null,
-          precinct: 'voterId' in t ? null : t.precinct,
-          listNumber: 'voterId' in t ? null : t.listNumber,
-          checkedAt: check.checkedAt,
-          source: check.source,
-          file: check.file,
-          line: check.line,
-          recordedAt: check.recordedAt,
-        });
+        keepUnmatched(check);
         return 'unmatched';
       }
       const [id, neighborhood, precinct, support] = voter;

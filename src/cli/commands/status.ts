@@ -52,8 +52,7 @@ ${examples(
           return;
         }
         // Machine formats: the areas, then the totals row (area "(total)"), unless only flagged areas were asked for.
-        const rows = areas.map(outputRow);
-        if (!options.underMobilized) rows.push(outputRow(report.totals));
+        const rows = statusRows(report, options.underMobilized === true);
         await writeRows(ctx, rows, STATUS_FIELDS, { format, ...(options.out ? { out: options.out } : {}) });
       }),
     );
@@ -73,6 +72,13 @@ export async function runStatus(ctx: CliContext, options: StatusCliOptions, extr
     },
     { create: false },
   );
+}
+
+/** The rows of `status --format json`: the areas (only the flagged ones if asked), then the totals row unless so. */
+export function statusRows(report: StatusReport, underMobilized: boolean): Row[] {
+  const rows = (underMobilized ? report.areas.filter((a) => a.under_mobilized) : report.areas).map(outputRow);
+  if (!underMobilized) rows.push(outputRow(report.totals));
+  return rows;
 }
 
 const round = (value: number | null, digits: number): number | null =>
@@ -209,16 +215,20 @@ async function printTimeline(
   format: ReturnType<typeof chooseFormat>,
   out: string | undefined,
 ): Promise<void> {
-  const wanted = new Set<string | null>([TOTAL_AREA, ...areas.map((a) => a.area)]);
-  const order = new Map<string | null, number>([[TOTAL_AREA, -1], ...areas.map((a, i) => [a.area, i] as const)]);
-  const series = (report.timeline ?? []).filter((s) => wanted.has(s.area)).sort((a, b) => order.get(a.area)! - order.get(b.area)!);
+  const series = timelineSeries(report, areas);
   if (format === 'table') {
     const sink = RowSink.open(ctx, out);
     await sink.write(renderTimeline(ctx, report, series));
     await sink.close();
     return;
   }
-  const rows: Row[] = series.flatMap((s) =>
+  const rows = timelineRows(report, series);
+  await writeRows(ctx, rows, TIMELINE_FIELDS, { format, ...(out ? { out } : {}) });
+}
+
+/** The timeline as rows (csv/json/ndjson, and the field server's /api/timeline). */
+export function timelineRows(report: StatusReport, series: readonly TimelineSeries[]): Row[] {
+  return series.flatMap((s) =>
     s.points.map((p) => ({
       area: s.area,
       hour: new Date(p.hourStart).toISOString(),
@@ -229,7 +239,13 @@ async function printTimeline(
       supporter_turnout: round(p.supporterTurnout, 4),
     })),
   );
-  await writeRows(ctx, rows, TIMELINE_FIELDS, { format, ...(out ? { out } : {}) });
+}
+
+/** The series of the timeline for these areas, the election's total first. */
+export function timelineSeries(report: StatusReport, areas: readonly AreaStatus[]): TimelineSeries[] {
+  const wanted = new Set<string | null>([TOTAL_AREA, ...areas.map((a) => a.area)]);
+  const order = new Map<string | null, number>([[TOTAL_AREA, -1], ...areas.map((a, i) => [a.area, i] as const)]);
+  return (report.timeline ?? []).filter((s) => wanted.has(s.area)).sort((a, b) => order.get(a.area)! - order.get(b.area)!);
 }
 
 const LEVELS = ' ▁▂▃▄▅▆▇█';

@@ -3,6 +3,7 @@ import { foundation } from './001-foundation.js';
 import { status } from './002-status.js';
 import { reminders } from './003-reminders.js';
 import { tallies } from './004-tallies.js';
+import { field } from './008-field.js';
 
 export interface Migration {
   name: string;
@@ -10,4 +11,4 @@ export interface Migration {
 }
 
 /** In order; the database's `user_version` is the number applied. Never edit one that has shipped: add another. */
-export const migrations: readonly Migration[] = [foundation, status, reminders, tallies];
+export const migrations: readonly Migration[] = [foundation, status, reminders, tallies, field];

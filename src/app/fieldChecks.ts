@@ -1,0 +1,190 @@
+/**
+ * Use cases of the teller page: record the numbers a teller types (checks, by the same rules as
+ * `import checks`: the earliest time wins, a number that names no voter is kept as an unmatched
+ * check), each by the id the phone gave it so a retry never records twice; and undo one.
+ */
+import { parseTimeToIso, toIso } from '../core/time.js';
+import type { FieldTokenRow } from './fieldAccess.js';
+import type { CheckTarget, CheckToRecord } from './importChecks.js';
+import type { Clock } from './ports.js';
+
+export type FieldResult = 'recorded' | 'already' | 'unmatched' | 'rejected';
+
+/** What the phone sent for one check (validated here, not trusted). */
+export interface FieldCheckInput {
+  id?: unknown;
+  precinct?: unknown;
+  list_number?: unknown;
+  voter_id?: unknown;
+  checked_at?: unknown;
+}
+
+export interface FieldCheckAnswer {
+  id: string;
+  result: FieldResult;
+  reason?: string;
+}
+
+export interface FieldEntry {
+  tokenId: number;
+  clientId: string;
+  result: FieldResult;
+  reason: string | null;
+  voterId: string | null;
+  precinct: string | null;
+  listNumber: string | null;
+  unmatchedKey: string | null;
+  checkedAt: string;
+  recordedAt: string;
+  undoneAt: string | null;
+}
+
+export interface FieldCheckStore {
+  transaction<T>(fn: () => T): T;
+  entry(tokenId: number, clientId: string): FieldEntry | undefined;
+  saveEntry(entry: FieldEntry): void;
+  markUndone(tokenId: number, clientId: string, at: string): void;
+  /** The voter with this id and its precinct. */
+  voterById(voterId: string): { id: string; precinct: string } | undefined;
+  /** Voters at this precinct and list number (at most two: more than one is ambiguous). */
+  votersAt(precinct: string, listNumber: string): string[];
+  /** Inserts the check or moves it earlier; returns the time stored before, if any (markVoters' rule). */
+  mark(voterId: string, checkedAt: string, source: string, recordedAt: string): string | undefined;
+  removeCheck(voterId: string): boolean;
+  /** Keeps an unmatched check as `import checks` does; returns its key. */
+  keepUnmatched(check: CheckToRecord): string;
+  removeUnmatched(key: string): boolean;
+  /** Checks this token has standing (not undone, not rejected), per precinct. */
+  countsByPrecinct(tokenId: number): Record<string, number>;
+}
+
+/** Checks per request: a phone's queue after a long time offline fits many times over. */
+export const MAX_CHECKS_PER_REQUEST = 500;
+const MAX_TEXT = 100;
+/** A phone's clock may run a little fast; beyond this a time is refused as in the future. */
+const FUTURE_SLACK_MS = 10 * 60_000;
+
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value.trim() : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
+
+/**
+ * Records a batch of checks for a token. A teller may record only for the precincts of its link:
+ * a check for another precinct is answered `rejected` (reason given), the others in the batch
+ * still count. Every answer (rejections included) is kept under the client id: a retry gets it again.
+ */
+export function recordFieldChecks(
+  store: FieldCheckStore,
+  clock: Clock,
+  token: FieldTokenRow,
+  checks: readonly FieldCheckInput[],
+  options: { timeZone: string },
+): FieldCheckAnswer[] {
+  const now = clock.now();
+  const recordedAt = toIso(now);
+  const source = `${token.role} ${token.name}`;
+  const allowed = token.role === 'teller' ? new Set(token.precincts) : undefined;
+  return store.transaction(() =>
+    checks.map((input, index): FieldCheckAnswer => {
+      const clientId = text(input?.id);
+      if (clientId === undefined || clientId === '' || clientId.length > MAX_TEXT) {
+        return { id: clientId ?? `#${index}`, result: 'rejected', reason: 'each check needs an "id" (a text of 1 to 100 characters)' };
+      }
+      const earlier = store.entry(token.id, clientId);
+      if (earlier !== undefined) {
+        if (earlier.undoneAt !== null) return { id: clientId, result: 'rejected', reason: 'this entry was undone' };
+        return earlier.reason === null ? { id: clientId, result: earlier.result } : { id: clientId, result: earlier.result, reason: earlier.reason };
+      }
+      const entry: FieldEntry = {
+        tokenId: token.id,
+        clientId,
+        result: 'rejected',
+        reason: null,
+        voterId: null,
+        precinct: null,
+        listNumber: null,
+        unmatchedKey: null,
+        checkedAt: recordedAt,
+        recordedAt,
+        undoneAt: null,
+      };
+      const answer = decide(store, entry, input, { now, allowed, source, timeZone: options.timeZone });
+      entry.result = answer.result;
+      entry.reason = answer.reason ?? null;
+      store.saveEntry(entry);
+      return answer.reason === undefined ? { id: clientId, result: answer.result } : { id: clientId, result: answer.result, reason: answer.reason };
+    }),
+  );
+}
+
+function decide(
+  store: FieldCheckStore,
+  entry: FieldEntry,
+  input: FieldCheckInput,
+  context: { now: Date; allowed: Set<string> | undefined; source: string; timeZone: string },
+): { result: FieldResult; reason?: string } {
+  const reject = (reason: string): { result: FieldResult; reason: string } => ({ result: 'rejected', reason });
+  const timeText = text(input.checked_at);
+  if (timeText !== undefined && timeText !== '') {
+    const time = parseTimeToIso(timeText, context.timeZone, context.now);
+    if (time === undefined) return reject(`check time "${timeText.slice(0, MAX_TEXT)}" is not a time`);
+    if (Date.parse(time) > context.now.getTime() + FUTURE_SLACK_MS) return reject('check time is in the future');
+    entry.checkedAt = time;
+  }
+  const voterId = text(input.voter_id);
+  let target: CheckTarget;
+  let voter: string | undefined;
+  if (voterId !== undefined && voterId !== '') {
+    if (voterId.length > MAX_TEXT) return reject('voter id too long');
+    const found = store.voterById(voterId);
+    if (context.allowed !== undefined) {
+      // A teller's scope is its precincts: a voter id is accepted only for a voter known to be in one.
+      if (found === undefined) return reject('unknown voter id; type the list number instead');
+      if (!context.allowed.has(found.precinct)) return reject(`this voter is not in your precincts (${[...context.allowed].join(', ')})`);
+    }
+    entry.voterId = voterId;
+    entry.precinct = found?.precinct ?? null;
+    target = { voterId };
+    voter = found?.id;
+  } else {
+    const precinct = text(input.precinct);
+    const listNumber = text(input.list_number);
+    if (precinct === undefined || precinct === '') return reject('no precinct');
+    if (listNumber === undefined || listNumber === '') return reject('no list number');
+    if (precinct.length > MAX_TEXT || listNumber.length > MAX_TEXT) return reject('precinct or list number too long');
+    if (context.allowed !== undefined && !context.allowed.has(precinct)) {
+      return reject(`precinct ${precinct} is not on this link (${[...context.allowed].join(', ')})`);
+    }
+    entry.precinct = precinct;
+    entry.listNumber = listNumber;
+    target = { precinct, listNumber };
+    const found = store.votersAt(precinct, listNumber);
+    if (found.length > 1) return reject('this precinct and list number match several voters');
+    voter = found[0];
+  }
+  if (voter === undefined) {
+    entry.unmatchedKey = store.keepUnmatched({ target, checkedAt: entry.checkedAt, source: context.source, file: 'turnout serve', line: 0, recordedAt: entry.recordedAt });
+    return { result: 'unmatched' };
+  }
+  entry.voterId = voter;
+  const before = store.mark(voter, entry.checkedAt, context.source, entry.recordedAt);
+  return { result: before === undefined ? 'recorded' : 'already' };
+}
+
+export type UndoOutcome = 'undone' | 'not-found' | 'already-undone';
+
+/**
+ * Undoes one of the token's own entries: a check it recorded is removed (the voter is no longer
+ * checked), an unmatched check it kept is forgotten; an "already" removes nothing (another check
+ * counted that voter first). The entry stays, marked undone, so a late retry does not record it again.
+ */
+export function undoFieldCheck(store: FieldCheckStore, clock: Clock, token: FieldTokenRow, clientId: string): UndoOutcome {
+  return store.transaction(() => {
+    const entry = store.entry(token.id, clientId);
+    if (entry === undefined) return 'not-found';
+    if (entry.undoneAt !== null) return 'already-undone';
+    if (entry.result === 'recorded' && entry.voterId !== null) store.removeCheck(entry.voterId);
+    if (entry.result === 'unmatched' && entry.unmatchedKey !== null) store.removeUnmatched(entry.unmatchedKey);
+    store.markUndone(token.id, clientId, toIso(clock.now()));
+    return 'undone';
+  });
+}

@@ -1,0 +1,156 @@
+import type { FieldCheckStore, FieldEntry, FieldResult } from '../app/fieldChecks.js';
+import type { FieldRole, FieldTokenRow, FieldTokenStore } from '../app/fieldAccess.js';
+import { markStore, unmatchedKeeper } from './checks.js';
+import type { Db } from './db.js';
+
+interface TokenRecord {
+  id: number;
+  role: FieldRole;
+  name: string;
+  token_hash: Buffer;
+  precincts: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+const asToken = (r: TokenRecord): FieldTokenRow => ({
+  id: r.id,
+  role: r.role,
+  name: r.name,
+  hash: r.token_hash,
+  precincts: JSON.parse(r.precincts) as string[],
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  revokedAt: r.revoked_at,
+});
+
+export function fieldTokenStore(db: Db): FieldTokenStore {
+  const insert = db.prepare(
+    'INSERT INTO field_tokens (role, name, token_hash, precincts, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const byHash = db.prepare<[Buffer], TokenRecord>('SELECT * FROM field_tokens WHERE token_hash = ?');
+  const list = db.prepare<[string], TokenRecord>('SELECT * FROM field_tokens WHERE role = ? ORDER BY id');
+  const revokeHash = db.prepare('UPDATE field_tokens SET revoked_at = ? WHERE role = ? AND token_hash = ? AND revoked_at IS NULL');
+  const revokeName = db.prepare('UPDATE field_tokens SET revoked_at = ? WHERE role = ? AND name = ? AND revoked_at IS NULL');
+  return {
+    insert: (row) =>
+      Number(insert.run(row.role, row.name, row.hash, JSON.stringify(row.precincts), row.createdAt, row.expiresAt, row.revokedAt).lastInsertRowid),
+    byHash: (hash) => {
+      const r = byHash.get(hash);
+      return r === undefined ? undefined : asToken(r);
+    },
+    list: (role) => list.all(role).map(asToken),
+    revoke: (role, which, at) =>
+      which.hash !== undefined ? revokeHash.run(at, role, which.hash).changes : which.name !== undefined ? revokeName.run(at, role, which.name).changes : 0,
+    transaction: (fn) => db.transaction(fn).immediate(),
+  };
+}
+
+interface EntryRecord {
+  token_id: number;
+  client_id: string;
+  result: FieldResult;
+  reason: string | null;
+  voter_id: string | null;
+  precinct: string | null;
+  list_number: string | null;
+  unmatched_key: string | null;
+  checked_at: string;
+  recorded_at: string;
+  undone_at: string | null;
+}
+
+/** The teller page's checks: the same check and unmatched-check writes as `mark` and `import checks`. */
+export function fieldCheckStore(db: Db): FieldCheckStore {
+  const marks = markStore(db);
+  const keepUnmatched = unmatchedKeeper(db);
+  const entry = db.prepare<[number, string], EntryRecord>('SELECT * FROM field_checks WHERE token_id = ? AND client_id = ?');
+  const save = db.prepare(
+    `INSERT INTO field_checks (token_id, client_id, result, reason, voter_id, precinct, list_number, unmatched_key, checked_at, recorded_at, undone_at)
+     VALUES (@tokenId, @clientId, @result, @reason, @voterId, @precinct, @listNumber, @unmatchedKey, @checkedAt, @recordedAt, @undoneAt)`,
+  );
+  const undone = db.prepare('UPDATE field_checks SET undone_at = ? WHERE token_id = ? AND client_id = ?');
+  const voterById = db.prepare<[string], { id: string; precinct: string }>("SELECT id, ifnull(precinct, '') AS precinct FROM voters WHERE id = ?");
+  const votersAt = db.prepare<[string, string], { id: string }>('SELECT id FROM voters WHERE precinct = ? AND list_number = ? LIMIT 2');
+  const removeCheck = db.prepare('DELETE FROM checks WHERE voter_id = ?');
+  const removeUnmatched = db.prepare('DELETE FROM unmatched_checks WHERE key = ?');
+  const counts = db.prepare<[number], { precinct: string; n: number }>(
+    `SELECT precinct, count(*) AS n FROM field_checks
+      WHERE token_id = ? AND undone_at IS NULL AND result <> 'rejected' AND precinct IS NOT NULL GROUP BY precinct`,
+  );
+  return {
+    transaction: (fn) => db.transaction(fn).immediate(),
+    entry: (tokenId, clientId) => {
+      const r = entry.get(tokenId, clientId);
+      if (r === undefined) return undefined;
+      return {
+        tokenId: r.token_id,
+        clientId: r.client_id,
+        result: r.result,
+        reason: r.reason,
+        voterId: r.voter_id,
+        precinct: r.precinct,
+        listNumber: r.list_number,
+        unmatchedKey: r.unmatched_key,
+        checkedAt: r.checked_at,
+        recordedAt: r.recorded_at,
+        undoneAt: r.undone_at,
+      } satisfies FieldEntry;
+    },
+    saveEntry: (e) => void save.run(e),
+    markUndone: (tokenId, clientId, at) => void undone.run(at, tokenId, clientId),
+    voterById: (id) => voterById.get(id),
+    votersAt: (precinct, listNumber) => votersAt.all(precinct, listNumber).map((r) => r.id),
+    mark: (voterId, checkedAt, source, recordedAt) => marks.mark(voterId, checkedAt, source, recordedAt),
+    removeCheck: (voterId) => removeCheck.run(voterId).changes > 0,
+    keepUnmatched,
+    removeUnmatched: (key) => removeUnmatched.run(key).changes > 0,
+    countsByPrecinct: (tokenId) => Object.fromEntries(counts.all(tokenId).map((r) => [r.precinct, r.n])),
+  };
+}
+
+export interface PrecinctActivity {
+  precinct: string;
+  last_check: string;
+  checks: number;
+}
+
+export interface TellerActivity {
+  name: string;
+  precincts: string[];
+  last_check: string | null;
+  checks: number;
+  state: 'active' | 'expired' | 'revoked';
+}
+
+/** When each precinct and each teller last sent a check (the HQ spots a station gone silent). */
+export function fieldActivity(db: Db, now: string): { precincts: PrecinctActivity[]; tellers: TellerActivity[] } {
+  const precincts = db
+    .prepare<[], PrecinctActivity>(
+      `SELECT precinct, max(recorded_at) AS last_check, count(*) AS checks FROM field_checks
+        WHERE precinct IS NOT NULL AND result <> 'rejected' AND undone_at IS NULL GROUP BY precinct ORDER BY precinct`,
+    )
+    .all();
+  const tellers = db
+    .prepare<[], { name: string; precincts: string; last_check: string | null; checks: number; expires_at: string | null; revoked_at: string | null }>(
+      `SELECT t.name, t.precincts, t.expires_at, t.revoked_at, max(c.recorded_at) AS last_check,
+              count(c.client_id) FILTER (WHERE c.result <> 'rejected' AND c.undone_at IS NULL) AS checks
+         FROM field_tokens t LEFT JOIN field_checks c ON c.token_id = t.id
+        WHERE t.role = 'teller' GROUP BY t.id ORDER BY t.id`,
+    )
+    .all()
+    .map((r) => ({
+      name: r.name,
+      precincts: JSON.parse(r.precincts) as string[],
+      last_check: r.last_check,
+      checks: r.checks,
+      state: r.revoked_at !== null ? ('revoked' as const) : r.expires_at !== null && r.expires_at <= now ? ('expired' as const) : ('active' as const),
+    }));
+  return { precincts, tellers };
+}
+
+/** Changes whenever another connection commits (SQLite's data_version): the server's cheap "anything new?". */
+export function dataVersion(db: Db): () => number {
+  return () => db.pragma('data_version', { simple: true }) as number;
+}

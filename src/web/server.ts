@@ -1,0 +1,291 @@
+/**
+ * The field server's HTTP side: the teller page and the HQ dashboard (static files from
+ * src/web/public), and the JSON API they call. Routes are thin: they check the token, call the
+ * same use cases as the CLI (recordFieldChecks, undoFieldCheck, computeStatus) and answer JSON.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyCompress from '@fastify/compress';
+import fastifyStatic from '@fastify/static';
+import { computeStatus } from '../app/computeStatus.js';
+import { MAX_CHECKS_PER_REQUEST, recordFieldChecks, undoFieldCheck, type FieldCheckInput } from '../app/fieldChecks.js';
+import type { Clock } from '../app/ports.js';
+import { TurnoutError } from '../core/errors.js';
+import type { Db } from '../store/db.js';
+import { dataVersion, fieldActivity, fieldCheckStore, fieldTokenStore } from '../store/field.js';
+import { loadSettings } from '../store/settings.js';
+import { statusStore } from '../store/status.js';
+import { toIso } from '../core/time.js';
+import { statusInputFrom, type StatusCliOptions } from '../cli/commands/status-options.js';
+import { statusRows, timelineRows, timelineSeries } from '../cli/commands/status.js';
+import { HttpError, RateLimiter, requireToken } from './auth.js';
+import { EventHub } from './sse.js';
+
+/** Where the pages are: src/web/public of the package (dist/src/web/server.js → ../../../src/web/public). */
+export const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/web/public');
+
+export interface ServerOptions {
+  /** The connection the routes read and write. */
+  db: Db;
+  /** A second connection, only asked "did anyone commit?" (data_version ignores its own connection's writes). */
+  watchDb: Db;
+  clock: Clock;
+  publicDir?: string;
+  /** One line per request (never a token): the serve command writes it to stderr. */
+  log: (entry: RequestLogEntry) => void;
+  /** Requests per minute per token on average (bursts of `rateBurst`); 0 turns the limit off. */
+  ratePerMinute?: number;
+  rateBurst?: number;
+  /** Largest request body, bytes. */
+  bodyLimit?: number;
+  https?: { key: Buffer; cert: Buffer };
+  /** How often the event stream asks the database for news, ms. */
+  pollMs?: number;
+}
+
+export interface RequestLogEntry {
+  time: string;
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+}
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+/** The path as logged: the token of a page link or of ?token= replaced, whatever else is there. */
+export function redactPath(url: string): string {
+  return url
+    .replace(/^\/(t|hq)\/[^/?#]*/, '/$1/[token]')
+    .replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+}
+
+const STATUS_QUERY: Record<string, keyof StatusCliOptions> = {
+  by: 'by',
+  support: 'support',
+  expected: 'expected',
+  at: 'at',
+  z: 'z',
+  min_remaining: 'minRemaining',
+  'min-remaining': 'minRemaining',
+};
+
+/** /api/status's query → the options of `turnout status` (files named by a request are never read). */
+function statusOptions(query: Record<string, unknown>): { options: StatusCliOptions; underMobilized: boolean; key: string } {
+  const options: StatusCliOptions = {};
+  let underMobilized = false;
+  const parts: string[] = [];
+  for (const [name, value] of Object.entries(query)) {
+    if (name === 'token') continue;
+    if (typeof value !== 'string') throw new HttpError(400, `query parameter ${name} given more than once`);
+    if (name === 'targets' || name === 'curve') {
+      throw new HttpError(400, `${name} is not accepted over HTTP (it names a file on the server); use expected, or the CLI`);
+    }
+    if (name === 'under_mobilized' || name === 'under-mobilized') {
+      underMobilized = value === '' || value === '1' || value === 'true';
+    } else {
+      const key = STATUS_QUERY[name];
+      if (key === undefined) throw new HttpError(400, `unknown query parameter ${name} (known: ${Object.keys(STATUS_QUERY).join(', ')}, under_mobilized)`);
+      options[key] = value;
+    }
+    parts.push(`${name}=${value}`);
+  }
+  return { options, underMobilized, key: parts.sort().join('&') };
+}
+
+export async function buildServer(options: ServerOptions): Promise<{ app: FastifyInstance; hub: EventHub }> {
+  const { db, clock } = options;
+  const publicDir = options.publicDir ?? PUBLIC_DIR;
+  const tokens = fieldTokenStore(db);
+  const checks = fieldCheckStore(db);
+  const status = statusStore(db);
+  const limiter = new RateLimiter(options.ratePerMinute ?? 600, options.rateBurst ?? 120);
+  const auth = { tokens, clock, limiter };
+  const timeZone = (): string => loadSettings(db).timeZone;
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    ...(options.https ? { https: options.https } : {}),
+    requestTimeout: 30_000,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  const reportStatus = (query: Record<string, unknown>) => {
+    const { options: cli, underMobilized } = statusOptions(query);
+    return { cli, underMobilized };
+  };
+  const computeFor = async (cli: StatusCliOptions, timeline: boolean) => {
+    const input = await statusInputFrom(cli, { timeZone: timeZone(), now: clock.now() });
+    return computeStatus({ source: status }, { ...input, timeline });
+  };
+  // The event stream renders synchronously on each change: the option parsing it needs is
+  // synchronous for every query it accepts (no targets/curve file), so it is done once at connect.
+  const renderEvents = new Map<string, () => Array<{ event: string; data: unknown }>>();
+
+  const hub = new EventHub(
+    dataVersion(options.watchDb),
+    (key) => renderEvents.get(key)?.() ?? [],
+    () => {},
+    options.pollMs ?? 250,
+  );
+
+  app.addHook('onRequest', async (request) => {
+    (request as FastifyRequest & { startedAt?: bigint }).startedAt = process.hrtime.bigint();
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  const logRequest = (request: FastifyRequest, statusCode: number): void => {
+    const started = (request as FastifyRequest & { startedAt?: bigint }).startedAt ?? process.hrtime.bigint();
+    options.log({
+      time: toIso(new Date()),
+      method: request.method,
+      path: redactPath(request.url),
+      status: statusCode,
+      ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
+    });
+  };
+  app.addHook('onResponse', async (request, reply) => logRequest(request, reply.statusCode));
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+    if (error instanceof HttpError) {
+      return reply.code(error.statusCode).headers(error.headers).send({ error: error.message });
+    }
+    if (error instanceof TurnoutError) return reply.code(400).send({ error: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+    if (error.code === 'SQLITE_BUSY') return reply.code(503).header('retry-after', '1').send({ error: 'the database is busy: try again' });
+    const code = error.statusCode;
+    if (code !== undefined && code >= 400 && code < 500) {
+      const message =
+        error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'request body too large'
+          : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? 'send JSON (Content-Type: application/json)'
+            : error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(error.message)
+              ? 'malformed JSON'
+              : error.message;
+      return reply.code(code).send({ error: message });
+    }
+    process.stderr.write(`turnout serve: internal error: ${error.name}: ${error.message}\n`);
+    return reply.code(500).send({ error: 'internal error' });
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
+
+  await app.register(fastifyCompress, { global: true, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { 1: 5 } } as never });
+  await app.register(fastifyStatic, {
+    root: publicDir,
+    prefix: '/',
+    index: false,
+    wildcard: true,
+    cacheControl: false,
+    // Pages carry a token in their address: never stored; scripts and styles revalidated.
+    setHeaders: (reply, file) => void reply.header('cache-control', file.endsWith('.html') ? 'no-store' : 'no-cache'),
+  });
+
+  const page = (file: string) => async (_request: FastifyRequest, reply: FastifyReply) => {
+    if (!fs.existsSync(path.join(publicDir, file))) throw new HttpError(404, `${file} is missing from this installation`);
+    // The token is in the address: the page must never be cached by anything in between.
+    return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').sendFile(file, { cacheControl: false });
+  };
+  app.get('/t/:token', page('teller.html'));
+  app.get('/hq/:token', page('hq.html'));
+
+  app.get('/api/me', async (request) => {
+    const who = requireToken(request, undefined as never, auth, ['teller', 'staff']);
+    if (who.role === 'teller') return { role: 'teller', name: who.name, precincts: who.precincts, recorded: checks.countsByPrecinct(who.id) };
+    return { role: 'staff', name: who.name };
+  });
+
+  app.post('/api/checks', async (request) => {
+    const who = requireToken(request, undefined as never, auth, ['teller', 'staff']);
+    const body = request.body as { checks?: unknown } | null | undefined;
+    if (body === null || typeof body !== 'object' || !Array.isArray(body.checks)) {
+      throw new HttpError(400, 'the body must be {"checks": [{"id": "...", "precinct": "...", "list_number": "..."}]}');
+    }
+    if (body.checks.length > MAX_CHECKS_PER_REQUEST) throw new HttpError(413, `at most ${MAX_CHECKS_PER_REQUEST} checks per request`);
+    const results = recordFieldChecks(checks, clock, who, body.checks as FieldCheckInput[], { timeZone: timeZone() });
+    return { results };
+  });
+
+  app.delete('/api/checks/:id', async (request) => {
+    const who = requireToken(request, undefined as never, auth, ['teller', 'staff']);
+    const id = (request.params as { id: string }).id;
+    const outcome = undoFieldCheck(checks, clock, who, id);
+    if (outcome === 'not-found') throw new HttpError(404, 'no check with this id from this link');
+    return { id, result: 'undone' };
+  });
+
+  app.get('/api/status', async (request) => {
+    requireToken(request, undefined as never, auth, ['staff']);
+    const { cli, underMobilized } = reportStatus(request.query as Record<string, unknown>);
+    return statusRows(await computeFor(cli, false), underMobilized);
+  });
+
+  app.get('/api/timeline', async (request) => {
+    requireToken(request, undefined as never, auth, ['staff']);
+    const { cli, underMobilized } = reportStatus(request.query as Record<string, unknown>);
+    const report = await computeFor(cli, true);
+    const areas = underMobilized ? report.areas.filter((a) => a.under_mobilized) : report.areas;
+    return timelineRows(report, timelineSeries(report, areas));
+  });
+
+  app.get('/api/activity', async (request) => {
+    requireToken(request, undefined as never, auth, ['staff']);
+    return { now: toIso(clock.now()), ...fieldActivity(db, toIso(clock.now())) };
+  });
+
+  app.get('/api/events', async (request, reply) => {
+    requireToken(request, undefined as never, auth, ['staff'], true);
+    const { options: cli, underMobilized, key } = statusOptions(request.query as Record<string, unknown>);
+    // Validate the options now (a bad one is a 400, not a broken stream); the input is rebuilt on
+    // each change because "now" moves.
+    const input0 = await statusInputFrom(cli, { timeZone: timeZone(), now: clock.now() });
+    void input0;
+    if (!renderEvents.has(key)) {
+      renderEvents.set(key, () => {
+        const tz = timeZone();
+        // statusInputFrom is async only for files; without them it has settled synchronously — use the sync path.
+        const report = computeStatus({ source: status }, { ...syncStatusInput(cli, tz, clock.now(), input0) });
+        return [
+          { event: 'status', data: statusRows(report, underMobilized) },
+          { event: 'activity', data: { now: toIso(clock.now()), ...fieldActivity(db, toIso(clock.now())) } },
+        ];
+      });
+    }
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    logRequest(request, 200);
+    hub.add(res, key);
+  });
+
+  return { app, hub };
+}
+
+/**
+ * The status input for an event: as parsed at connect, with `at` moved to now unless the client
+ * fixed it (a dashboard wants the figures as of each change).
+ */
+function syncStatusInput(cli: StatusCliOptions, timeZone: string, now: Date, parsed: Awaited<ReturnType<typeof statusInputFrom>>) {
+  return { ...parsed, timeZone, at: cli.at === undefined ? now : parsed.at };
+}
