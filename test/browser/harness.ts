@@ -213,7 +213,7 @@ export async function postChecks(server: Server, token: string, checks: Array<{ 
  * transferred, so compressed when the server compresses), until the network is quiet.
  * Long-lived responses (the event stream) count what arrived by then.
  */
-export async function firstLoadBytes(browser: Browser, url: string, viewport = PHONE): Promise<{ total: number; byUrl: Record<string, { transferred: number; encoding: string | null }> }> {
+export async function firstLoadBytes(browser: Browser, url: string, viewport = PHONE): Promise<{ total: number; byUrl: Record<string, { transferred: number; encoding: string | null; status: number }> }> {
   const context = await browser.newContext({ viewport, serviceWorkers: 'block' });
   try {
     const page = await context.newPage();
@@ -222,24 +222,26 @@ export async function firstLoadBytes(browser: Browser, url: string, viewport = P
     await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
     const urls = new Map<string, string>();
     const encodings = new Map<string, string | null>();
+    const statuses = new Map<string, number>();
     const sizes = new Map<string, number>();
     cdp.on('Network.responseReceived', (e) => {
       urls.set(e.requestId, e.response.url);
       const headers = Object.fromEntries(Object.entries(e.response.headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
       encodings.set(e.requestId, headers['content-encoding'] ?? null);
+      statuses.set(e.requestId, e.response.status);
     });
     // A stream still open (the event stream) reports no encoded length yet: count its decoded bytes.
     cdp.on('Network.dataReceived', (e) => sizes.set(e.requestId, (sizes.get(e.requestId) ?? 0) + (e.encodedDataLength || e.dataLength)));
     cdp.on('Network.loadingFinished', (e) => sizes.set(e.requestId, e.encodedDataLength));
     await page.goto(url, { waitUntil: 'load' });
     await page.waitForTimeout(1500); // the API calls and the chart after load
-    const byUrl: Record<string, { transferred: number; encoding: string | null }> = {};
+    const byUrl: Record<string, { transferred: number; encoding: string | null; status: number }> = {};
     let total = 0;
     for (const [id, u] of urls) {
       const bytes = sizes.get(id) ?? 0;
       total += bytes;
       const key = new URL(u).pathname.replace(/\/(t|hq)\/[^/]+/, '/$1/<token>');
-      byUrl[key] = { transferred: (byUrl[key]?.transferred ?? 0) + bytes, encoding: encodings.get(id) ?? null };
+      byUrl[key] = { transferred: (byUrl[key]?.transferred ?? 0) + bytes, encoding: encodings.get(id) ?? null, status: statuses.get(id) ?? 0 };
     }
     return { total, byUrl };
   } finally {

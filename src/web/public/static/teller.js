@@ -108,7 +108,7 @@
   }
 
   function canUndo(entry) {
-    return entry.state === 'pending' || entry.state === 'recorded' || entry.state === 'unmatched';
+    return entry.state === 'pending' || entry.state === 'recorded' || entry.state === 'already' || entry.state === 'unmatched';
   }
 
   // The last UNDOABLE entries of this precinct that still stand.
@@ -264,8 +264,9 @@
     var undoAfter = entry.state === 'undoing';
     var result = r.result;
     if (result !== 'recorded' && result !== 'already' && result !== 'unmatched' && result !== 'rejected') result = 'rejected';
-    if (result === 'recorded' && !entry.counted) { bump(entry.precinct, 1); entry.counted = true; }
-    if (undoAfter && (result === 'recorded' || result === 'unmatched')) return; // stays undoing: the DELETE follows
+    // The counter counts as the server does: this link's entries that stand (not refused, not undone).
+    if (result !== 'rejected' && !entry.counted) { bump(entry.precinct, 1); entry.counted = true; }
+    if (undoAfter && result !== 'rejected') return; // stays undoing: the DELETE follows
     entry.state = undoAfter ? 'undone' : result;
     entry.reason = r.reason || '';
   }

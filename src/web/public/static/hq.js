@@ -15,9 +15,11 @@
   var withOptions = function (path) { return options ? path + (path.indexOf('?') < 0 ? '?' : '&') + options : path; };
 
   var last = { status: null, timeline: null, activity: null };
+  var activitySkew = 0; // server clock − this computer's, from /api/activity's "now"
   var followed = null; // the area picked in the table, drawn bold on the chart
   var chart = null;
   var refetchTimer = null;
+  var gotActivityEvent = false;
   var source = null;
   var flaggedSince = {}; // area → when this dashboard first saw it flagged (areas flagged at load: 0)
   var NEW_FLAG_MS = 10 * 60000;
@@ -61,19 +63,36 @@
     return data.timeline || data.rows || data.series || [];
   }
 
+  // /api/activity: {now, precincts: [{precinct, last_check, checks}], tellers: [{name, precincts,
+  // last_check, checks, state}]}. A station a teller was given but that never reported is listed too.
   function readActivity(data) {
-    var rows = Array.isArray(data) ? data : (data && (data.precincts || data.activity || data.rows)) || [];
-    return rows.map(function (r) {
-      var tellers = r.tellers;
-      if (Array.isArray(tellers)) tellers = tellers.map(function (t) { return typeof t === 'string' ? t : t.name; }).filter(Boolean).join(', ');
-      else if (tellers === undefined) tellers = r.teller || r.teller_name || '';
-      return {
-        precinct: r.precinct !== undefined ? r.precinct : r.area,
-        last: r.last_check_at || r.last_checked_at || r.last_at || r.last || r.at || null,
-        checks: firstNumber(r.checks, r.count, r.recorded, r.checks_today),
-        tellers: tellers === null ? '' : String(tellers),
+    data = data || {};
+    var rows = Array.isArray(data) ? data : data.precincts || [];
+    var tellers = Array.isArray(data.tellers) ? data.tellers : [];
+    var byPrecinct = {};
+    var out = rows.map(function (r) {
+      var row = {
+        precinct: r.precinct,
+        last: r.last_check || r.last_check_at || null,
+        checks: firstNumber(r.checks, r.count),
+        tellers: [],
       };
+      byPrecinct[String(r.precinct)] = row;
+      return row;
     });
+    tellers.forEach(function (t) {
+      if (t.state && t.state !== 'active') return;
+      (t.precincts || []).forEach(function (p) {
+        var row = byPrecinct[String(p)];
+        if (!row) { row = byPrecinct[String(p)] = { precinct: p, last: null, checks: 0, tellers: [] }; out.push(row); }
+        row.tellers.push(t.name);
+      });
+    });
+    out.forEach(function (r) { r.tellers = r.tellers.join(', '); });
+    // "ago" against the server's clock: the laptop's may be off.
+    var serverNow = data.now ? Date.parse(data.now) : NaN;
+    activitySkew = isNaN(serverNow) ? 0 : serverNow - Date.now();
+    return out;
   }
 
   function firstNumber() {
@@ -337,9 +356,10 @@
   // --- activity ------------------------------------------------------------------------------
 
   function renderActivity(data) {
+    last.activityData = data;
     var rows = readActivity(data);
     last.activity = rows;
-    var now = Date.now();
+    var now = Date.now() + activitySkew;
     rows.forEach(function (r) { r.ago = r.last ? (now - Date.parse(r.last)) / 60000 : Infinity; });
     rows.sort(function (a, b) { return b.ago - a.ago || String(a.precinct).localeCompare(String(b.precinct)); });
     var body = $('activity').tBodies[0];
@@ -384,7 +404,7 @@
     refetchTimer = setTimeout(function () {
       refetchTimer = null;
       loadTimeline();
-      loadActivity();
+      if (!gotActivityEvent) loadActivity(); // the server sends activity with each status; older ones did not
     }, REFETCH_MS);
   }
 
@@ -426,6 +446,10 @@
       try { showStatus(JSON.parse(ev.data)); } catch (e) { return; }
       refetchSoon();
     });
+    source.addEventListener('activity', function (ev) {
+      try { renderActivity(JSON.parse(ev.data)); } catch (e) { /* keep the last one */ }
+      gotActivityEvent = true;
+    });
   }
 
   function start() {
@@ -435,7 +459,7 @@
       loadActivity();
     });
     connect();
-    setInterval(function () { if (last.activity) renderActivity(last.activity.map(function (r) { return { precinct: r.precinct, last_check_at: r.last, checks: r.checks, tellers: r.tellers }; })); }, 30000);
+    setInterval(function () { if (last.activityData) renderActivity(last.activityData); }, 30000); // "ago" moves on
     var resizeTimer = null;
     window.addEventListener('resize', function () {
       clearTimeout(resizeTimer);
