@@ -37,6 +37,23 @@ export function phoneContext(browser: Browser): Promise<BrowserContext> {
   return browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true, serviceWorkers: 'allow' });
 }
 
+/**
+ * Errors the pages print in the console that point at a page bug rather than a test's doing:
+ * a Content-Security-Policy refusal (an inline script or style) and uncaught exceptions.
+ */
+export function watchPageErrors(context: BrowserContext): string[] {
+  const errors: string[] = [];
+  const watch = (page: Page) => {
+    page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(`${page.url()}: ${m.text()}`);
+    });
+  };
+  context.pages().forEach(watch);
+  context.on('page', watch);
+  return errors;
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });

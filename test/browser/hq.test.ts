@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   EARLY_VOTED,
   RUN_BROWSER_TESTS,
@@ -16,6 +16,7 @@ import {
   screenshot,
   startServer,
   statusByArea,
+  watchPageErrors,
   type Link,
   type Server,
 } from './harness.js';
@@ -32,16 +33,19 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the HQ dashboard', () => {
   let staff: Link;
   let nord: Link;
   let page: Page;
+  let pageErrors: string[] = [];
   const early = EARLY_VOTED.to - EARLY_VOTED.from + 1;
 
   beforeAll(async () => {
     [server, browser] = await Promise.all([startServer('turnout-hq-'), launchChromium()]);
     [staff, nord] = await Promise.all([server.staff('Permanence'), server.teller(['101'], 'Chloé Modèle')]);
     const context = await browser.newContext({ viewport: LAPTOP });
+    pageErrors = watchPageErrors(context);
     page = await context.newPage();
     await page.goto(staff.url);
     await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live');
   });
+  afterEach(() => expect(pageErrors).toEqual([]));
   afterAll(async () => {
     await browser?.close();
     await server?.stop();

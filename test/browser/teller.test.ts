@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   EARLY_VOTED,
   RUN_BROWSER_TESTS,
@@ -14,6 +14,7 @@ import {
   statusByArea,
   unmatchedChecks,
   voterId,
+  watchPageErrors,
   type Link,
   type Server,
 } from './harness.js';
@@ -38,7 +39,14 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
     await server?.stop();
   });
 
+  let pageErrors: string[] = [];
+  afterEach(() => {
+    expect(pageErrors).toEqual([]);
+    pageErrors = [];
+  });
+
   async function openTeller(context: BrowserContext, url = teller.url): Promise<Page> {
+    pageErrors = watchPageErrors(context);
     const page = await context.newPage();
     await page.goto(url);
     await expect.poll(() => page.locator('#precinct-fixed').textContent()).toBe('101');
@@ -166,6 +174,7 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
   it("lets a teller of two stations pick one, and records there", async () => {
     const both = await server.teller(['101', '102'], 'Driss Essai');
     const context = await phoneContext(browser);
+    pageErrors = watchPageErrors(context);
     const page = await context.newPage();
     await page.goto(both.url);
     await expect.poll(() => page.locator('#precinct option').allTextContents()).toEqual(['101', '102']);
