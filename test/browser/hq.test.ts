@@ -119,6 +119,32 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the HQ dashboard', () => {
     await page.setViewportSize(LAPTOP);
   });
 
+  it('follows a check recorded by another path (turnout mark) within a second', async () => {
+    const before = Number(await cellText('Sud', 'supporters_voted'));
+    const r = await server.cli(['mark', 'S001', '--source', 'call centre']);
+    expect(r.code, r.stderr).toBe(0);
+    const committed = Date.now(); // the CLI has exited: its write is committed
+    await page.waitForFunction(
+      ({ want }) => document.querySelector('tr[data-area="Sud"] [data-field="supporters_voted"]')?.textContent === want,
+      { want: String(before + 1) },
+      { timeout: 1000, polling: 20 },
+    );
+    console.log(`dashboard updated ${Date.now() - committed} ms after turnout mark exited`);
+  });
+
+  it("opens on another view with status options in the link's query string", async () => {
+    const context = await browser.newContext({ viewport: LAPTOP });
+    const errors = watchPageErrors(context);
+    const view = await context.newPage();
+    await view.goto(`${staff.url}?by=precinct&expected=60`);
+    await expect.poll(() => view.locator('#status tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-area')).sort())).toEqual(['101', '102']);
+    expect(await view.textContent('tr[data-area="101"] [data-field="reference"]')).toBe('60.0%');
+    expect(await view.textContent('#rule')).toMatch(/a fixed 60%/);
+    expect(await view.textContent('#by')).toBe('precinct');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('refuses a revoked staff link', async () => {
     const other = await server.staff('Stagiaire');
     expect((await server.cli(['staff', 'revoke', other.token])).code).toBe(0);

@@ -12,6 +12,10 @@
   // The dashboard's own query string (?by=precinct&expected=55…) is passed on to the API, which
   // takes the options of `turnout status`: a link can open HQ on another view.
   var options = location.search.replace(/^\?/, '');
+  var queryValue = function (name) {
+    var m = new RegExp('(?:^|&)' + name + '=([^&]*)').exec(options);
+    return m ? decodeURIComponent(m[1].replace(/\+/g, ' ')) : '';
+  };
   var withOptions = function (path) { return options ? path + (path.indexOf('?') < 0 ? '?' : '&') + options : path; };
 
   var last = { status: null, timeline: null, activity: null };
@@ -123,7 +127,8 @@
     last.status = s;
     var at = s.at ? new Date(s.at) : new Date();
     $('as-of').textContent = 'as of ' + at.toLocaleString('en-GB', { weekday: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-    if (s.by) $('by').textContent = s.by;
+    var by = s.by || queryValue('by');
+    if (by) $('by').textContent = by;
 
     var flagged = s.areas.filter(function (a) { return a.under_mobilized; });
     var firstLook = !renderStatus.seen;
@@ -156,27 +161,21 @@
     foot.textContent = '';
     if (t) foot.appendChild(statusRow(t, max, true));
 
+    // The rows do not say which rule made them: it is `turnout status`'s defaults, or the options
+    // this page passed on from its own address.
+    var expected = queryValue('expected');
+    var z = queryValue('z') || '1.96';
+    var minRemaining = queryValue('min_remaining') || queryValue('min-remaining') || '10';
     var rule = [];
-    if (s.reference && s.reference.kind) rule.push('reference: ' + referenceText(s.reference));
-    var flag = s.flag || { z: 1.96, minRemaining: 10 };
-    rule.push('flagged when z ≤ −' + (flag.z !== undefined ? flag.z : 1.96) + ' and at least ' + (flag.minRemaining !== undefined ? flag.minRemaining : flag.min_remaining !== undefined ? flag.min_remaining : 10) + ' supporters are left to vote');
-    $('rule').textContent = rule.join(' · ');
+    rule.push('reference: ' + (expected ? 'a fixed ' + expected.replace(/\s*%$/, '') + '%' : 'the whole election\u2019s supporter turnout'));
+    rule.push('flagged when z \u2264 \u2212' + z + ' and at least ' + minRemaining + ' supporters are left to vote');
+    $('rule').textContent = rule.join(' \u00b7 ');
   }
 
   function cell(tr, field, cls, text) {
     var td = el('td', cls, text);
     td.setAttribute('data-field', field);
     tr.appendChild(td);
-  }
-
-  function referenceText(ref) {
-    switch (ref.kind) {
-      case 'overall': return 'the whole election' + (ref.rate !== null && ref.rate !== undefined ? ' (' + pct(ref.rate) + ')' : '');
-      case 'expected': return 'a fixed ' + pct(ref.rate);
-      case 'targets': return 'each area\u2019s target';
-      case 'curve': return 'the expected curve' + (ref.rate !== null && ref.rate !== undefined ? ' (' + pct(ref.rate) + ' now)' : '');
-      default: return ref.kind;
-    }
   }
 
   function statusRow(a, max, isTotal) {
@@ -256,10 +255,8 @@
       var s = byArea[name];
       for (var i = 1; i < s.length; i++) if (s[i] === null && name !== '(total)') s[i] = s[i - 1];
     });
-    var st = last.status;
-    if (!reference && st && st.reference && st.reference.kind === 'expected' && typeof st.reference.rate === 'number') {
-      reference = fill(hours.length + 1, st.reference.rate * 100);
-    }
+    var expected = parseFloat(queryValue('expected').replace(',', '.'));
+    if (!reference && !isNaN(expected)) reference = fill(hours.length + 1, expected);
     return { x: labels.map(function (_, i) { return i; }), labels: labels, byArea: byArea, order: order, reference: reference };
   }
 
