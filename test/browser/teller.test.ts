@@ -191,6 +191,25 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
     await context.close();
   });
 
+  it("shows an entry the server refused, with the server's reason, and does not send it again", async () => {
+    const context = await phoneContext(browser);
+    const page = await openTeller(context);
+    // As if the page had sent a station the link does not cover: the server answers "rejected".
+    let posts = 0;
+    await page.route('**/api/checks', async (route) => {
+      posts++;
+      await route.continue({ postData: (route.request().postData() ?? '').replace('"precinct":"101"', '"precinct":"102"') });
+    });
+    await record(page, '50');
+    await expect.poll(() => stateOf(page, '50')).toBe('not recorded');
+    expect(await entry(page, '50').locator('.time').textContent()).toMatch(/102/);
+    await screenshot(page, 'teller-phone-refused');
+    await page.waitForTimeout(2500); // past the first retry delay: nothing is sent again
+    expect(posts).toBe(1);
+    expect((await exportedChecks(server)).map((c) => c.voter_id)).not.toContain(voterId('S', 50));
+    await context.close();
+  });
+
   it('refuses a revoked link', async () => {
     const revoked = await server.teller(['101'], 'Bruno Fictif');
     const context = await phoneContext(browser);
