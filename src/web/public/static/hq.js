@@ -277,7 +277,7 @@
   function drawChart() {
     var box = $('chart');
     var rows = last.timeline || [];
-    if (typeof uPlot !== 'function') { box.textContent = 'The chart library did not load.'; return; }
+    if (typeof uPlot !== 'function') { box.textContent = 'The chart library did not load (/vendor/uplot.iife.min.js): the table above stays live.'; return; }
     if (!rows.length) { destroyChart(); box.textContent = 'No checks yet.'; $('legend').textContent = ''; return; }
     var d = chartData(rows);
     var flagged = {};
@@ -365,7 +365,7 @@
       var silent = r.ago >= SILENT_MIN;
       var tr = el('tr', silent ? 'silent' : '');
       tr.appendChild(el('th', 'area', areaName(r.precinct))).setAttribute('scope', 'row');
-      tr.appendChild(el('td', '', r.last ? hhmm(new Date(r.last)) : 'never'));
+      tr.appendChild(el('td', 'wide', r.last ? hhmm(new Date(r.last)) : 'never'));
       tr.appendChild(el('td', 'num', r.ago === Infinity ? '–' : agoText(r.ago) + (silent ? ' · silent' : '')));
       tr.appendChild(el('td', 'num', r.checks === null ? '–' : int(r.checks)));
       tr.appendChild(el('td', 'tellers', r.tellers));
