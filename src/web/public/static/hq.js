@@ -190,7 +190,9 @@
       tr.addEventListener('click', pick);
       tr.addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); pick(); } });
     }
-    tr.appendChild(el('th', 'area', name)).setAttribute('scope', 'row');
+    var th = tr.appendChild(el('th', 'area', name));
+    th.setAttribute('scope', 'row');
+    th.title = name; // cut short on a phone
     cell(tr, 'voters', 'num wide', int(a.voters));
     cell(tr, 'voted', 'num wide', int(a.voted));
     cell(tr, 'supporters', 'num wide', int(a.supporters));
