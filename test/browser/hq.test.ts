@@ -152,6 +152,10 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the HQ dashboard', () => {
     const hq = await context.newPage();
     await hq.goto(other.url);
     await expect.poll(() => hq.textContent('#error')).toMatch(/no longer works/);
+    // A teller's link does not open the dashboard either.
+    await hq.goto(`${server.base}/hq/${nord.token}`);
+    await expect.poll(() => hq.textContent('#error')).toMatch(/does not open the dashboard/);
+    expect(await hq.locator('#status tbody tr').count()).toBe(0);
     await context.close();
   });
 

@@ -226,6 +226,12 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
     await expect.poll(() => page.isVisible('#blocked')).toBe(true);
     expect(await page.textContent('#blocked')).toMatch(/This link does not work[\s\S]*1 entry on this phone could not be sent/);
     await screenshot(page, 'teller-phone-revoked');
+    // An HQ link opened as a teller link is refused too, before anything is typed.
+    const staff = await server.staff('Permanence');
+    const hqAsTeller = await context.newPage();
+    await hqAsTeller.goto(`${server.base}/t/${staff.token}`);
+    await expect.poll(() => hqAsTeller.isVisible('#blocked')).toBe(true);
+    expect(await hqAsTeller.textContent('#blocked')).toMatch(/HQ link/);
     expect((await exportedChecks(server)).map((c) => c.voter_id)).not.toContain(voterId('N', 31));
     await context.close();
   });

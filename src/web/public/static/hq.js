@@ -417,7 +417,9 @@
   function fail(err) {
     var box = $('error');
     if (err && (err.status === 401 || err.status === 403)) {
-      box.textContent = 'This link no longer works (' + err.message + '). Ask for a new HQ link.';
+      box.textContent = err.status === 403
+        ? 'This link does not open the dashboard (' + err.message + '): it needs an HQ (staff) link.'
+        : 'This link no longer works (' + err.message + '). Ask for a new HQ link.';
       if (source) source.close();
       setLive('off', 'refused');
     } else {

@@ -180,6 +180,11 @@
         var server = Date.parse(res.date);
         if (!isNaN(server)) state.skewMs = server - Date.now(); // the phone's clock may be wrong
       }
+      if (res.data.role && res.data.role !== 'teller') {
+        blocked = 'it is an HQ link; tellers need a link made with turnout tellers add';
+        render();
+        return;
+      }
       state.me = res.data;
       state.base = {};
       var precincts = state.me.precincts || [];
