@@ -116,6 +116,20 @@ export function recordFieldChecks(
   );
 }
 
+/**
+ * Several requests' checks in one transaction (one commit, one WAL write for all): the server
+ * gathers the requests that arrive together, and answers each only after this returns, so every
+ * answer it sends is committed. Each request keeps its own token, scope and answers.
+ */
+export function recordFieldCheckBatches(
+  store: FieldCheckStore,
+  clock: Clock,
+  batches: ReadonlyArray<{ token: FieldTokenRow; checks: readonly FieldCheckInput[] }>,
+  options: { timeZone: string },
+): FieldCheckAnswer[][] {
+  return store.transaction(() => batches.map((b) => recordFieldChecks(store, clock, b.token, b.checks, options)));
+}
+
 function decide(
   store: FieldCheckStore,
   entry: FieldEntry,

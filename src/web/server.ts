@@ -10,12 +10,14 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import fastifyCompress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import { computeStatus } from '../app/computeStatus.js';
-import { MAX_CHECKS_PER_REQUEST, recordFieldChecks, undoFieldCheck, type FieldCheckInput } from '../app/fieldChecks.js';
+import { MAX_CHECKS_PER_REQUEST, recordFieldCheckBatches, undoFieldCheck, type FieldCheckAnswer, type FieldCheckInput } from '../app/fieldChecks.js';
+import type { FieldTokenRow } from '../app/fieldAccess.js';
 import type { Clock } from '../app/ports.js';
 import { TurnoutError } from '../core/errors.js';
 import type { Db } from '../store/db.js';
 import { dataVersion, fieldActivity, fieldCheckStore, fieldTokenStore } from '../store/field.js';
-import { loadSettings } from '../store/settings.js';
+import { settingsStore } from '../store/settings.js';
+import { readSettings } from '../core/settings.js';
 import { statusStore } from '../store/status.js';
 import { toIso } from '../core/time.js';
 import { statusInputFrom, type StatusCliOptions } from '../cli/commands/status-options.js';
@@ -111,7 +113,9 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   const status = statusStore(db);
   const limiter = new RateLimiter(options.ratePerMinute ?? 600, options.rateBurst ?? 120);
   const auth = { tokens, clock, limiter };
-  const timeZone = (): string => loadSettings(db).timeZone;
+  // Read on each use (init --timezone may change it while the server runs), with statements prepared once.
+  const settings = settingsStore(db);
+  const timeZone = (): string => readSettings(settings.all()).timeZone;
 
   const app = Fastify({
     logger: false,
@@ -133,6 +137,26 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   // The event stream renders synchronously on each change: the option parsing it needs is
   // synchronous for every query it accepts (no targets/curve file), so it is done once at connect.
   const renderEvents = new Map<string, () => Array<{ event: string; data: unknown }>>();
+
+  // Group commit: the POSTs that arrive in the same turn of the event loop are recorded in one
+  // transaction (a commit writes each changed 16 KiB page to the WAL once, however many checks
+  // share it), and each is answered after that commit.
+  let queue: Array<{ token: FieldTokenRow; checks: FieldCheckInput[]; resolve: (a: FieldCheckAnswer[]) => void; reject: (e: unknown) => void }> = [];
+  const flush = (): void => {
+    const batch = queue;
+    queue = [];
+    try {
+      const answers = recordFieldCheckBatches(checks, clock, batch, { timeZone: timeZone() });
+      batch.forEach((b, i) => b.resolve(answers[i]!));
+    } catch (error) {
+      for (const b of batch) b.reject(error);
+    }
+  };
+  const recordTogether = (token: FieldTokenRow, input: FieldCheckInput[]): Promise<FieldCheckAnswer[]> =>
+    new Promise((resolve, reject) => {
+      if (queue.length === 0) setImmediate(flush);
+      queue.push({ token, checks: input, resolve, reject });
+    });
 
   const hub = new EventHub(
     dataVersion(options.watchDb),
@@ -216,7 +240,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
       throw new HttpError(400, 'the body must be {"checks": [{"id": "...", "precinct": "...", "list_number": "..."}]}');
     }
     if (body.checks.length > MAX_CHECKS_PER_REQUEST) throw new HttpError(413, `at most ${MAX_CHECKS_PER_REQUEST} checks per request`);
-    const results = recordFieldChecks(checks, clock, who, body.checks as FieldCheckInput[], { timeZone: timeZone() });
+    const results = await recordTogether(who, body.checks as FieldCheckInput[]);
     return { results };
   });
 

@@ -3,7 +3,7 @@
  * separate process as a user would run it. Reports figures and PASS/MISS against the targets of
  * issues 2–4; always exits 0 (a benchmark reports, it does not gate).
  *
- *   npm run bench -- [--rows N] [--only import|status|version|checks|send|memory] [--keep] [--memory-check] [--data DIR]
+ *   npm run bench -- [--rows N] [--only import|status|version|checks|send|serve|memory] [--keep] [--memory-check] [--data DIR]
  *
  * Sections:
  *   version  `turnout --version` vs `node -e 0`, median of 15 runs each          target ≤ 2×
@@ -11,6 +11,7 @@
  *   status   `turnout status --format json` vs the sqlite3 shell's LEFT JOIN … GROUP BY   target ≤ 0.5×
  *   checks   importing 10,000 new checks into the big database                   target < 0.5 s
  *   send     test/bench/send.ts, when present (see types.ts)
+ *   serve    test/bench/serve.ts: turnout serve under autocannon vs a bare node:http server (issue 12)
  *   memory   peak RSS importing 1M and 3M rows (with --memory-check, or --rows above 1M)   target < 300 MB, flat
  */
 import fs from 'node:fs';
@@ -20,7 +21,7 @@ import { repoRoot, writeBenchFiles, BENCH_VOTER_HEADERS, type BenchFiles } from 
 import { firstError, hasCommand, measure, median, memoryMethod, summaryLine, type Measured } from './measure.js';
 import type { BenchContext, BenchRow } from './types.js';
 
-const SECTIONS = ['version', 'import', 'status', 'checks', 'send', 'memory'] as const;
+const SECTIONS = ['version', 'import', 'status', 'checks', 'send', 'serve', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -53,7 +54,7 @@ function parseArgs(argv: string[], root: string): Options {
     else if (arg === '--data') options.data = path.resolve(value());
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'usage: npm run bench -- [--rows N] [--only import|status|version|checks|send|memory] [--keep] [--memory-check] [--data DIR]\n',
+        'usage: npm run bench -- [--rows N] [--only import|status|version|checks|send|serve|memory] [--keep] [--memory-check] [--data DIR]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${arg}`);
@@ -511,13 +512,24 @@ async function main(): Promise<void> {
   if (want('version')) await guard('version', benchVersion);
   let state: State | undefined;
   let importRss: number | undefined;
-  if (want('import') || want('status') || want('checks')) {
+  if (want('import') || want('status') || want('checks') || want('serve')) {
     const files = ensureData(dir, options.rows);
     state = { files, db: path.join(dir, 'turnout.db'), refDb: path.join(dir, 'ref.db'), votersImported: false, checksImported: false, refVoters: false, refChecks: false };
     const s = state;
     if (want('import')) importRss = await guard('import', () => benchImport(s));
     if (want('status')) await guard('status', () => benchStatus(s));
     if (want('checks')) await guard('checks', () => benchChecks(s));
+    if (want('serve')) {
+      await guard('serve', async () => {
+        if (!s.votersImported) {
+          log('serve: importing the voters (setup)');
+          const imported = await importVoters(s);
+          if (imported.code !== 0) return notAvailable('serve', 'turnout serve', imported);
+        }
+        const { benchServe } = await import('./serve.js');
+        rows.push(...(await benchServe({ root, bin: BIN, node: NODE, dir, rows: options.rows, env: ENV, log, db: s.db })));
+      });
+    }
   }
   if (want('send')) await guard('send', () => benchSend(dir, options.rows));
   if (want('memory')) await guard('memory', () => benchMemory(options, state, importRss));

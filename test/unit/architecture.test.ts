@@ -20,6 +20,17 @@ function imports(text: string): string[] {
 const UI_LIBRARIES = ['commander', 'chalk', 'ora', '@inquirer/prompts'];
 
 describe('layers', () => {
+  it('keeps the web adapter beside the CLI: no terminal libraries, and nothing inward imports it', () => {
+    const offenders: string[] = [];
+    for (const { file, text } of sources('web')) {
+      for (const spec of imports(text)) if (['chalk', 'ora', '@inquirer/prompts', 'commander'].includes(spec)) offenders.push(`${file} imports ${spec}`);
+    }
+    for (const layer of ['app', 'core', 'store', 'io']) {
+      for (const { file, text } of sources(layer)) for (const spec of imports(text)) if (spec.includes('/web/')) offenders.push(`${file} imports ${spec}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it('keeps the core pure: no I/O, no database, no process, no outer layer', () => {
     const offenders: string[] = [];
     for (const { file, text } of sources('core')) {
@@ -48,7 +59,7 @@ describe('layers', () => {
 
   it('keeps SQL in src/store and the use cases free of the database driver', () => {
     const offenders: string[] = [];
-    for (const layer of ['app', 'core', 'cli', 'io']) {
+    for (const layer of ['app', 'core', 'cli', 'io', 'web']) {
       for (const { file, text } of sources(layer)) {
         if (/\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|CREATE TABLE)\b/.test(text)) offenders.push(`${file} contains SQL`);
         if (layer !== 'cli' && imports(text).includes('better-sqlite3')) offenders.push(`${file} imports better-sqlite3`);
@@ -58,7 +69,7 @@ describe('layers', () => {
   });
 
   it('exits the process only from the entry point', () => {
-    const offenders = ['cli', 'app', 'core', 'store', 'io']
+    const offenders = ['cli', 'app', 'core', 'store', 'io', 'web']
       .flatMap((layer) => sources(layer))
       .filter(({ file, text }) => /process\.exit\(/.test(text) && file !== path.join('src', 'cli', 'main.ts'))
       .map(({ file }) => file);

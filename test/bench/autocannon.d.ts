@@ -1,0 +1,4 @@
+declare module 'autocannon' {
+  const autocannon: (options: unknown) => Promise<unknown>;
+  export default autocannon;
+}
