@@ -22,7 +22,8 @@ import { statusStore } from '../store/status.js';
 import { toIso } from '../core/time.js';
 import { statusInputFrom, type StatusCliOptions } from '../cli/commands/status-options.js';
 import { statusRows, timelineRows, timelineSeries } from '../cli/commands/status.js';
-import { HttpError, RateLimiter, requireToken } from './auth.js';
+import { HttpError, presentedToken, RateLimiter, requireToken } from './auth.js';
+import { authenticate } from '../app/fieldAccess.js';
 import { EventHub } from './sse.js';
 
 /** Where the pages are: src/web/public of the package (dist/src/web/server.js → ../../../src/web/public). */
@@ -169,7 +170,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     (request as FastifyRequest & { startedAt?: bigint }).startedAt = process.hrtime.bigint();
   });
   app.addHook('onSend', async (_request, reply, payload) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    reply.headers(SECURITY_HEADERS);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
@@ -273,6 +274,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
 
   app.get('/api/events', async (request, reply) => {
     requireToken(request, undefined as never, auth, ['staff'], true);
+    const presented = presentedToken(request, true)!;
     const { options: cli, underMobilized, key } = statusOptions(request.query as Record<string, unknown>);
     // Validate the options now (a bad one is a 400, not a broken stream); the input is rebuilt on
     // each change because "now" moves.
@@ -300,7 +302,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     });
     res.write('retry: 2000\n\n');
     logRequest(request, 200);
-    hub.add(res, key);
+    hub.add(res, key, () => authenticate(tokens, clock, presented) !== undefined);
   });
 
   return { app, hub };

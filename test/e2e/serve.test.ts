@@ -289,6 +289,31 @@ describe('HQ', () => {
     expect(seen!.at - doneAt).toBeLessThan(1000);
     expect(server.stderr()).not.toContain(staff);
   });
+
+  it('cuts an event stream when its link is revoked', async () => {
+    const link = await issue(['staff', 'add', '--name', 'Leaver']);
+    const response = await fetch(`${server.url}/api/events?token=${link.token}`);
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    let text = '';
+    const ended = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return Date.now();
+        text += new TextDecoder().decode(value);
+      }
+    })();
+    const revoke = await runTurnout(['--db', db, 'staff', 'revoke', 'Leaver']);
+    expect(revoke.code, revoke.stderr).toBe(0);
+    const revokedAt = Date.now();
+    const marked = await runTurnout(['--db', db, 'mark', 'N03']);
+    expect(marked.code, marked.stderr).toBe(0);
+    const at = await Promise.race([ended, new Promise<number>((r) => setTimeout(() => r(-1), 5000))]);
+    expect(at, 'the stream ended').toBeGreaterThan(0);
+    expect(at - revokedAt).toBeLessThan(3000);
+    expect(text).toContain('event: revoked');
+    expect((await call(`${server.url}/api/status`, link.token)).status).toBe(401);
+  });
 });
 
 describe('the server', () => {
@@ -335,6 +360,23 @@ describe('the server', () => {
     } finally {
       child.kill('SIGTERM');
     }
+  });
+
+  it('answers 503 when another process holds the write lock too long, and records the retry', async () => {
+    const holder = new Database(db);
+    holder.exec('BEGIN IMMEDIATE');
+    let answer;
+    try {
+      answer = await call(`${server.url}/api/checks`, teller, { body: { checks: [{ id: 'l1', precinct: '101', list_number: '19' }] } });
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    expect(answer).toMatchObject({ status: 503, body: { error: expect.stringMatching(/busy/) } });
+    expect(answer.headers.get('retry-after')).toBe('1');
+    const retry = await call(`${server.url}/api/checks`, teller, { body: { checks: [{ id: 'l1', precinct: '101', list_number: '19' }] } });
+    expect(retry.body.results).toEqual([{ id: 'l1', result: 'recorded' }]);
+    expect(checksOf(db).map((c) => c.voter_id)).toContain('B09');
   });
 
   it('refuses a non-loopback address without TLS unless --insecure-http', async () => {

@@ -70,14 +70,33 @@ ${examples(
         const { openDatabase } = await import('../../store/db.js');
         const { settingsStore } = await import('../../store/settings.js');
         const { buildServer } = await import('../../web/server.js');
-        const db = openDatabase(ctx.dbPath, { create: false });
+        // A write waits at most 3 s for another command's lock (import checks holds it ~0.5 s for
+        // 10,000 checks): better-sqlite3 waits on this thread, so a longer wait would freeze every
+        // request, reads included. Past it the POST gets a 503 and the phone's queue sends it again.
+        const db = openDatabase(ctx.dbPath, { create: false, busyTimeoutMs: 3000 });
         const watchDb = openDatabase(ctx.dbPath, { create: false });
         if (publicUrl !== undefined) settingsStore(db).set('public_url', publicUrl);
+        // Checkpoints off this thread (see web/checkpointer.ts); other commands keep their own automatic ones.
+        db.pragma('wal_autocheckpoint = 0');
+        const { Worker } = await import('node:worker_threads');
+        const checkpointer = new Worker(new URL('../../web/checkpointer.js', import.meta.url), { workerData: { file: ctx.dbPath, intervalMs: 1000 } });
+        checkpointer.unref();
+        // Log lines are gathered and written once per turn of the event loop (a write per request
+        // cost ~6 % of a busy server's time), and flushed before it exits.
+        let pendingLog = '';
+        const flushLog = (): void => {
+          const text = pendingLog;
+          pendingLog = '';
+          if (text !== '') process.stderr.write(text);
+        };
+        const writeLog = (line: string): void => {
+          if (pendingLog === '') setImmediate(flushLog);
+          pendingLog += line;
+        };
         const log =
           options.log === 'json'
-            ? (e: object) => process.stderr.write(`${JSON.stringify(e)}\n`)
-            : (e: { time: string; method: string; path: string; status: number; ms: number }) =>
-                process.stderr.write(`${e.time} ${e.method} ${e.path} ${e.status} ${e.ms}ms\n`);
+            ? (e: object) => writeLog(`${JSON.stringify(e)}\n`)
+            : (e: { time: string; method: string; path: string; status: number; ms: number }) => writeLog(`${e.time} ${e.method} ${e.path} ${e.status} ${e.ms}ms\n`);
         const { app, hub } = await buildServer({
           db,
           watchDb,
@@ -92,6 +111,7 @@ ${examples(
         } catch (error) {
           db.close();
           watchDb.close();
+          await checkpointer.terminate();
           const code = (error as NodeJS.ErrnoException).code;
           throw new UsageError(`cannot listen on ${options.host}:${port}: ${(error as Error).message}`, {
             hint: code === 'EADDRINUSE' ? 'Another program uses that port: choose another with --port.' : 'Check --host and --port.',
@@ -107,6 +127,7 @@ ${examples(
           const stop = (signal: string): void => {
             process.off('SIGINT', onInt);
             process.off('SIGTERM', onTerm);
+            flushLog();
             process.stderr.write(`turnout serve: ${signal}: finishing the requests in flight\n`);
             hub.stop();
             void app.close().then(resolve, resolve);
@@ -116,8 +137,14 @@ ${examples(
           process.on('SIGINT', onInt);
           process.on('SIGTERM', onTerm);
         });
+        flushLog();
         db.close();
         watchDb.close();
+        await new Promise<void>((resolve) => {
+          checkpointer.once('exit', () => resolve());
+          checkpointer.ref(); // keep the process alive until its last checkpoint is done
+          checkpointer.postMessage('stop');
+        });
         process.stderr.write('turnout serve: stopped\n');
       }),
     );
