@@ -145,11 +145,18 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the HQ dashboard', () => {
     await context.close();
   });
 
-  it('refuses a revoked staff link', async () => {
+  it('refuses a revoked staff link, and stops a dashboard open on it', async () => {
     const other = await server.staff('Stagiaire');
-    expect((await server.cli(['staff', 'revoke', other.token])).code).toBe(0);
     const context = await browser.newContext({ viewport: LAPTOP });
     const hq = await context.newPage();
+    await hq.goto(other.url);
+    await hq.waitForFunction(() => document.getElementById('live')?.textContent === 'live');
+    expect((await server.cli(['staff', 'revoke', other.token])).code).toBe(0);
+    // The next change ends its event stream with "revoked": the page says so and stops following.
+    await postChecks(server, nord.token, [{ id: randomUUID(), precinct: '101', list_number: '60' }]);
+    await expect.poll(() => hq.textContent('#error'), { timeout: 5000 }).toMatch(/no longer works/);
+    expect(await hq.textContent('#live')).toBe('refused');
+    // Opened afresh, it is refused at once.
     await hq.goto(other.url);
     await expect.poll(() => hq.textContent('#error')).toMatch(/no longer works/);
     // A teller's link does not open the dashboard either.

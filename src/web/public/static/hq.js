@@ -447,6 +447,11 @@
       try { showStatus(JSON.parse(ev.data)); } catch (e) { return; }
       refetchSoon();
     });
+    // The server ends the stream with this once the link is revoked or has expired.
+    source.addEventListener('revoked', function () {
+      source.close();
+      fail(Object.assign(new Error('revoked or expired'), { status: 401 }));
+    });
     source.addEventListener('activity', function (ev) {
       try { renderActivity(JSON.parse(ev.data)); } catch (e) { /* keep the last one */ }
       gotActivityEvent = true;
