@@ -19,6 +19,7 @@ import {
   watchPageErrors,
   type Link,
   type Server,
+  eventually,
 } from './harness.js';
 import { ROOT } from '../helpers/cli.js';
 
@@ -55,7 +56,7 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the HQ dashboard', () => {
   const isFlagged = (area: string) => page.locator(`tr[data-area="${area}"]`).evaluate((tr) => tr.classList.contains('flagged'));
 
   it('shows the status table with the same figures as turnout status', async () => {
-    await expect.poll(() => cellText('Nord', 'supporters_voted')).toBe(String(early));
+    await eventually(() => cellText('Nord', 'supporters_voted')).toBe(String(early));
     const cli = await statusByArea(server);
     for (const area of ['Nord', 'Sud']) {
       expect(await cellText(area, 'voted')).toBe(String(cli.get(area)!.voted));
@@ -75,7 +76,7 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the HQ dashboard', () => {
     expect(vendor.status).toBe(200);
     expect(vendor.headers.get('content-type')).toMatch(/javascript/);
     // uPlot's canvas, with the whole election, the flagged areas and the others in the legend.
-    await expect.poll(() => page.locator('#chart canvas').count()).toBe(1);
+    await eventually(() => page.locator('#chart canvas').count()).toBe(1);
     expect(await page.textContent('#legend')).toMatch(/all areas.*flagged areas.*other areas/);
   });
 
@@ -99,18 +100,18 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the HQ dashboard', () => {
     const checks = Array.from({ length: 40 }, (_, i) => ({ id: randomUUID(), precinct: '101', list_number: String(i + 2) }));
     const r = await postChecks(server, nord.token, checks);
     expect(r.body.results?.every((c) => c.result === 'recorded')).toBe(true);
-    await expect.poll(() => isFlagged('Sud'), { timeout: 3000 }).toBe(true);
+    await eventually(() => isFlagged('Sud')).toBe(true);
     expect(await cellText('Sud', 'under_mobilized')).toBe('LOW (new)'); // flagged since the dashboard opened
     expect(await isFlagged('Nord')).toBe(false);
     expect((await statusByArea(server)).get('Sud')!.under_mobilized).toBe(true);
     // Flagged areas come first.
     expect(await page.locator('#status tbody tr').first().getAttribute('data-area')).toBe('Sud');
-    await expect.poll(() => page.textContent('#sum-flagged')).toBe('1');
+    await eventually(() => page.textContent('#sum-flagged')).toBe('1');
     expect(Number(await cellText('Nord', 'supporters_voted'))).toBe(early + 41);
     expect(early + 41).toBeLessThanOrEqual(SUPPORTERS_PER_AREA);
 
     // Precinct 101 has just reported; the activity table follows.
-    await expect.poll(() => page.locator('#activity tbody tr', { hasText: '101' }).textContent(), { timeout: 5000 }).toMatch(/now|min/);
+    await eventually(() => page.locator('#activity tbody tr', { hasText: '101' }).textContent()).toMatch(/now|min/);
     await page.waitForTimeout(300);
     await screenshot(page, 'hq-laptop');
     await page.setViewportSize(PHONE);
@@ -137,7 +138,7 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the HQ dashboard', () => {
     const errors = watchPageErrors(context);
     const view = await context.newPage();
     await view.goto(`${staff.url}?by=precinct&expected=60`);
-    await expect.poll(() => view.locator('#status tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-area')).sort())).toEqual(['101', '102']);
+    await eventually(() => view.locator('#status tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-area')).sort())).toEqual(['101', '102']);
     expect(await view.textContent('tr[data-area="101"] [data-field="reference"]')).toBe('60.0%');
     expect(await view.textContent('#rule')).toMatch(/a fixed 60%/);
     expect(await view.textContent('#by')).toBe('precinct');
@@ -154,14 +155,14 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the HQ dashboard', () => {
     expect((await server.cli(['staff', 'revoke', other.token])).code).toBe(0);
     // The next change ends its event stream with "revoked": the page says so and stops following.
     await postChecks(server, nord.token, [{ id: randomUUID(), precinct: '101', list_number: '60' }]);
-    await expect.poll(() => hq.textContent('#error'), { timeout: 5000 }).toMatch(/no longer works/);
+    await eventually(() => hq.textContent('#error')).toMatch(/no longer works/);
     expect(await hq.textContent('#live')).toBe('refused');
     // Opened afresh, it is refused at once.
     await hq.goto(other.url);
-    await expect.poll(() => hq.textContent('#error')).toMatch(/no longer works/);
+    await eventually(() => hq.textContent('#error')).toMatch(/no longer works/);
     // A teller's link does not open the dashboard either.
     await hq.goto(`${server.base}/hq/${nord.token}`);
-    await expect.poll(() => hq.textContent('#error')).toMatch(/does not open the dashboard/);
+    await eventually(() => hq.textContent('#error')).toMatch(/does not open the dashboard/);
     expect(await hq.locator('#status tbody tr').count()).toBe(0);
     await context.close();
   });

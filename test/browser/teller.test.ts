@@ -17,6 +17,7 @@ import {
   watchPageErrors,
   type Link,
   type Server,
+  eventually,
 } from './harness.js';
 
 /*
@@ -49,7 +50,7 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
     pageErrors = watchPageErrors(context);
     const page = await context.newPage();
     await page.goto(url);
-    await expect.poll(() => page.locator('#precinct-fixed').textContent()).toBe('101');
+    await eventually(() => page.locator('#precinct-fixed').textContent()).toBe('101');
     return page;
   }
 
@@ -57,7 +58,7 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
     await page.fill('#number', number);
     if (how === 'enter') await page.press('#number', 'Enter');
     else await page.click('#record');
-    await expect.poll(() => page.inputValue('#number')).toBe('');
+    await eventually(() => page.inputValue('#number')).toBe('');
   }
 
   const entry = (page: Page, number: string) => page.locator('#entries li', { has: page.locator('.num', { hasText: new RegExp(`^${number.replace(/[./]/g, '\\$&')}$`) }) });
@@ -71,33 +72,33 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
       await navigator.serviceWorker.ready;
       for (let i = 0; i < 100 && (await caches.keys()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     });
-    await expect.poll(() => page.evaluate(async () => (await caches.keys()).length)).toBeGreaterThan(0);
+    await eventually(() => page.evaluate(async () => (await caches.keys()).length)).toBeGreaterThan(0);
 
     await record(page, '1');
     await record(page, '2', 'button');
     await record(page, String(EARLY_VOTED.from)); // voted early: already recorded
-    await expect.poll(() => stateOf(page, '1')).toBe('recorded ✓');
-    await expect.poll(() => stateOf(page, '2')).toBe('recorded ✓');
-    await expect.poll(() => stateOf(page, String(EARLY_VOTED.from))).toBe('already recorded');
+    await eventually(() => stateOf(page, '1')).toBe('recorded ✓');
+    await eventually(() => stateOf(page, '2')).toBe('recorded ✓');
+    await eventually(() => stateOf(page, String(EARLY_VOTED.from))).toBe('already recorded');
     // The counter counts this link's entries that stand, as /api/me does: "already recorded" included.
-    await expect.poll(() => page.textContent('#count')).toBe('3');
+    await eventually(() => page.textContent('#count')).toBe('3');
 
     await context.setOffline(true);
     for (const n of ['3', '4', '5', '999/9']) await record(page, n);
-    await expect.poll(() => stateOf(page, '4')).toBe('waiting to send');
-    await expect.poll(() => page.textContent('#net')).toMatch(/Offline — 4 waiting/);
+    await eventually(() => stateOf(page, '4')).toBe('waiting to send');
+    await eventually(() => page.textContent('#net')).toMatch(/Offline — 4 waiting/);
     await screenshot(page, 'teller-phone-offline');
 
     await page.reload(); // still offline: the service worker serves the page, localStorage the entries
-    await expect.poll(() => page.textContent('#net')).toMatch(/Offline — 4 waiting/);
+    await eventually(() => page.textContent('#net')).toMatch(/Offline — 4 waiting/);
     await record(page, '6');
-    await expect.poll(() => stateOf(page, '6')).toBe('waiting to send');
+    await eventually(() => stateOf(page, '6')).toBe('waiting to send');
 
     await context.setOffline(false);
-    for (const n of ['3', '4', '5', '6']) await expect.poll(() => stateOf(page, n), { timeout: 20_000 }).toBe('recorded ✓');
-    await expect.poll(() => stateOf(page, '999/9')).toBe('unknown number (kept)');
-    await expect.poll(() => page.isHidden('#net')).toBe(true);
-    await expect.poll(() => page.textContent('#count')).toBe('8');
+    for (const n of ['3', '4', '5', '6']) await eventually(() => stateOf(page, n), { timeout: 20_000 }).toBe('recorded ✓');
+    await eventually(() => stateOf(page, '999/9')).toBe('unknown number (kept)');
+    await eventually(() => page.isHidden('#net')).toBe(true);
+    await eventually(() => page.textContent('#count')).toBe('8');
     await screenshot(page, 'teller-phone');
 
     const checked = (await exportedChecks(server)).map((c) => c.voter_id);
@@ -129,8 +130,8 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
     });
     await record(page, '10');
     await record(page, '998/1'); // unknown: kept as an unmatched check
-    await expect.poll(() => stateOf(page, '998/1'), { timeout: 20_000 }).toBe('unknown number (kept)');
-    await expect.poll(() => stateOf(page, '10'), { timeout: 20_000 }).toBe('recorded ✓');
+    await eventually(() => stateOf(page, '998/1'), { timeout: 20_000 }).toBe('unknown number (kept)');
+    await eventually(() => stateOf(page, '10'), { timeout: 20_000 }).toBe('recorded ✓');
     expect(dropped).toBe(1);
     expect((await unmatchedChecks(server)).filter((u) => u.list_number === '998/1')).toHaveLength(1);
     expect((await exportedChecks(server)).filter((c) => c.voter_id === voterId('N', 10))).toHaveLength(1);
@@ -142,11 +143,11 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
     const page = await openTeller(context);
     await record(page, '20');
     await record(page, '21');
-    await expect.poll(() => stateOf(page, '21')).toBe('recorded ✓');
+    await eventually(() => stateOf(page, '21')).toBe('recorded ✓');
     const before = Number(await page.textContent('#count'));
     await entry(page, '21').getByRole('button', { name: 'Undo 21' }).click();
-    await expect.poll(() => stateOf(page, '21')).toBe('undone');
-    await expect.poll(() => page.textContent('#count')).toBe(String(before - 1));
+    await eventually(() => stateOf(page, '21')).toBe('undone');
+    await eventually(() => page.textContent('#count')).toBe(String(before - 1));
     let checked = (await exportedChecks(server)).map((c) => c.voter_id);
     expect(checked).toContain(voterId('N', 20));
     expect(checked).not.toContain(voterId('N', 21));
@@ -155,10 +156,10 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
     await context.setOffline(true);
     await record(page, '22');
     await entry(page, '22').getByRole('button', { name: 'Undo 22' }).click();
-    await expect.poll(() => stateOf(page, '22')).toBe('undone');
+    await eventually(() => stateOf(page, '22')).toBe('undone');
     await context.setOffline(false);
     await record(page, '23');
-    await expect.poll(() => stateOf(page, '23')).toBe('recorded ✓');
+    await eventually(() => stateOf(page, '23')).toBe('recorded ✓');
     checked = (await exportedChecks(server)).map((c) => c.voter_id);
     expect(checked).not.toContain(voterId('N', 22));
     expect(checked).toContain(voterId('N', 23));
@@ -177,14 +178,14 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
     pageErrors = watchPageErrors(context);
     const page = await context.newPage();
     await page.goto(both.url);
-    await expect.poll(() => page.locator('#precinct option').allTextContents()).toEqual(['101', '102']);
+    await eventually(() => page.locator('#precinct option').allTextContents()).toEqual(['101', '102']);
     await page.selectOption('#precinct', '102');
     await record(page, '40');
-    await expect.poll(() => stateOf(page, '40')).toBe('recorded ✓');
+    await eventually(() => stateOf(page, '40')).toBe('recorded ✓');
     await page.selectOption('#precinct', '101');
     expect(await entry(page, '40').count()).toBe(0); // each station lists its own entries
     await page.reload();
-    await expect.poll(() => page.inputValue('#precinct')).toBe('101'); // the choice is kept
+    await eventually(() => page.inputValue('#precinct')).toBe('101'); // the choice is kept
     const checked = (await exportedChecks(server)).map((c) => c.voter_id);
     expect(checked).toContain(voterId('S', 40));
     expect(checked).not.toContain(voterId('N', 40));
@@ -201,7 +202,7 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
       await route.continue({ postData: (route.request().postData() ?? '').replace('"precinct":"101"', '"precinct":"102"') });
     });
     await record(page, '50');
-    await expect.poll(() => stateOf(page, '50')).toBe('not recorded');
+    await eventually(() => stateOf(page, '50')).toBe('not recorded');
     expect(await entry(page, '50').locator('.time').textContent()).toMatch(/102/);
     await screenshot(page, 'teller-phone-refused');
     await page.waitForTimeout(2500); // past the first retry delay: nothing is sent again
@@ -215,7 +216,7 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
     const context = await phoneContext(browser);
     const page = await openTeller(context, revoked.url);
     await record(page, '30');
-    await expect.poll(() => stateOf(page, '30')).toBe('recorded ✓');
+    await eventually(() => stateOf(page, '30')).toBe('recorded ✓');
 
     const r = await server.cli(['tellers', 'revoke', revoked.token]);
     expect(r.code, r.stderr).toBe(0);
@@ -223,14 +224,14 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
     expect(api.status).toBe(401);
 
     await record(page, '31');
-    await expect.poll(() => page.isVisible('#blocked')).toBe(true);
+    await eventually(() => page.isVisible('#blocked')).toBe(true);
     expect(await page.textContent('#blocked')).toMatch(/This link does not work[\s\S]*1 entry on this phone could not be sent/);
     await screenshot(page, 'teller-phone-revoked');
     // An HQ link opened as a teller link is refused too, before anything is typed.
     const staff = await server.staff('Permanence');
     const hqAsTeller = await context.newPage();
     await hqAsTeller.goto(`${server.base}/t/${staff.token}`);
-    await expect.poll(() => hqAsTeller.isVisible('#blocked')).toBe(true);
+    await eventually(() => hqAsTeller.isVisible('#blocked')).toBe(true);
     expect(await hqAsTeller.textContent('#blocked')).toMatch(/HQ link/);
     expect((await exportedChecks(server)).map((c) => c.voter_id)).not.toContain(voterId('N', 31));
     await context.close();
