@@ -15,7 +15,9 @@ import type { FieldTokenRow } from '../app/fieldAccess.js';
 import type { Clock } from '../app/ports.js';
 import { TurnoutError } from '../core/errors.js';
 import type { Db } from '../store/db.js';
-import { dataVersion, fieldActivity, fieldCheckStore, fieldTokenStore } from '../store/field.js';
+import { fieldActivity, fieldCheckStore, fieldTokenStore } from '../store/field.js';
+import { Worker } from 'node:worker_threads';
+import { eventText, type BackgroundData, type FromBackground, type ToBackground } from './background.js';
 import { settingsStore } from '../store/settings.js';
 import { readSettings } from '../core/settings.js';
 import { statusStore } from '../store/status.js';
@@ -32,8 +34,10 @@ export const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.ur
 export interface ServerOptions {
   /** The connection the routes read and write. */
   db: Db;
-  /** A second connection, only asked "did anyone commit?" (data_version ignores its own connection's writes). */
-  watchDb: Db;
+  /** The database file, for the background worker's own connection (checkpoints, dashboard events). */
+  file: string;
+  /** TURNOUT_NOW's instant when the clock is fixed, for the worker. */
+  fixedNow?: string;
   clock: Clock;
   publicDir?: string;
   /** One line per request (never a token): the serve command writes it to stderr. */
@@ -44,7 +48,7 @@ export interface ServerOptions {
   /** Largest request body, bytes. */
   bodyLimit?: number;
   https?: { key: Buffer; cert: Buffer };
-  /** How often the event stream asks the database for news, ms. */
+  /** How often the dashboards' events ask the database for news, ms. */
   pollMs?: number;
 }
 
@@ -106,7 +110,7 @@ function statusOptions(query: Record<string, unknown>): { options: StatusCliOpti
   return { options, underMobilized, key: parts.sort().join('&') };
 }
 
-export async function buildServer(options: ServerOptions): Promise<{ app: FastifyInstance; hub: EventHub }> {
+export async function buildServer(options: ServerOptions): Promise<{ app: FastifyInstance; stop: () => Promise<void> }> {
   const { db, clock } = options;
   const publicDir = options.publicDir ?? PUBLIC_DIR;
   const tokens = fieldTokenStore(db);
@@ -137,7 +141,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   };
   // The event stream renders synchronously on each change: the option parsing it needs is
   // synchronous for every query it accepts (no targets/curve file), so it is done once at connect.
-  const renderEvents = new Map<string, () => Array<{ event: string; data: unknown }>>();
+  const renderEvents = new Map<string, () => string>();
 
   // Group commit: the POSTs that arrive in the same turn of the event loop are recorded in one
   // transaction (a commit writes each changed 16 KiB page to the WAL once, however many checks
@@ -159,12 +163,23 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
       queue.push({ token, checks: input, resolve, reject });
     });
 
-  const hub = new EventHub(
-    dataVersion(options.watchDb),
-    (key) => renderEvents.get(key)?.() ?? [],
-    () => {},
-    options.pollMs ?? 250,
-  );
+  const hub = new EventHub((key) => renderEvents.get(key)?.() ?? '');
+  const worker = new Worker(new URL('./background.js', import.meta.url), {
+    workerData: { file: options.file, pollMs: options.pollMs ?? 250, checkpointMs: 1000, ...(options.fixedNow ? { fixedNow: options.fixedNow } : {}) } satisfies BackgroundData,
+  });
+  worker.unref();
+  worker.on('message', (message: FromBackground) => {
+    if (message.type === 'events') hub.publish(message.texts);
+    else process.stderr.write(`turnout serve: the dashboard events failed: ${message.message}\n`);
+  });
+  worker.on('error', (error) => process.stderr.write(`turnout serve: background worker: ${error.message}\n`));
+  const stopWorker = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (worker.threadId === -1) return resolve();
+      worker.once('exit', () => resolve());
+      worker.ref(); // keep the process alive until its last checkpoint is done
+      worker.postMessage({ type: 'stop' } satisfies ToBackground);
+    });
 
   app.addHook('onRequest', async (request) => {
     (request as FastifyRequest & { startedAt?: bigint }).startedAt = process.hrtime.bigint();
@@ -281,15 +296,15 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     const input0 = await statusInputFrom(cli, { timeZone: timeZone(), now: clock.now() });
     void input0;
     if (!renderEvents.has(key)) {
+      // The first events of a stream are computed here, at once; later ones by the worker.
       renderEvents.set(key, () => {
-        const tz = timeZone();
-        // statusInputFrom is async only for files; without them it has settled synchronously — use the sync path.
-        const report = computeStatus({ source: status }, { ...syncStatusInput(cli, tz, clock.now(), input0) });
-        return [
+        const report = computeStatus({ source: status }, { ...syncStatusInput(cli, timeZone(), clock.now(), input0) });
+        return eventText([
           { event: 'status', data: statusRows(report, underMobilized) },
           { event: 'activity', data: { now: toIso(clock.now()), ...fieldActivity(db, toIso(clock.now())) } },
-        ];
+        ]);
       });
+      worker.postMessage({ type: 'watch', key, cli, underMobilized } satisfies ToBackground);
     }
     reply.hijack();
     const res = reply.raw;
@@ -305,7 +320,14 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     hub.add(res, key, () => authenticate(tokens, clock, presented) !== undefined);
   });
 
-  return { app, hub };
+  hub.start();
+  /** Stops taking requests, ends the event streams, answers the requests in flight, stops the worker. */
+  const stop = async (): Promise<void> => {
+    hub.stop();
+    await app.close();
+    await stopWorker();
+  };
+  return { app, stop };
 }
 
 /**

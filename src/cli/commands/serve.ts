@@ -74,13 +74,9 @@ ${examples(
         // 10,000 checks): better-sqlite3 waits on this thread, so a longer wait would freeze every
         // request, reads included. Past it the POST gets a 503 and the phone's queue sends it again.
         const db = openDatabase(ctx.dbPath, { create: false, busyTimeoutMs: 3000 });
-        const watchDb = openDatabase(ctx.dbPath, { create: false });
         if (publicUrl !== undefined) settingsStore(db).set('public_url', publicUrl);
-        // Checkpoints off this thread (see web/checkpointer.ts); other commands keep their own automatic ones.
+        // Checkpoints run in the server's worker thread (see web/background.ts); other commands keep their own automatic ones.
         db.pragma('wal_autocheckpoint = 0');
-        const { Worker } = await import('node:worker_threads');
-        const checkpointer = new Worker(new URL('../../web/checkpointer.js', import.meta.url), { workerData: { file: ctx.dbPath, intervalMs: 1000 } });
-        checkpointer.unref();
         // Log lines are gathered and written once per turn of the event loop (a write per request
         // cost ~6 % of a busy server's time), and flushed before it exits.
         let pendingLog = '';
@@ -97,9 +93,10 @@ ${examples(
           options.log === 'json'
             ? (e: object) => writeLog(`${JSON.stringify(e)}\n`)
             : (e: { time: string; method: string; path: string; status: number; ms: number }) => writeLog(`${e.time} ${e.method} ${e.path} ${e.status} ${e.ms}ms\n`);
-        const { app, hub } = await buildServer({
+        const { app, stop: stopServer } = await buildServer({
           db,
-          watchDb,
+          file: ctx.dbPath,
+          ...(ctx.env.TURNOUT_NOW ? { fixedNow: ctx.clock.now().toISOString() } : {}),
           clock: ctx.clock,
           log,
           ratePerMinute: rate,
@@ -109,15 +106,13 @@ ${examples(
         try {
           await app.listen({ host: options.host, port });
         } catch (error) {
+          await stopServer();
           db.close();
-          watchDb.close();
-          await checkpointer.terminate();
           const code = (error as NodeJS.ErrnoException).code;
           throw new UsageError(`cannot listen on ${options.host}:${port}: ${(error as Error).message}`, {
             hint: code === 'EADDRINUSE' ? 'Another program uses that port: choose another with --port.' : 'Check --host and --port.',
           });
         }
-        hub.start();
         const address = app.server.address();
         const actualPort = typeof address === 'object' && address !== null ? address.port : port;
         const local = `${tls ? 'https' : 'http'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${actualPort}`;
@@ -129,8 +124,7 @@ ${examples(
             process.off('SIGTERM', onTerm);
             flushLog();
             process.stderr.write(`turnout serve: ${signal}: finishing the requests in flight\n`);
-            hub.stop();
-            void app.close().then(resolve, resolve);
+            void stopServer().then(resolve, resolve);
           };
           const onInt = (): void => stop('SIGINT');
           const onTerm = (): void => stop('SIGTERM');
@@ -139,12 +133,6 @@ ${examples(
         });
         flushLog();
         db.close();
-        watchDb.close();
-        await new Promise<void>((resolve) => {
-          checkpointer.once('exit', () => resolve());
-          checkpointer.ref(); // keep the process alive until its last checkpoint is done
-          checkpointer.postMessage('stop');
-        });
         process.stderr.write('turnout serve: stopped\n');
       }),
     );
