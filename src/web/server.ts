@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCompress from '@fastify/compress';
@@ -242,6 +243,16 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   };
   app.get('/t/:token', page('teller.html'));
   app.get('/hq/:token', page('hq.html'));
+
+  // The dashboard's chart library, from its npm package: served by turnout itself (no CDN: the
+  // server may be a laptop with no internet), by a fixed list of names (nothing else of node_modules).
+  const uplotDist = path.dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'));
+  const vendor: Readonly<Record<string, string>> = { 'uplot.iife.min.js': 'uPlot.iife.min.js', 'uplot.min.css': 'uPlot.min.css' };
+  app.get('/vendor/:file', async (request, reply) => {
+    const file = vendor[(request.params as { file: string }).file];
+    if (file === undefined) throw new HttpError(404, 'not found');
+    return reply.header('cache-control', 'no-cache').sendFile(file, uplotDist);
+  });
 
   app.get('/api/me', async (request) => {
     const who = requireToken(request, undefined as never, auth, ['teller', 'staff']);

@@ -69,7 +69,7 @@ beforeAll(async () => {
 afterAll(() => tmp.cleanup());
 
 describe('the npm package', () => {
-  it('ships the built code, the executable and the demo city only: no sources, tests, maps or other fixtures', () => {
+  it('ships the built code, the executable, the demo city and the field server\'s pages only: no sources, tests, maps or other fixtures', () => {
     const files = packed.files.map((f) => f.path).sort();
     expect(files).toContain('bin/turnout.js');
     expect(files).toContain('dist/src/cli/main.js');
@@ -77,14 +77,21 @@ describe('the npm package', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'fixtures/demo/demo.json'), 'utf8')) as { voters: { file: string }; areas: { file: string }; contacts: { file: string }; checks: Array<{ file: string }> };
     const demoFiles = ['demo.json', manifest.voters.file, manifest.areas.file, manifest.contacts.file, ...manifest.checks.map((c) => c.file)].map((f) => `fixtures/demo/${f}`);
     for (const f of demoFiles) expect(files).toContain(f);
+    // The pages `turnout serve` sends as they are (plain HTML, CSS and JS: no build step).
+    const pages = fs
+      .readdirSync(path.join(ROOT, 'src/web/public'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => fs.statSync(path.join(ROOT, 'src/web/public', f)).isFile())
+      .map((f) => `src/web/public/${f.replace(/\\/g, '/')}`);
+    expect(pages.length).toBeGreaterThan(0);
+    for (const f of pages) expect(files).toContain(f);
     const unexpected = files.filter(
-      (f) => !(f.startsWith('dist/src/') && f.endsWith('.js')) && !demoFiles.includes(f) && !['bin/turnout.js', 'package.json', 'README.md'].includes(f),
+      (f) => !(f.startsWith('dist/src/') && f.endsWith('.js')) && !demoFiles.includes(f) && !pages.includes(f) && !['bin/turnout.js', 'package.json', 'README.md'].includes(f),
     );
     expect(unexpected).toEqual([]);
     // Every source's compiled module.
     const sources = fs
       .readdirSync(path.join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')) // declarations compile to nothing
       .map((f) => `dist/src/${f.replace(/\\/g, '/').replace(/\.ts$/, '.js')}`);
     expect(sources.length).toBeGreaterThan(50);
     for (const f of sources) expect(files).toContain(f);
