@@ -48,8 +48,9 @@ export interface ListTypeCount {
 
 export interface VoterBatch {
   /**
-   * `rows` voters, VOTER_ROW_COLUMNS.length values each, flat, as text: null for none (empty cells
-   * are never stored as ''), numbers as their decimal text (the columns' types convert them).
+   * `rows` voters, one value for each of the header's suppliedColumns (in that order; the columns
+   * the file does not supply are not sent), flat, as text: null for none (empty cells are never
+   * stored as ''), numbers as their decimal text (the columns' types convert them).
    */
   values: readonly (string | null)[];
   rows: number;

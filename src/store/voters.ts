@@ -6,7 +6,6 @@ import { applyAreas, hasAreas } from './areas.js';
 
 /** Voters per INSERT statement (a batch from the reader is 250): fewer statement executions, under SQLite's 32,766 parameters. */
 const ROWS_PER_STATEMENT = 250;
-const WIDTH = VOTER_ROW_COLUMNS.length;
 
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -41,7 +40,7 @@ export function upsertSql(rows: number, supplied: readonly VoterRowColumn[], ext
       differs.push(`json_extract(voters.extra, ${jsonPath(key)}) IS NOT json_extract(excluded.extra, ${jsonPath(key)})`);
     }
   }
-  const head = insertHead(rows);
+  const head = insertHead(rows, supplied);
   if (sets.length === 0) return `${head} ON CONFLICT (id) DO NOTHING`;
   return `${head} ON CONFLICT (id) DO UPDATE SET ${sets.join(', ')} WHERE ${differs.join(' OR ')}`;
 }
@@ -51,8 +50,8 @@ export function upsertSql(rows: number, supplied: readonly VoterRowColumn[], ext
  * evaluate, since the reader already rejects duplicate ids (one that slipped through would fail
  * the import, never be dropped silently).
  */
-export function insertSql(rows: number): string {
-  return insertHead(rows);
+export function insertSql(rows: number, supplied: readonly VoterRowColumn[]): string {
+  return insertHead(rows, supplied);
 }
 
 /**
@@ -61,9 +60,9 @@ export function insertSql(rows: number): string {
  * of temporary-file writes for 1M voters. The import never needs a statement undone on its own:
  * any error rolls the whole import transaction back.
  */
-function insertHead(rows: number): string {
-  const placeholders = `(${new Array(WIDTH).fill('?').join(',')})`;
-  return `INSERT OR FAIL INTO voters (${VOTER_ROW_COLUMNS.join(', ')}) VALUES ${new Array(rows).fill(placeholders).join(',')}`;
+function insertHead(rows: number, supplied: readonly VoterRowColumn[]): string {
+  const placeholders = `(${new Array(supplied.length).fill('?').join(',')})`;
+  return `INSERT OR FAIL INTO voters (${supplied.join(', ')}) VALUES ${new Array(rows).fill(placeholders).join(',')}`;
 }
 
 /**
@@ -142,7 +141,9 @@ export function voterImportStore(db: Db): VoterImportStore {
     },
     voterWriter(supplied, extras) {
       // After bulkLoad('before') the table is empty: plain inserts.
-      const sqlFor = bulk ? insertSql : (rows: number) => upsertSql(rows, supplied, extras);
+      // Each voter's values are the file's supplied columns, in that order (the reader sends no others).
+      const WIDTH = supplied.length;
+      const sqlFor = bulk ? (rows: number) => insertSql(rows, supplied) : (rows: number) => upsertSql(rows, supplied, extras);
       const full = db.prepare<Array<string | null>>(sqlFor(ROWS_PER_STATEMENT));
       const partial = new Map<number, typeof full>();
       return (values: readonly (string | null)[], rows: number): number => {

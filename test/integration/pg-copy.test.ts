@@ -57,7 +57,7 @@ function seed(db: Db): void {
     for (const c of VOTER_ROW_COLUMNS) values.push(row[c] ?? null);
   }
   voters.voterWriter([...VOTER_ROW_COLUMNS], ['Bureau', 'Note'])(values, 300);
-  voters.bulkLoad('after', tallyOf(values, 300));
+  voters.bulkLoad('after', tallyOf(values, 300, VOTER_ROW_COLUMNS));
   voters.commit();
   const checks = checkImportStore(db);
   checks.begin();

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AreaSupportCount } from '../../src/app/computeStatus.js';
-import { VOTER_ROW_COLUMNS, type VoterRowColumn } from '../../src/core/voterRecord.js';
+import type { VoterRowColumn } from '../../src/core/voterRecord.js';
 import { tallyOf } from '../helpers/tally.js';
 import { openDatabase, type Db } from '../../src/store/db.js';
 import { checkImportStore, markStore } from '../../src/store/checks.js';
@@ -54,7 +54,7 @@ function voterValues(ids: string[], pick: () => number): Array<string | null> {
     const row: Record<string, string | null> = { id, last_name: `Nom ${id}`, neighborhood: choose(NEIGHBORHOODS), precinct: choose(PRECINCTS), support: choose(SUPPORT) };
     // The worker never sends '' (empty is null); a blank neighborhood stays possible as ' '.
     if (row.neighborhood === '') row.neighborhood = ' ';
-    for (const column of VOTER_ROW_COLUMNS) values.push(row[column] ?? null);
+    for (const column of SUPPLIED) values.push(row[column] ?? null);
   }
   return values;
 }
@@ -69,7 +69,7 @@ function importVoters(ids: string[], pick: () => number): void {
   const write = store.voterWriter(SUPPLIED, []);
   const values = voterValues(ids, pick);
   write(values, ids.length);
-  if (bulk) store.bulkLoad('after', tallyOf(values, ids.length));
+  if (bulk) store.bulkLoad('after', tallyOf(values, ids.length, SUPPLIED));
   store.applyUnmatchedChecks();
   store.commit();
 }

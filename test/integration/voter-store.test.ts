@@ -3,7 +3,7 @@
  * empty table uses plain inserts (no ON CONFLICT clause), later imports the upsert.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { VOTER_ROW_COLUMNS, type VoterRowColumn } from '../../src/core/voterRecord.js';
+import type { VoterRowColumn } from '../../src/core/voterRecord.js';
 import { tallyOf } from '../helpers/tally.js';
 import { openDatabase, type Db } from '../../src/store/db.js';
 import { voterImportStore } from '../../src/store/voters.js';
@@ -16,9 +16,9 @@ afterEach(() => db.close());
 
 const SUPPLIED: VoterRowColumn[] = ['id', 'first_name', 'precinct', 'list_number', 'support'];
 
-/** Flat values as the reader sends them: text or null, VOTER_ROW_COLUMNS order. */
+/** Flat values as the reader sends them: text or null, the supplied columns only, in their order. */
 function rows(...voters: Array<{ id: string; first_name: string; precinct: string; list_number: string; support: string }>): (string | null)[] {
-  return voters.flatMap((v) => VOTER_ROW_COLUMNS.map((c) => (c in v ? (v as Record<string, string>)[c]! : null)));
+  return voters.flatMap((v) => SUPPLIED.map((c) => (c in v ? (v as Record<string, string>)[c]! : null)));
 }
 const voter = (n: number, first = `Voter ${n}`) => ({ id: `V${String(n).padStart(4, '0')}`, first_name: first, precinct: `P${n % 7}`, list_number: String(n), support: String((n % 5) + 1) });
 
@@ -29,7 +29,7 @@ function load(values: (string | null)[], count: number): number {
     const bulk = store.countVoters() === 0;
     if (bulk) store.bulkLoad('before');
     const changed = store.voterWriter(SUPPLIED, [])(values, count);
-    if (bulk) store.bulkLoad('after', tallyOf(values, count));
+    if (bulk) store.bulkLoad('after', tallyOf(values, count, SUPPLIED));
     store.commit();
     return changed;
   } catch (error) {

@@ -10,7 +10,6 @@ import type { CopyWriter, PgDb } from './connect.js';
 import { copyRows } from './copy.js';
 import { applyUnmatchedChecksPg } from './checks.js';
 
-const WIDTH = VOTER_ROW_COLUMNS.length;
 const COLUMNS = VOTER_ROW_COLUMNS.join(', ');
 
 function literal(text: string): string {
@@ -106,11 +105,12 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
           await db.query(`CREATE TEMP TABLE IF NOT EXISTS voters_in (LIKE voters INCLUDING DEFAULTS) ON COMMIT DROP`);
           await db.query('TRUNCATE voters_in');
         }
-        copy = db.copyWriter(`COPY ${bulk ? 'voters' : 'voters_in'} (${COLUMNS}) FROM STDIN`);
+        // Only the columns the file supplies travel (in that order); the others take their default, NULL.
+        copy = db.copyWriter(`COPY ${bulk ? 'voters' : 'voters_in'} (${supplied.join(', ')}) FROM STDIN`);
       };
       return (values, rows) => {
         if (rows === 0) return 0;
-        const text = copyRows(values, rows, WIDTH);
+        const text = copyRows(values, rows, supplied.length);
         if (copy !== undefined) {
           const wrote = copy.write(text);
           return wrote === undefined ? 0 : wrote.then(() => 0);
