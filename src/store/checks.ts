@@ -1,6 +1,6 @@
 import type { CheckImportStore, CheckToRecord, CheckOutcome, CheckTarget } from '../app/importChecks.js';
 import type { MarkStore } from '../app/markVoters.js';
-import type { Db } from './db.js';
+import { writeTransaction, type Db } from './db.js';
 import { CHECKS_TALLY_INSERT } from './migrations/004-tallies.js';
 
 /**
@@ -224,19 +224,8 @@ export function markStore(db: Db): SqliteMarkStore {
   const remove = db.prepare('DELETE FROM checks WHERE voter_id = ?');
   const removeUnmatched = db.prepare('DELETE FROM unmatched_checks WHERE key = ?');
   return {
-    // The use case awaits between statements, which better-sqlite3's transaction() cannot wrap:
-    // BEGIN IMMEDIATE holds the write lock across the awaits (nothing else uses this connection).
-    transaction: async (fn) => {
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await fn();
-        db.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (db.inTransaction) db.exec('ROLLBACK');
-        throw error;
-      }
-    },
+    // The use case awaits between its statements.
+    transaction: (fn) => writeTransaction(db, fn),
     voterExists: (id) => exists.get(id) !== undefined,
     mark(id, checkedAt, source, recordedAt) {
       const before = existing.get(id)?.checked_at;

@@ -113,3 +113,20 @@ export function migrate(db: Db, file = 'database'): void {
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
+
+/**
+ * Runs `fn` in one write transaction that may await between its statements, which
+ * better-sqlite3's transaction() cannot wrap: BEGIN IMMEDIATE holds the write lock across the
+ * awaits (nothing else uses this connection meanwhile); any error rolls it all back.
+ */
+export async function writeTransaction<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = await fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}

@@ -1,6 +1,6 @@
 /** The opt-out list: phone numbers (E.164) that must never be texted or called. */
 import type { OptoutRecord, OptoutStore } from '../app/optouts.js';
-import type { Db } from './db.js';
+import { writeTransaction, type Db } from './db.js';
 
 export function optoutStore(db: Db): OptoutStore {
   const insert = db.prepare('INSERT INTO optouts (phone, source, created_at) VALUES (?, ?, ?) ON CONFLICT (phone) DO NOTHING');
@@ -10,17 +10,7 @@ export function optoutStore(db: Db): OptoutStore {
     add: (phone, source, at) => insert.run(phone, source, at).changes === 1,
     remove: (phone) => del.run(phone).changes === 1,
     list: () => all.iterate(),
-    // The use case awaits inside: BEGIN IMMEDIATE holds the write lock across the awaits.
-    transaction: async (fn) => {
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await fn();
-        db.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (db.inTransaction) db.exec('ROLLBACK');
-        throw error;
-      }
-    },
+    // The use case awaits between its statements.
+    transaction: (fn) => writeTransaction(db, fn),
   };
 }
