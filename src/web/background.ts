@@ -17,8 +17,8 @@ import { openDatabase } from '../store/db.js';
 import { dataVersion, fieldActivity } from '../store/field.js';
 import { settingsStore } from '../store/settings.js';
 import { statusStore } from '../store/status.js';
-import { statusInputFrom, type StatusCliOptions } from '../cli/commands/status-options.js';
-import { statusRows } from '../cli/commands/status.js';
+import { statusInputFrom, type StatusQuery } from '../app/statusQuery.js';
+import { statusRows } from '../app/statusRows.js';
 
 export interface BackgroundData {
   file: string;
@@ -28,7 +28,7 @@ export interface BackgroundData {
   fixedNow?: string;
 }
 
-export type ToBackground = { type: 'watch'; key: string; cli: StatusCliOptions; underMobilized: boolean } | { type: 'stop' };
+export type ToBackground = { type: 'watch'; key: string; cli: StatusQuery; underMobilized: boolean } | { type: 'stop' };
 export type FromBackground = { type: 'events'; texts: Record<string, string> } | { type: 'failure'; message: string };
 
 /** An event stream's text for a status and an activity. */
@@ -44,7 +44,7 @@ if (parentPort !== null && workerData !== null && typeof workerData === 'object'
   const status = statusStore(db);
   const settings = settingsStore(db);
   const now = (): Date => (fixedNow !== undefined ? new Date(fixedNow) : new Date());
-  const watched = new Map<string, { cli: StatusCliOptions; underMobilized: boolean }>();
+  const watched = new Map<string, { cli: StatusQuery; underMobilized: boolean }>();
   let seen = -1;
   let busy = false;
   /** Renders are spaced to twice their cost: on a machine with few cores this thread shares them with the requests. */

@@ -23,8 +23,8 @@ import { settingsStore } from '../store/settings.js';
 import { readSettings } from '../core/settings.js';
 import { statusStore } from '../store/status.js';
 import { toIso } from '../core/time.js';
-import { statusInputFrom, type StatusCliOptions } from '../cli/commands/status-options.js';
-import { statusRows, timelineRows, timelineSeries } from '../cli/commands/status.js';
+import { statusInputFrom, type StatusQuery } from '../app/statusQuery.js';
+import { statusRows, timelineRows, timelineSeries } from '../app/statusRows.js';
 import { HttpError, presentedToken, RateLimiter, requireToken } from './auth.js';
 import { authenticate } from '../app/fieldAccess.js';
 import { EventHub } from './sse.js';
@@ -78,7 +78,7 @@ export function redactPath(url: string): string {
     .replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
 }
 
-const STATUS_QUERY: Record<string, keyof StatusCliOptions> = {
+const STATUS_QUERY: Record<string, keyof StatusQuery> = {
   by: 'by',
   support: 'support',
   expected: 'expected',
@@ -89,8 +89,8 @@ const STATUS_QUERY: Record<string, keyof StatusCliOptions> = {
 };
 
 /** /api/status's query → the options of `turnout status` (files named by a request are never read). */
-function statusOptions(query: Record<string, unknown>): { options: StatusCliOptions; underMobilized: boolean; key: string } {
-  const options: StatusCliOptions = {};
+function statusOptions(query: Record<string, unknown>): { options: StatusQuery; underMobilized: boolean; key: string } {
+  const options: StatusQuery = {};
   let underMobilized = false;
   const parts: string[] = [];
   for (const [name, value] of Object.entries(query)) {
@@ -136,7 +136,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     const { options: cli, underMobilized } = statusOptions(query);
     return { cli, underMobilized };
   };
-  const computeFor = async (cli: StatusCliOptions, timeline: boolean) => {
+  const computeFor = async (cli: StatusQuery, timeline: boolean) => {
     const input = await statusInputFrom(cli, { timeZone: timeZone(), now: clock.now() });
     return computeStatus({ source: status }, { ...input, timeline });
   };
@@ -345,6 +345,6 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
  * The status input for an event: as parsed at connect, with `at` moved to now unless the client
  * fixed it (a dashboard wants the figures as of each change).
  */
-function syncStatusInput(cli: StatusCliOptions, timeZone: string, now: Date, parsed: Awaited<ReturnType<typeof statusInputFrom>>) {
+function syncStatusInput(cli: StatusQuery, timeZone: string, now: Date, parsed: Awaited<ReturnType<typeof statusInputFrom>>) {
   return { ...parsed, timeZone, at: cli.at === undefined ? now : parsed.at };
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { StatusReport } from '../../app/computeStatus.js';
 import { STATUS_FIELDS, TOTAL_AREA, type AreaStatus, type TimelineSeries } from '../../core/mobilization.js';
-import { toWallClock } from '../../core/time.js';
+import { localTime, statusRows, timelineRows, timelineSeries } from '../../app/statusRows.js';
 import { action, examples } from '../action.js';
 import type { CliContext } from '../context.js';
 import { withStores } from '../database.js';
@@ -74,43 +74,8 @@ export async function runStatus(ctx: CliContext, options: StatusCliOptions, extr
   );
 }
 
-/** The rows of `status --format json`: the areas (only the flagged ones if asked), then the totals row unless so. */
-export function statusRows(report: StatusReport, underMobilized: boolean): Row[] {
-  const rows = (underMobilized ? report.areas.filter((a) => a.under_mobilized) : report.areas).map((a) => ({ ...outputRow(a), as_of: report.at }));
-  if (!underMobilized) rows.push({ ...outputRow(report.totals), as_of: report.at });
-  return rows;
-}
-
-const round = (value: number | null, digits: number): number | null =>
-  value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;
-
-/** An area as printed in csv/json/ndjson: rates as fractions to 4 decimals, z to 3. */
-export function outputRow(a: AreaStatus): Row {
-  return {
-    area: a.area,
-    voters: a.voters,
-    voted: a.voted,
-    turnout: round(a.turnout, 4),
-    supporters: a.supporters,
-    supporters_voted: a.supporters_voted,
-    supporter_turnout: round(a.supporter_turnout, 4),
-    remaining: a.remaining,
-    reference: round(a.reference, 4),
-    shortfall: a.shortfall,
-    z: round(a.z, 3),
-    under_mobilized: a.under_mobilized,
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // The terminal view
-
-export function localTime(iso: string | number, timeZone: string, withDate = true): string {
-  const w = toWallClock(new Date(iso), timeZone);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  const time = `${two(w.hour)}:${two(w.minute)}`;
-  return withDate ? `${w.year}-${two(w.month)}-${two(w.day)} ${time}` : time;
-}
 
 function percent(value: number | null): string {
   return value === null ? '–' : `${(value * 100).toFixed(1)}%`;
@@ -224,29 +189,6 @@ async function printTimeline(
   }
   const rows = timelineRows(report, series);
   await writeRows(ctx, rows, TIMELINE_FIELDS, { format, ...(out ? { out } : {}) });
-}
-
-/** The timeline as rows (csv/json/ndjson, and the field server's /api/timeline). */
-export function timelineRows(report: StatusReport, series: readonly TimelineSeries[]): Row[] {
-  return series.flatMap((s) =>
-    s.points.map((p) => ({
-      area: s.area,
-      hour: new Date(p.hourStart).toISOString(),
-      hour_local: localTime(p.hourStart, report.timeZone, false),
-      voted_in_hour: p.votedInHour,
-      supporters_voted: p.supportersVoted,
-      supporters: s.supporters,
-      supporter_turnout: round(p.supporterTurnout, 4),
-      as_of: report.at,
-    })),
-  );
-}
-
-/** The series of the timeline for these areas, the election's total first. */
-export function timelineSeries(report: StatusReport, areas: readonly AreaStatus[]): TimelineSeries[] {
-  const wanted = new Set<string | null>([TOTAL_AREA, ...areas.map((a) => a.area)]);
-  const order = new Map<string | null, number>([[TOTAL_AREA, -1], ...areas.map((a, i) => [a.area, i] as const)]);
-  return (report.timeline ?? []).filter((s) => wanted.has(s.area)).sort((a, b) => order.get(a.area)! - order.get(b.area)!);
 }
 
 const LEVELS = ' ▁▂▃▄▅▆▇█';

@@ -5,7 +5,8 @@ import { action, examples } from '../action.js';
 import type { CliContext } from '../context.js';
 import { withDatabase } from '../database.js';
 import type { Db } from '../../store/db.js';
-import { localTime, outputRow, renderStatus } from './status.js';
+import { localTime, outputRow } from '../../app/statusRows.js';
+import { renderStatus } from './status.js';
 import { addStatusOptions, statusInputFrom, type StatusCliOptions } from './status-options.js';
 
 interface WatchCliOptions extends StatusCliOptions {
