@@ -67,7 +67,9 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
     batchRows: options.batchRows ?? 250,
     key: options.key,
     lists: options.lists,
+    taken: new SharedArrayBuffer(4),
   };
+  const taken = new Int32Array(data.taken);
   const worker = new Worker(new URL('./voterFileWorker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
   const source = input.path === undefined ? input.chunks()[Symbol.asyncIterator]() : undefined;
   const queue: Array<FromWorker | { type: 'failure'; error: unknown }> = [];
@@ -149,7 +151,10 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
       const values: Array<string | null> = typeof message.values === 'string' ? (message.rows === 0 ? [] : message.values.split(SEPARATOR)) : message.values;
       for (let i = 0; i < values.length; i++) if (values[i] === '') values[i] = null;
       yield { ...message, values };
-      send({ type: 'ack' });
+      Atomics.add(taken, 0, 1);
+      Atomics.notify(taken, 0);
+      // Reading stdin, the worker waits for the next chunk from here, not on the counter.
+      if (source !== undefined) send({ type: 'ack' });
     }
   }
   return { header, batches: batches(), tally, listTypes: () => finalListTypes, close };
