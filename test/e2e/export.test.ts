@@ -3,16 +3,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, ROOT, runTurnout, tempDir } from '../helpers/cli.js';
+import { testBackends, type TestDatabase } from '../helpers/backends.js';
 
+// The same tests on every backend this run has (SQLite always; PostgreSQL when it answers).
+describe.each(await testBackends())('on $name', (backend) => {
 let tmp: ReturnType<typeof tempDir>;
-let db: string;
-beforeEach(() => {
+let db: TestDatabase;
+beforeEach(async () => {
   tmp = tempDir();
-  db = path.join(tmp.dir, 'turnout.db');
+  db = await backend.create(tmp.dir);
 });
-afterEach(() => tmp.cleanup());
+afterEach(async () => {
+  await db.drop();
+  tmp.cleanup();
+});
 
-const turnout = (args: string[]) => runTurnout(['--db', db, ...args]);
+const turnout = (args: string[]) => runTurnout([...db.args, ...args]);
 
 /** Voters whose fields need quoting and escaping in CSV and JSON, and an extra column. */
 async function importMessyVoters(count: number): Promise<void> {
@@ -34,7 +40,7 @@ async function importMessyVoters(count: number): Promise<void> {
 function runIntoSlowPipe(args: string[], pauseSeconds: number): Promise<{ code: number | null; stdout: Buffer }> {
   const out = path.join(tmp.dir, 'piped.out');
   const quote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
-  const command = [process.execPath, BIN, '--db', db, ...args].map(quote).join(' ');
+  const command = [process.execPath, BIN, ...db.args, ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', `set -o pipefail; ${command} 2>/dev/null | (sleep ${pauseSeconds}; cat > ${quote(out)})`], { cwd: ROOT, stdio: 'ignore' });
     child.on('error', reject);
@@ -85,4 +91,5 @@ describe('export voters and checks', () => {
     expect(csv.stdout).toContain('"Back\\slash\nand line"');
     expect(lines[1]).toMatch(/^X00001,Prénom 1 😀,Nom,,,,Rue 1,,,,,,,2,1.5,,,,,,,,,,,false,$/);
   });
+});
 });

@@ -5,18 +5,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runTurnout, tempDir } from '../helpers/cli.js';
+import { testBackends, type TestDatabase } from '../helpers/backends.js';
 
+// The same tests on every backend this run has (SQLite always; PostgreSQL when it answers).
+describe.each(await testBackends())('on $name', (backend) => {
 let dir: string;
 let cleanup: () => void;
-let db: string;
-beforeEach(() => {
+let db: TestDatabase;
+beforeEach(async () => {
   ({ dir, cleanup } = tempDir('turnout-import-sep-'));
-  db = path.join(dir, 'test.db');
+  db = await backend.create(dir);
 });
-afterEach(() => cleanup());
+afterEach(async () => {
+  await db.drop();
+  cleanup();
+});
 
 const FILE = [
   'id;first_name;last_name;precinct;Note',
@@ -26,13 +31,10 @@ const FILE = [
   '',
 ].join('\n');
 
-function stored(): unknown[] {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.prepare('SELECT id, first_name, last_name, precinct, extra FROM voters ORDER BY id').all();
-  } finally {
-    conn.close();
-  }
+async function stored(): Promise<unknown[]> {
+  const rows = await db.query<Record<string, unknown>>('SELECT id, first_name, last_name, precinct, extra FROM voters ORDER BY id');
+  // PostgreSQL keeps extra as jsonb (an object here), SQLite as JSON text.
+  return rows.map((r) => ({ ...r, extra: r.extra !== null && typeof r.extra === 'object' ? JSON.stringify(r.extra) : r.extra }));
 }
 
 const EXPECTED = [
@@ -45,15 +47,16 @@ describe('turnout import voters: values holding the batch separator U+0001', () 
   it('stores them exactly from a file', async () => {
     const file = path.join(dir, 'voters.csv');
     fs.writeFileSync(file, FILE);
-    const result = await runTurnout(['--db', db, 'import', 'voters', file]);
+    const result = await runTurnout([...db.args, 'import', 'voters', file]);
     expect(result.stderr).toMatch(/inserted\s+3/);
     expect(result.code).toBe(0);
-    expect(stored()).toEqual(EXPECTED);
+    expect(await stored()).toEqual(EXPECTED);
   });
 
   it('stores them exactly from stdin', async () => {
-    const result = await runTurnout(['--db', db, 'import', 'voters', '-'], { input: FILE });
+    const result = await runTurnout([...db.args, 'import', 'voters', '-'], { input: FILE });
     expect(result.code).toBe(0);
-    expect(stored()).toEqual(EXPECTED);
+    expect(await stored()).toEqual(EXPECTED);
   });
+});
 });

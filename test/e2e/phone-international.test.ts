@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTurnout, tempDir } from '../helpers/cli.js';
+import { testBackends, type TestDatabase } from '../helpers/backends.js';
 
 /**
  * Without a phone region (no `turnout init --region`, no --region), numbers written with the
@@ -9,17 +10,22 @@ import { runTurnout, tempDir } from '../helpers/cli.js';
  * import and by the opt-out list alike; national numbers still cannot be read.
  */
 
+// The same tests on every backend this run has (SQLite always; PostgreSQL when it answers).
+describe.each(await testBackends())('on $name', (backend) => {
 let dir: string;
 let cleanup: () => void;
-let db: string;
+let db: TestDatabase;
 
 beforeAll(async () => {
   ({ dir, cleanup } = tempDir('turnout-phone-00-'));
-  db = path.join(dir, 'election.db');
-  const init = await runTurnout(['--db', db, 'init', '--timezone', 'Europe/Paris']);
+  db = await backend.create(dir);
+  const init = await runTurnout([...db.args, 'init', '--timezone', 'Europe/Paris']);
   expect(init.code).toBe(0);
 });
-afterAll(() => cleanup());
+afterAll(async () => {
+  await db.drop();
+  cleanup();
+});
 
 describe('phones written with 00 and no region', () => {
   it('import voters reads 0033… and 00 44… as +33… and +44…, and says national numbers need a region', async () => {
@@ -35,11 +41,11 @@ describe('phones written with 00 and no region', () => {
         'P5,Inès,06 12 34 56 80,1',
       ].join('\n') + '\n',
     );
-    const result = await runTurnout(['--db', db, 'import', 'voters', file]);
+    const result = await runTurnout([...db.args, 'import', 'voters', file]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/phones invalid\s+1/);
     expect(result.stderr).toContain('only international numbers (+33…, 0033…) can be read');
-    const exported = await runTurnout(['--db', db, 'export', 'voters', '--format', 'json']);
+    const exported = await runTurnout([...db.args, 'export', 'voters', '--format', 'json']);
     expect(exported.code).toBe(0);
     const phones = Object.fromEntries(
       (JSON.parse(exported.stdout) as Array<{ id: string; phone: string; phone_e164: string | null; phone_valid: number }>).map((v) => [
@@ -57,15 +63,16 @@ describe('phones written with 00 and no region', () => {
   });
 
   it('optout add reads them the same way, so the voter written 0033… is never texted', async () => {
-    const added = await runTurnout(['--db', db, 'optout', 'add', '0033 6 12 34 56 78', '00 44 7911 123456']);
+    const added = await runTurnout([...db.args, 'optout', 'add', '0033 6 12 34 56 78', '00 44 7911 123456']);
     expect(added.stderr).not.toContain('error');
     expect(added.code).toBe(0);
-    const list = await runTurnout(['--db', db, 'optout', 'list', '--format', 'json']);
+    const list = await runTurnout([...db.args, 'optout', 'list', '--format', 'json']);
     expect((JSON.parse(list.stdout) as Array<{ phone: string }>).map((o) => o.phone).sort()).toEqual(['+33612345678', '+447911123456']);
-    const remind = await runTurnout(['--db', db, 'remind', '--channel', 'call', '--format', 'json'], {
+    const remind = await runTurnout([...db.args, 'remind', '--channel', 'call', '--format', 'json'], {
       env: { TURNOUT_NOW: '2026-03-15T15:00:00+01:00' },
     });
     expect(remind.code).toBe(0);
     expect((JSON.parse(remind.stdout) as Array<{ phone: string }>).map((r) => r.phone).sort()).toEqual(['+12125550142', '+33612345679']);
   });
+});
 });
