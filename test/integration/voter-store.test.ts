@@ -28,7 +28,8 @@ function load(values: (string | null)[], count: number): number {
   try {
     const bulk = store.countVoters() === 0;
     if (bulk) store.bulkLoad('before');
-    const changed = store.voterWriter(SUPPLIED, [])(values, count);
+    // The use case's sequence (src/app/importVoters.ts): write, end the writes, then rebuild.
+    const changed = (store.voterWriter(SUPPLIED, [])(values, count) as number) + (store.endVoterWrites() as number);
     if (bulk) store.bulkLoad('after', tallyOf(values, count, SUPPLIED));
     store.commit();
     return changed;
