@@ -105,13 +105,15 @@ describe.skipIf(!postgres)('PostgreSQL, several machines on one database', () =>
     const lines = ['id,last_name,neighborhood'];
     for (let i = 0; i < 400_000; i++) lines.push(`K${i},Nom ${i},Quartier ${i % 9}`);
     fs.writeFileSync(path.join(dir, 'big.csv'), `${lines.join('\n')}\n`);
-    const run = start([...db.args, 'import', 'voters', path.join(dir, 'big.csv')], NOW);
+    // Its sessions named for this test alone (PGAPPNAME): other test files import on the same server.
+    const appName = `turnout_kill_${process.pid}_${Date.now().toString(36)}`;
+    const run = start([...db.args, 'import', 'voters', path.join(dir, 'big.csv')], { ...NOW, PGAPPNAME: appName });
     const admin = new pg.Client({ connectionString: URL });
     await admin.connect();
     try {
-      // Kill the import's session once its COPY is under way.
-      await until(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'turnout' AND query LIKE 'COPY voters%'")).rowCount! > 0);
-      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'turnout' AND query LIKE 'COPY voters%'");
+      // Kill the import's session while its COPY is under way: one statement finds and kills it,
+      // so the COPY cannot end between a look and the kill.
+      await until(async () => (await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'COPY voters%'", [appName])).rowCount! > 0);
     } finally {
       await admin.end();
     }

@@ -162,6 +162,8 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
   it('fails with a clear error and keeps nothing when the connection is killed mid-import', async () => {
     const db = await fresh();
     open.push(db);
+    // This connection's backend, and no other test's (files run in parallel on one server).
+    const backend = (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     const store = pgVoterImportStore(db);
     await store.begin();
     await store.bulkLoad('before');
@@ -169,7 +171,7 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
     await write(voters([{ id: 'A1', last_name: 'X' }], ['id', 'last_name']), 1);
     const killer = await connectPostgres(URL);
     open.push(killer);
-    const killed = await killer.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'turnout' AND pid <> pg_backend_pid() AND query LIKE 'COPY voters%'`);
+    const killed = await killer.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND query LIKE 'COPY voters%'`, [backend]);
     expect(killed.rowCount).toBe(1);
     await expect((async () => {
       await write(voters([{ id: 'A2', last_name: 'Y' }], ['id', 'last_name']), 1);
