@@ -33,8 +33,8 @@ export function contactImportStore(db: Db): ContactImportStore {
     );
   }
   return {
-    begin: () => db.exec('BEGIN IMMEDIATE'),
-    commit: () => db.exec('COMMIT'),
+    begin: () => void db.exec('BEGIN IMMEDIATE'),
+    commit: () => void db.exec('COMMIT'),
     rollback: () => {
       if (db.inTransaction) db.exec('ROLLBACK');
     },

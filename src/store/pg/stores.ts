@@ -20,5 +20,7 @@ export function pgStores(db: PgDb): Stores {
       const r = await db.query(`SELECT ${UNMATCHED_COLUMNS.join(', ')} FROM unmatched_checks ORDER BY checked_at, key`);
       return r.rows;
     },
+    contactImport: async () => (await import('./contacts.js')).pgContactImportStore(db),
+    areaImport: async () => (await import('./areas.js')).pgAreaImportStore(db),
   };
 }
