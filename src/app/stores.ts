@@ -16,6 +16,7 @@ import type { MessageLog, SendLock } from './sendReminders.js';
 import type { OptoutStore } from './optouts.js';
 import type { ContactImportStore } from './importContacts.js';
 import type { AreaImportStore } from './importAreas.js';
+import type { PurgeStore } from './purge.js';
 
 export interface SettingsStore extends SettingsPort {
   get(key: string): Awaitable<string | undefined>;
@@ -41,4 +42,5 @@ export interface Stores {
   unmatchedChecks(): Promise<Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>>;
   contactImport(): Promise<ContactImportStore>;
   areaImport(): Promise<AreaImportStore>;
+  purge(): Promise<PurgeStore>;
 }

@@ -18,5 +18,6 @@ export function sqliteStores(db: Db): Stores {
     unmatchedChecks: async () => (await import('./checks.js')).unmatchedChecks(db) as Iterable<Record<string, unknown>>,
     contactImport: async () => (await import('./contacts.js')).contactImportStore(db),
     areaImport: async () => (await import('./areas.js')).areaImportStore(db),
+    purge: async () => (await import('./purge.js')).purgeStore(db),
   };
 }

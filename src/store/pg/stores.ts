@@ -22,5 +22,6 @@ export function pgStores(db: PgDb): Stores {
     },
     contactImport: async () => (await import('./contacts.js')).pgContactImportStore(db),
     areaImport: async () => (await import('./areas.js')).pgAreaImportStore(db),
+    purge: async () => (await import('./purge.js')).pgPurgeStore(db),
   };
 }
