@@ -37,9 +37,10 @@ export interface ContactImportStore {
   begin(): Awaitable<void>;
   commit(): Awaitable<void>;
   rollback(): Awaitable<void>;
-  voterExists(id: string): Awaitable<boolean>;
-  /** Voters with this precinct and list number (at most 2: one is enough to know it is ambiguous). */
-  votersAt(precinct: string, listNumber: string): Awaitable<string[]>;
+  /** Which of these voter ids exist (a batch's, looked up together). */
+  votersWithIds(ids: readonly string[]): Awaitable<Set<string>>;
+  /** For each [precinct, list number], its voters in id order (at most 2: one is enough to know it is ambiguous). */
+  votersAtPlaces(places: ReadonlyArray<readonly [string, string]>): Awaitable<string[][]>;
   /** Voters by identity_key ("marie|1962-03-14"), with their last names, for each of `keys` that has any. */
   votersWithIdentities(keys: readonly string[]): Awaitable<Map<string, IdentityCandidate[]>>;
   /** Every voter's names, for --match name. */
@@ -209,14 +210,17 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
     }
     return names;
   };
-  /** Identity candidates of the batch being linked (looked up together: one query per batch). */
+  /** Identity candidates, existing ids and voters per place of the batch being linked (looked up together, per batch). */
   let identities = new Map<string, IdentityCandidate[]>();
+  let knownIds = new Set<string>();
+  let atPlaces = new Map<string, string[]>();
+  const placeKey = (precinct: string, listNumber: string): string => `${precinct}\u001f${listNumber}`;
   const find = async (rule: ContactRule, keys: ContactKeys): Promise<Match> => {
     switch (rule) {
       case 'id':
-        return { ids: (await store.voterExists(keys.id!)) ? [keys.id!] : [] };
+        return { ids: knownIds.has(keys.id!) ? [keys.id!] : [] };
       case 'list':
-        return { ids: await store.votersAt(keys.precinct!, keys.listNumber!) };
+        return { ids: atPlaces.get(placeKey(keys.precinct!, keys.listNumber!)) ?? [] };
       case 'identity': {
         if (keys.birthDate === undefined) return { reason: `birth date "${keys.badBirthDate}" is not a date (write 14/03/1962 or 1962-03-14)` };
         for (const first of keys.firstNames) {
@@ -249,6 +253,8 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
     for await (const batch of reading.rows) {
       const prepared: Array<{ row: { fields: string[]; line: number }; contact: PreparedContact; rule: ContactRule | undefined }> = [];
       const wanted = new Set<string>();
+      const wantedIds = new Set<string>();
+      const wantedPlaces = new Map<string, readonly [string, string]>();
       for (const row of batch) {
         summary.read++;
         const contact = preparer.prepare(row.fields);
@@ -258,9 +264,15 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
         }
         const rule = ruleFor(contact.keys, rules);
         if (rule === 'identity' && contact.keys.birthDate !== undefined) for (const first of contact.keys.firstNames) wanted.add(`${first}|${contact.keys.birthDate}`);
+        if (rule === 'id') wantedIds.add(contact.keys.id!);
+        if (rule === 'list') wantedPlaces.set(placeKey(contact.keys.precinct!, contact.keys.listNumber!), [contact.keys.precinct!, contact.keys.listNumber!]);
         prepared.push({ row, contact, rule });
       }
       identities = wanted.size === 0 ? new Map() : await store.votersWithIdentities([...wanted].sort()); // sorted: the index is read in order
+      knownIds = wantedIds.size === 0 ? new Set() : await store.votersWithIds([...wantedIds].sort());
+      const places = [...wantedPlaces.values()];
+      const found = places.length === 0 ? [] : await store.votersAtPlaces(places);
+      atPlaces = new Map(places.map(([precinct, listNumber], i) => [placeKey(precinct, listNumber), found[i] ?? []]));
       for (const { row, contact, rule } of prepared) {
         if (contact.phoneInvalid) summary.phonesInvalid++;
         if (contact.badScore) summary.badScores++;

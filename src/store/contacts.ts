@@ -38,8 +38,9 @@ export function contactImportStore(db: Db): ContactImportStore {
     rollback: () => {
       if (db.inTransaction) db.exec('ROLLBACK');
     },
-    voterExists: (id) => exists.get(id) !== undefined,
-    votersAt: (precinct, listNumber) => at.all(precinct, listNumber).map((r) => r.id),
+    // One indexed lookup per key: as fast here as a join, and no round trips to save on SQLite.
+    votersWithIds: (ids) => new Set(ids.filter((id) => exists.get(id) !== undefined)),
+    votersAtPlaces: (places) => places.map(([precinct, listNumber]) => at.all(precinct, listNumber).map((r) => r.id)),
     votersWithIdentities(keys) {
       const found = new Map<string, IdentityCandidate[]>();
       for (const [key, id, last_name, birth_name] of identities.iterate(JSON.stringify(keys))) {

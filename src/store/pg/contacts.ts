@@ -1,8 +1,8 @@
 /**
  * Contacts onto voters on PostgreSQL (`turnout import contacts`), the same answers as
- * src/store/contacts.ts: lookups a batch at a time where the use case asks by batch (identities),
- * and each slice of updates goes by COPY into a temporary table and one UPDATE … FROM (the
- * statement trigger of the voters moves the tallies once per slice). Everything runs in the one
+ * src/store/contacts.ts: one lookup query per reader batch and kind (ids, places, identities), and
+ * each slice of updates goes by COPY into a temporary table and one UPDATE … FROM (the statement
+ * trigger of the voters moves the tallies once per slice). Everything runs in the one
  * transaction begun by begin(): a failure, a lost connection or --dry-run leaves nothing.
  */
 import type { ContactImportStore, IdentityCandidate, VoterName } from '../../app/importContacts.js';
@@ -34,13 +34,22 @@ export function pgContactImportStore(db: PgDb): ContactImportStore {
       open = false;
       await db.query('ROLLBACK').catch(() => {});
     },
-    async voterExists(id) {
-      return (await db.query('SELECT 1 FROM voters WHERE id = $1', [id])).rowCount! > 0;
+    async votersWithIds(ids) {
+      // id = ANY(array): an index scan of the primary key, one round trip per batch.
+      const r = await db.query<{ id: string }>('SELECT id FROM voters WHERE id = ANY($1::text[])', [ids]);
+      return new Set(r.rows.map((row) => row.id));
     },
-    async votersAt(precinct, listNumber) {
-      // In id order, as SQLite reads them from its (precinct, list_number) index over the id key.
-      const r = await db.query<{ id: string }>('SELECT id FROM voters WHERE precinct = $1 AND list_number = $2 ORDER BY id LIMIT 2', [precinct, listNumber]);
-      return r.rows.map((row) => row.id);
+    async votersAtPlaces(places) {
+      // Up to two voters per place, in id order as SQLite reads them from its (precinct, list_number) index over the id key.
+      const r = await db.query<{ i: number; id: string }>(
+        `SELECT t.i::int AS i, m.id FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(precinct, list_number, i)
+           CROSS JOIN LATERAL (SELECT id FROM voters v WHERE v.precinct = t.precinct AND v.list_number = t.list_number ORDER BY id LIMIT 2) m
+          ORDER BY 1, 2`,
+        [places.map(([precinct]) => precinct), places.map(([, listNumber]) => listNumber)],
+      );
+      const found: string[][] = places.map(() => []);
+      for (const row of r.rows) found[row.i - 1]!.push(row.id);
+      return found;
     },
     async votersWithIdentities(keys) {
       const r = await db.query<{ identity_key: string; id: string; last_name: string | null; birth_name: string | null }>(
