@@ -30,7 +30,9 @@ Support levels are political opinions (GDPR art. 9): delete them once the campai
 them. Afterwards only the settings and the counts per neighborhood, precinct, support level and
 hour remain, so turnout status (and --timeline) still answers, by neighborhood or precinct. Deleted
 rows are overwritten (secure_delete), the file is rewritten (VACUUM) and its WAL emptied and
-truncated: nothing can be recovered from the database file.
+truncated: nothing can be recovered from the database file. On PostgreSQL the tables are emptied
+(TRUNCATE), the statistics sampled from their columns dropped and every table rewritten (VACUUM
+FULL); the server's WAL archives, replicas and earlier backups are beyond turnout's reach.
 ${examples('turnout purge --dry-run', 'turnout purge', 'turnout --db election.db purge --yes --keep-optouts')}`,
     )
     .action(
