@@ -5,9 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testBackends, type TestDatabase } from '../helpers/backends.js';
-import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
+import { DEFAULT_PG_URL, testBackends, type TestDatabase } from '../helpers/backends.js';
+import { BIN, FIXTURES, ROOT, runTurnout, tempDir } from '../helpers/cli.js';
 import { listFixtures, type Contact } from '../bench/lists.js';
 
 const NOW = { TURNOUT_NOW: '2026-03-15T16:00:00+01:00' };
@@ -214,6 +216,47 @@ describe('turnout import contacts', () => {
     expect(byList.stderr).not.toContain('matched by voter id');
     expect(await dump()).toBe(before);
   });
+
+  it.skipIf(backend.name !== 'postgres')('a connection killed while the contacts are written fails with a clear error and writes nothing', async () => {
+    const init = await turnout(['init', '--region', 'FR', '--timezone', 'Europe/Paris', '--quiet']);
+    expect(init.code, init.stderr).toBe(0);
+    const voters = ['id,last_name,neighborhood'];
+    const contacts = ['id,phone,support'];
+    for (let i = 0; i < 100_000; i++) {
+      voters.push(`K${String(i).padStart(6, '0')},Nom ${i},Quartier ${i % 9}`);
+      contacts.push(`K${String(i).padStart(6, '0')},06 ${String(10_000_000 + i).slice(0, 8).replace(/(\d\d)(?=\d)/g, '$1 ')},${1 + (i % 5)}`);
+    }
+    fs.writeFileSync(path.join(dir, 'voters.csv'), `${voters.join('\n')}\n`);
+    fs.writeFileSync(path.join(dir, 'contacts.csv'), `${contacts.join('\n')}\n`);
+    expect((await turnout(['-q', 'import', 'voters', path.join(dir, 'voters.csv')])).code).toBe(0);
+    const before = await dump();
+
+    const env: NodeJS.ProcessEnv = { ...process.env, ...NOW };
+    for (const key of Object.keys(env)) if (key.startsWith('TURNOUT_') && key !== 'TURNOUT_NOW') delete env[key];
+    const child = spawn(process.execPath, [BIN, ...db.args, 'import', 'contacts', path.join(dir, 'contacts.csv')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const admin = new pg.Client({ connectionString: db.args[1] ?? DEFAULT_PG_URL });
+    await admin.connect();
+    try {
+      // Once some slices of updates are written (the session's last statement is one), kill it.
+      const writing = "application_name = 'turnout' AND query LIKE 'UPDATE voters SET%FROM contacts_in%'";
+      const end = Date.now() + 60_000;
+      while ((await admin.query(`SELECT 1 FROM pg_stat_activity WHERE ${writing}`)).rowCount === 0) {
+        if (Date.now() > end) throw new Error(`the import never reached its writes: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${writing}`);
+    } finally {
+      await admin.end();
+    }
+    expect(await code).toBe(1);
+    expect(stderr).toMatch(/error: lost the connection to postgres:\/\/[^ ]+ \(schema turnout_test_[^)]+\): .*nothing of this command was kept/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(await dump()).toBe(before);
+    expect(await query('SELECT count(*) AS n FROM voters WHERE phone IS NOT NULL')).toEqual([{ n: 0 }]);
+  }, 120_000);
 
   it('links on names alone only when asked, and says it is weaker', async () => {
     await listImported();
