@@ -13,8 +13,16 @@ export async function inspectDemoSchema(url: string, schema: string, marker: str
     const exists = await db.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
     if (exists.rowCount === 0) return { kind: 'absent' };
     if ((await pgSchemaVersion(db)) === 0) {
-      const tables = await db.query('SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 LIMIT 1', [schema]);
-      return tables.rowCount === 0 ? { kind: 'absent' } : { kind: 'other', reason: 'the schema holds tables that are not turnout’s' };
+      // Not turnout's: an empty schema may be built in (it is dropped and made again); one holding
+      // anything (tables, views, sequences, functions, types) is someone else's.
+      const objects = await db.query(
+        `SELECT 1 FROM pg_class WHERE relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
+         UNION ALL SELECT 1 FROM pg_proc WHERE pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
+         UNION ALL SELECT 1 FROM pg_type WHERE typnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)
+         LIMIT 1`,
+        [schema],
+      );
+      return objects.rowCount === 0 ? { kind: 'absent' } : { kind: 'other', reason: 'the schema holds objects that are not turnout’s' };
     }
     const found = await db.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [marker]);
     return found.rows[0] === undefined ? { kind: 'other', reason: 'it has no demo marker' } : { kind: 'demo', name: found.rows[0].value };
