@@ -11,7 +11,7 @@ import { DataError } from '../core/errors.js';
 import { mapHeaders, VOTER_SYNONYMS } from '../core/mapping.js';
 import type { CheckFileReading } from './importChecks.js';
 import type { RejectedRow, RejectSink } from './importVoters.js';
-import type { Reporter } from './ports.js';
+import type { Awaitable, Reporter } from './ports.js';
 import { failIfStrict, recordReject } from './rejected.js';
 
 export type AreaFileReading = CheckFileReading;
@@ -30,17 +30,20 @@ export interface UnmappedPrecinct {
   voters: number;
 }
 
-/** The part of the database this use case reads and writes; all calls inside begin() … commit()/rollback(). */
+/**
+ * The part of the database this use case reads and writes; all calls inside begin() … commit()/rollback().
+ * Values on SQLite, promises on PostgreSQL (Awaitable).
+ */
 export interface AreaImportStore {
-  begin(): void;
-  commit(): void;
-  rollback(): void;
+  begin(): Awaitable<void>;
+  commit(): Awaitable<void>;
+  rollback(): Awaitable<void>;
   /** Replaces the stored map with these [precinct, area] pairs; returns how many precincts it had. */
-  replaceAreas(pairs: ReadonlyArray<readonly [string, string]>): number;
+  replaceAreas(pairs: ReadonlyArray<readonly [string, string]>): Awaitable<number>;
   /** Sets each voter's neighborhood from its precinct's area where they differ; returns how many moved. */
-  applyAreas(): number;
+  applyAreas(): Awaitable<number>;
   /** Precincts that have voters but no area in the map (the first `limit`), and how many such precincts. */
-  unmappedPrecincts(limit: number): { count: number; first: UnmappedPrecinct[] };
+  unmappedPrecincts(limit: number): Awaitable<{ count: number; first: UnmappedPrecinct[] }>;
 }
 
 export interface ImportAreasOptions {
@@ -129,17 +132,17 @@ export async function importAreas(ports: ImportAreasPorts, reading: AreaFileRead
     failIfStrict(options.strict, summary, reading.file);
     summary.precincts = map.size;
     summary.areas = new Set([...map.values()].map((v) => v.area)).size;
-    store.begin();
+    await store.begin();
     open = true;
-    summary.previousPrecincts = store.replaceAreas([...map.entries()].map(([precinct, v]) => [precinct, v.area] as const));
-    summary.votersMoved = store.applyAreas();
-    summary.unmapped = store.unmappedPrecincts(5);
-    if (summary.dryRun) store.rollback();
-    else store.commit();
+    summary.previousPrecincts = await store.replaceAreas([...map.entries()].map(([precinct, v]) => [precinct, v.area] as const));
+    summary.votersMoved = await store.applyAreas();
+    summary.unmapped = await store.unmappedPrecincts(5);
+    if (summary.dryRun) await store.rollback();
+    else await store.commit();
     open = false;
     return summary;
   } finally {
-    if (open) store.rollback();
+    if (open) await store.rollback();
     await options.rejects?.close();
   }
 }

@@ -14,7 +14,7 @@ import { CONTACT_SYNONYMS, mapHeaders, type ContactField } from '../core/mapping
 import type { PhoneNormalizer } from '../core/phone.js';
 import type { CheckFileReading } from './importChecks.js';
 import type { RejectedRow, RejectSink } from './importVoters.js';
-import type { Reporter } from './ports.js';
+import type { Awaitable, Reporter } from './ports.js';
 import { failIfStrict, recordReject } from './rejected.js';
 
 export type ContactFileReading = CheckFileReading;
@@ -29,23 +29,27 @@ export interface VoterName extends IdentityCandidate {
   first_name: string | null;
 }
 
-/** The part of the database this use case reads and writes; all calls inside begin() … commit()/rollback(). */
+/**
+ * The part of the database this use case reads and writes; all calls inside begin() … commit()/rollback().
+ * Values on SQLite, promises on PostgreSQL (Awaitable): each is one statement per batch either way.
+ */
 export interface ContactImportStore {
-  begin(): void;
-  commit(): void;
-  rollback(): void;
-  voterExists(id: string): boolean;
-  /** Voters with this precinct and list number (at most 2: one is enough to know it is ambiguous). */
-  votersAt(precinct: string, listNumber: string): string[];
+  begin(): Awaitable<void>;
+  commit(): Awaitable<void>;
+  rollback(): Awaitable<void>;
+  /** Which of these voter ids exist (a batch's, looked up together). */
+  votersWithIds(ids: readonly string[]): Awaitable<Set<string>>;
+  /** For each [precinct, list number], its voters in id order (at most 2: one is enough to know it is ambiguous). */
+  votersAtPlaces(places: ReadonlyArray<readonly [string, string]>): Awaitable<string[][]>;
   /** Voters by identity_key ("marie|1962-03-14"), with their last names, for each of `keys` that has any. */
-  votersWithIdentities(keys: readonly string[]): Map<string, IdentityCandidate[]>;
+  votersWithIdentities(keys: readonly string[]): Awaitable<Map<string, IdentityCandidate[]>>;
   /** Every voter's names, for --match name. */
-  everyVoterName(): Iterable<VoterName>;
+  everyVoterName(): Awaitable<Iterable<VoterName> | AsyncIterable<VoterName>>;
   /** The current contact columns of these voters (ids in sorted order, a few hundred at a time). */
-  currentOf(ids: readonly string[]): Map<string, Record<ContactColumn, string | number | null>>;
+  currentOf(ids: readonly string[]): Awaitable<Map<string, Record<ContactColumn, string | number | null>>>;
   /** Sets `columns` of each voter: rows are [id, ...values in the order of columns]. */
-  update(columns: readonly ContactColumn[], rows: ReadonlyArray<ReadonlyArray<string | number | null>>): void;
-  addExtraColumns(names: readonly string[]): void;
+  update(columns: readonly ContactColumn[], rows: ReadonlyArray<ReadonlyArray<string | number | null>>): Awaitable<void>;
+  addExtraColumns(names: readonly string[]): Awaitable<void>;
 }
 
 export interface ImportContactsOptions {
@@ -190,10 +194,10 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
   };
 
   let names: Map<string, string[]> | undefined;
-  const nameIndex = (): Map<string, string[]> => {
+  const nameIndex = async (): Promise<Map<string, string[]>> => {
     if (names) return names;
     names = new Map();
-    for (const v of store.everyVoterName()) {
+    for await (const v of await store.everyVoterName()) {
       const first = v.first_name === null ? '' : normalizeName(firstGivenName(v.first_name));
       if (first === '') continue;
       for (const last of new Set([v.last_name, v.birth_name].map((n) => (n === null ? '' : normalizeName(n))))) {
@@ -206,14 +210,17 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
     }
     return names;
   };
-  /** Identity candidates of the batch being linked (looked up together: one query per batch). */
+  /** Identity candidates, existing ids and voters per place of the batch being linked (looked up together, per batch). */
   let identities = new Map<string, IdentityCandidate[]>();
-  const find = (rule: ContactRule, keys: ContactKeys): Match => {
+  let knownIds = new Set<string>();
+  let atPlaces = new Map<string, string[]>();
+  const placeKey = (precinct: string, listNumber: string): string => `${precinct}\u001f${listNumber}`;
+  const find = async (rule: ContactRule, keys: ContactKeys): Promise<Match> => {
     switch (rule) {
       case 'id':
-        return { ids: store.voterExists(keys.id!) ? [keys.id!] : [] };
+        return { ids: knownIds.has(keys.id!) ? [keys.id!] : [] };
       case 'list':
-        return { ids: store.votersAt(keys.precinct!, keys.listNumber!) };
+        return { ids: atPlaces.get(placeKey(keys.precinct!, keys.listNumber!)) ?? [] };
       case 'identity': {
         if (keys.birthDate === undefined) return { reason: `birth date "${keys.badBirthDate}" is not a date (write 14/03/1962 or 1962-03-14)` };
         for (const first of keys.firstNames) {
@@ -225,7 +232,7 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
         return { ids: [] };
       }
       case 'name': {
-        const index = nameIndex();
+        const index = await nameIndex();
         for (const first of keys.firstNames) {
           const ids = new Set<string>();
           for (const last of keys.lastNames) for (const id of index.get(`${last}|${first}`) ?? []) ids.add(id);
@@ -238,7 +245,7 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
 
   let open = false;
   try {
-    store.begin();
+    await store.begin();
     open = true;
     /** Voter id → what to apply (the later row wins). */
     const queued = new Map<string, Pick<PreparedContact, 'values' | 'extras'>>();
@@ -246,6 +253,8 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
     for await (const batch of reading.rows) {
       const prepared: Array<{ row: { fields: string[]; line: number }; contact: PreparedContact; rule: ContactRule | undefined }> = [];
       const wanted = new Set<string>();
+      const wantedIds = new Set<string>();
+      const wantedPlaces = new Map<string, readonly [string, string]>();
       for (const row of batch) {
         summary.read++;
         const contact = preparer.prepare(row.fields);
@@ -255,9 +264,15 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
         }
         const rule = ruleFor(contact.keys, rules);
         if (rule === 'identity' && contact.keys.birthDate !== undefined) for (const first of contact.keys.firstNames) wanted.add(`${first}|${contact.keys.birthDate}`);
+        if (rule === 'id') wantedIds.add(contact.keys.id!);
+        if (rule === 'list') wantedPlaces.set(placeKey(contact.keys.precinct!, contact.keys.listNumber!), [contact.keys.precinct!, contact.keys.listNumber!]);
         prepared.push({ row, contact, rule });
       }
-      identities = wanted.size === 0 ? new Map() : store.votersWithIdentities([...wanted].sort()); // sorted: the index is read in order
+      identities = wanted.size === 0 ? new Map() : await store.votersWithIdentities([...wanted].sort()); // sorted: the index is read in order
+      knownIds = wantedIds.size === 0 ? new Set() : await store.votersWithIds([...wantedIds].sort());
+      const places = [...wantedPlaces.values()];
+      const found = places.length === 0 ? [] : await store.votersAtPlaces(places);
+      atPlaces = new Map(places.map(([precinct, listNumber], i) => [placeKey(precinct, listNumber), found[i] ?? []]));
       for (const { row, contact, rule } of prepared) {
         if (contact.phoneInvalid) summary.phonesInvalid++;
         if (contact.badScore) summary.badScores++;
@@ -266,7 +281,7 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
           await notApplied(row, `names no voter: no ${rules.map((r) => RULE_LABEL[r]).join(', nor ')}`);
           continue;
         }
-        const match = find(rule, contact.keys);
+        const match = await find(rule, contact.keys);
         if ('reason' in match) {
           summary.unmatched++;
           await notApplied(row, match.reason);
@@ -289,7 +304,7 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
     summary.namedTwice = twice.size;
     failIfStrict(options.strict, summary, reading.file);
 
-    store.addExtraColumns(preparer.extraNames);
+    await store.addExtraColumns(preparer.extraNames);
     const supplied = preparer.suppliedColumns.filter((c) => c !== 'extra');
     const withExtra = preparer.suppliedColumns.includes('extra');
     // In voter id order, in slices: neighbouring voters share pages, and each slice is read and
@@ -298,7 +313,7 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
     const ids = [...queued.keys()].sort();
     for (let start = 0; start < ids.length; start += WRITE_SLICE) {
       const slice = ids.slice(start, start + WRITE_SLICE);
-      const currents = store.currentOf(slice);
+      const currents = await store.currentOf(slice);
       const writes: Array<Array<string | number | null>> = [];
       for (const id of slice) {
         const contact = queued.get(id)!;
@@ -333,14 +348,14 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
         summary.votersUpdated++;
         for (const field of changedFields) summary.fieldsUpdated[field] = (summary.fieldsUpdated[field] ?? 0) + 1;
       }
-      if (writes.length > 0) store.update(columns, writes);
+      if (writes.length > 0) await store.update(columns, writes);
     }
-    if (summary.dryRun) store.rollback();
-    else store.commit();
+    if (summary.dryRun) await store.rollback();
+    else await store.commit();
     open = false;
     return summary;
   } finally {
-    if (open) store.rollback();
+    if (open) await store.rollback();
     await options.rejects?.close();
     await options.unmatched?.close();
   }

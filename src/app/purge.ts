@@ -3,6 +3,7 @@
  * art. 9): once the campaign no longer needs them, everything personal goes, and what is left is
  * the per-area counts that `turnout status` reads.
  */
+import type { Awaitable } from './ports.js';
 
 /** One table of the database and what the purge does with it. */
 export interface PurgeTable {
@@ -20,27 +21,28 @@ export interface PurgeOptions {
 
 export interface PurgeOutcome {
   tables: PurgeTable[];
-  /** Database file size before and after (bytes, pages × page size). */
+  /** Database size before and after (bytes: the file's pages on SQLite, the schema's tables on PostgreSQL). */
   bytesBefore: number;
   bytesAfter: number;
 }
 
-/** What the purge needs from the database (src/store/purge.ts implements it). */
+/** What the purge needs from the database (src/store/purge.ts and src/store/pg/purge.ts implement it). */
 export interface PurgeStore {
   /** Every table with its row count and what the purge would do with it. */
-  plan(options: PurgeOptions): PurgeTable[];
+  plan(options: PurgeOptions): Awaitable<PurgeTable[]>;
   /**
-   * Secures the aggregates, deletes every other row (secure_delete), records the purge, then
-   * VACUUMs and truncates the WAL. Throws when another connection keeps the WAL from being emptied.
+   * Secures the aggregates, deletes every other row, records the purge, then rewrites what held
+   * them (SQLite: secure_delete, VACUUM, the WAL truncated; PostgreSQL: TRUNCATE, the columns'
+   * statistics dropped, VACUUM FULL). Throws, deleting nothing, when another connection is in the way.
    */
-  purge(options: PurgeOptions & { at: string }): PurgeOutcome;
+  purge(options: PurgeOptions & { at: string }): Awaitable<PurgeOutcome>;
 }
 
-export function planPurge(store: PurgeStore, options: PurgeOptions): PurgeTable[] {
+export async function planPurge(store: PurgeStore, options: PurgeOptions): Promise<PurgeTable[]> {
   return store.plan(options);
 }
 
-export function purgeDatabase(store: PurgeStore, options: PurgeOptions, clock: { now(): Date }): PurgeOutcome {
+export async function purgeDatabase(store: PurgeStore, options: PurgeOptions, clock: { now(): Date }): Promise<PurgeOutcome> {
   return store.purge({ ...options, at: clock.now().toISOString() });
 }
 

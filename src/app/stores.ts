@@ -14,6 +14,9 @@ import type { Awaitable } from './ports.js';
 import type { ReminderSource } from './remind.js';
 import type { MessageLog, SendLock } from './sendReminders.js';
 import type { OptoutStore } from './optouts.js';
+import type { ContactImportStore } from './importContacts.js';
+import type { AreaImportStore } from './importAreas.js';
+import type { PurgeStore } from './purge.js';
 
 export interface SettingsStore extends SettingsPort {
   get(key: string): Awaitable<string | undefined>;
@@ -37,4 +40,7 @@ export interface Stores {
   sendLock(): Promise<SendLock>;
   /** Checks that matched no voter, oldest first. */
   unmatchedChecks(): Promise<Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>>;
+  contactImport(): Promise<ContactImportStore>;
+  areaImport(): Promise<AreaImportStore>;
+  purge(): Promise<PurgeStore>;
 }

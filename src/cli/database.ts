@@ -1,6 +1,7 @@
 import type { Stores } from '../app/stores.js';
 import { UsageError } from '../core/errors.js';
 import { isPostgresTarget } from '../core/databaseUrl.js';
+import type { ElectionSettings } from '../core/settings.js';
 import type { Db, OpenOptions } from '../store/db.js';
 import type { CliContext } from './context.js';
 
@@ -25,7 +26,7 @@ export async function withDatabase<T>(ctx: CliContext, fn: (db: Db) => T | Promi
   // For the commands that work on SQLite only: a postgres:// --db is a usage error naming those that do.
   if (isPostgresTarget(ctx.dbPath)) {
     throw new UsageError(`this command works on an SQLite database only for now, not on PostgreSQL (${ctx.dbLabel})`, {
-      hint: 'On PostgreSQL: init, import voters, import checks, status, export, mark, unmark, checks unmatched, remind (lists and --send), optout and copy. Copy the campaign to a file for the rest: turnout copy --from URL --to turnout.db.',
+      hint: 'On PostgreSQL: init, import voters, import checks, import contacts, import areas, status, export, mark, unmark, checks unmatched, remind (lists and --send), optout, purge, demo and copy. Copy the campaign to a file for the rest: turnout copy --from URL --to turnout.db.',
     });
   }
   const { openDatabase } = await import('../store/db.js');
@@ -43,12 +44,16 @@ export async function withDatabase<T>(ctx: CliContext, fn: (db: Db) => T | Promi
 
 async function checkPurge(ctx: CliContext, db: Db, options: DatabaseUse): Promise<void> {
   const { loadSettings } = await import('../store/settings.js');
-  const settings = loadSettings(db);
+  return checkPurgeSettings(ctx, loadSettings(db), options);
+}
+
+/** The purge rules above on either engine's settings. */
+async function checkPurgeSettings(ctx: CliContext, settings: ElectionSettings, options: DatabaseUse): Promise<void> {
   if (settings.purgedAt !== undefined) {
     if (options.allowPurged) return;
     const { RuntimeError } = await import('../core/errors.js');
     throw new RuntimeError(
-      `${ctx.dbPath} was purged on ${settings.purgedAt.slice(0, 10)}: it holds no voters, poll checks, messages or contacts any more, only the per-area counts`,
+      `${ctx.dbLabel} was purged on ${settings.purgedAt.slice(0, 10)}: it holds no voters, poll checks, messages or contacts any more, only the per-area counts`,
       {
         hint: 'turnout status (by neighborhood or precinct), init and optout still work on it. For a new election, start a new database: turnout --db new.db init …',
       },
@@ -75,7 +80,11 @@ export async function withStores<T>(ctx: CliContext, fn: (stores: Stores) => T |
   const { pgStores } = await import('../store/pg/stores.js');
   const db = await openPostgres(ctx.dbPath, { schema: ctx.dbSchema, create: options.create !== false && options.readonly !== true });
   try {
-    return await fn(pgStores(db));
+    const stores = pgStores(db);
+    // The purged-database rule holds on PostgreSQL too: a purged schema refuses the commands that need personal data.
+    const { electionSettings } = await import('../app/settings.js');
+    await checkPurgeSettings(ctx, await electionSettings(await stores.settings()), options);
+    return await fn(stores);
   } finally {
     await db.close();
   }

@@ -23,8 +23,8 @@ export function hasAreas(db: Db): boolean {
 
 export function areaImportStore(db: Db): AreaImportStore {
   return {
-    begin: () => db.exec('BEGIN IMMEDIATE'),
-    commit: () => db.exec('COMMIT'),
+    begin: () => void db.exec('BEGIN IMMEDIATE'),
+    commit: () => void db.exec('COMMIT'),
     rollback: () => {
       if (db.inTransaction) db.exec('ROLLBACK');
     },

@@ -33,13 +33,14 @@ export function contactImportStore(db: Db): ContactImportStore {
     );
   }
   return {
-    begin: () => db.exec('BEGIN IMMEDIATE'),
-    commit: () => db.exec('COMMIT'),
+    begin: () => void db.exec('BEGIN IMMEDIATE'),
+    commit: () => void db.exec('COMMIT'),
     rollback: () => {
       if (db.inTransaction) db.exec('ROLLBACK');
     },
-    voterExists: (id) => exists.get(id) !== undefined,
-    votersAt: (precinct, listNumber) => at.all(precinct, listNumber).map((r) => r.id),
+    // One indexed lookup per key: as fast here as a join, and no round trips to save on SQLite.
+    votersWithIds: (ids) => new Set(ids.filter((id) => exists.get(id) !== undefined)),
+    votersAtPlaces: (places) => places.map(([precinct, listNumber]) => at.all(precinct, listNumber).map((r) => r.id)),
     votersWithIdentities(keys) {
       const found = new Map<string, IdentityCandidate[]>();
       for (const [key, id, last_name, birth_name] of identities.iterate(JSON.stringify(keys))) {

@@ -9,7 +9,7 @@ import type { Db } from './db.js';
  * as birth names and dates, contacts, tokens) is purged without this file knowing it: a table is
  * personal until it is listed here.
  */
-const KEPT: Readonly<Record<string, string>> = {
+export const KEPT: Readonly<Record<string, string>> = {
   settings: 'the election settings: region, time zone, name, SMS footer, purge date',
   precinct_areas: "the campaign's map of precincts (bureaux) onto areas (quartiers): no one's data",
   voter_tally: 'counts: voters per neighborhood, precinct and support level',
@@ -18,10 +18,10 @@ const KEPT: Readonly<Record<string, string>> = {
 };
 
 /** Kept only with --keep-optouts. */
-const OPTOUTS = 'optouts';
+export const OPTOUTS = 'optouts';
 
 /** What the tables of migrations 001-004 hold, for the plan shown before the purge. */
-const HOLDS: Readonly<Record<string, string>> = {
+export const HOLDS: Readonly<Record<string, string>> = {
   voters: 'voters: names, addresses, birth dates, phones, e-mails, support levels, every imported column',
   voter_columns: 'the headers of the imported columns',
   checks: 'poll checks: who voted, and when',

@@ -16,5 +16,8 @@ export function sqliteStores(db: Db): Stores {
     optouts: async () => (await import('./optouts.js')).optoutStore(db),
     sendLock: async () => (await import('./messages.js')).sendLock(db),
     unmatchedChecks: async () => (await import('./checks.js')).unmatchedChecks(db) as Iterable<Record<string, unknown>>,
+    contactImport: async () => (await import('./contacts.js')).contactImportStore(db),
+    areaImport: async () => (await import('./areas.js')).areaImportStore(db),
+    purge: async () => (await import('./purge.js')).purgeStore(db),
   };
 }

@@ -6,31 +6,34 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testBackends, type TestDatabase } from '../helpers/backends.js';
 import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
 
-let dir: string;
-let cleanup: () => void;
-let db: string;
 const NOW = { TURNOUT_NOW: '2026-03-15T15:00:00+01:00' };
+const REU = path.join(FIXTURES, 'lists', 'reu-electeurs-actifs.csv');
 
-beforeEach(() => {
-  ({ dir, cleanup } = tempDir('turnout-areas-'));
-  db = path.join(dir, 'test.db');
+// The same tests on every backend this run has (SQLite always; PostgreSQL when it answers).
+describe.each(await testBackends())('on $name', (backend) => {
+let dir: string;
+let cleanup: () => Promise<void>;
+let db: TestDatabase;
+
+beforeEach(async () => {
+  const tmp = tempDir('turnout-areas-');
+  dir = tmp.dir;
+  db = await backend.create(dir);
+  cleanup = async () => {
+    await db.drop();
+    tmp.cleanup();
+  };
 });
 afterEach(() => cleanup());
 
-const REU = path.join(FIXTURES, 'lists', 'reu-electeurs-actifs.csv');
-const turnout = (args: string[], input?: string) => runTurnout(['--db', db, ...args], { env: NOW, input });
+const turnout = (args: string[], input?: string) => runTurnout([...db.args, ...args], { env: NOW, input });
 
-function query<T = Record<string, unknown>>(sql: string): T[] {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.prepare(sql).all() as T[];
-  } finally {
-    conn.close();
-  }
+function query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+  return db.query<T>(sql);
 }
 
 function write(name: string, text: string): string {
@@ -40,12 +43,12 @@ function write(name: string, text: string): string {
 }
 
 /** Voters per area from the voters themselves, and from the tally `status` reads: they must agree. */
-function areaCounts(): { fresh: unknown[]; tally: unknown[]; votesFresh: unknown[]; votesTally: unknown[] } {
+async function areaCounts(): Promise<{ fresh: unknown[]; tally: unknown[]; votesFresh: unknown[]; votesTally: unknown[] }> {
   return {
-    fresh: query("SELECT ifnull(neighborhood, '') AS area, count(*) AS n FROM voters GROUP BY 1 ORDER BY 1"),
-    tally: query('SELECT neighborhood AS area, sum(voters) AS n FROM voter_tally GROUP BY 1 HAVING n <> 0 ORDER BY 1'),
-    votesFresh: query("SELECT ifnull(v.neighborhood, '') AS area, count(*) AS n FROM checks c JOIN voters v ON v.id = c.voter_id GROUP BY 1 ORDER BY 1"),
-    votesTally: query('SELECT neighborhood AS area, sum(votes) AS n FROM vote_tally GROUP BY 1 HAVING n <> 0 ORDER BY 1'),
+    fresh: await query("SELECT coalesce(neighborhood, '') AS area, count(*) AS n FROM voters GROUP BY 1 ORDER BY 1"),
+    tally: await query('SELECT neighborhood AS area, sum(voters) AS n FROM voter_tally GROUP BY 1 HAVING sum(voters) <> 0 ORDER BY 1'),
+    votesFresh: await query("SELECT coalesce(v.neighborhood, '') AS area, count(*) AS n FROM checks c JOIN voters v ON v.id = c.voter_id GROUP BY 1 ORDER BY 1"),
+    votesTally: await query('SELECT neighborhood AS area, sum(votes) AS n FROM vote_tally GROUP BY 1 HAVING sum(votes) <> 0 ORDER BY 1'),
   };
 }
 
@@ -63,16 +66,16 @@ const MAP = 'Bureau de vote;Quartier;Lieu de vote\n0001;Centre;Mairie\n0002;Cent
 describe('turnout import areas', () => {
   it('places every voter in its bureau’s quartier, the tallies and the checks following', async () => {
     await setUp();
-    const before = query<{ n: number }>('SELECT count(*) AS n FROM voters WHERE neighborhood IS NOT NULL');
+    const before = await query<{ n: number }>('SELECT count(*) AS n FROM voters WHERE neighborhood IS NOT NULL');
     expect(before[0]!.n).toBe(0);
     const result = await turnout(['import', 'areas', write('bureaux.csv', MAP)]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain('3 precincts in 2 areas');
-    const perBureau = query<{ precinct: string; area: string; n: number }>('SELECT precinct, neighborhood AS area, count(*) AS n FROM voters GROUP BY 1, 2 ORDER BY 1');
+    const perBureau = await query<{ precinct: string; area: string; n: number }>('SELECT precinct, neighborhood AS area, count(*) AS n FROM voters GROUP BY 1, 2 ORDER BY 1');
     expect(perBureau.map((r) => [r.precinct, r.area])).toEqual([['0001', 'Centre'], ['0002', 'Centre'], ['0003', 'Les Granges']]);
     const moved = perBureau.reduce((sum, r) => sum + r.n, 0);
     expect(result.stderr).toContain(`voters moved to their precinct's area ${moved}`);
-    const counts = areaCounts();
+    const counts = await areaCounts();
     expect(counts.tally).toEqual(counts.fresh);
     expect(counts.votesTally).toEqual(counts.votesFresh);
     expect(counts.votesFresh.length).toBe(2);
@@ -99,9 +102,9 @@ describe('turnout import areas', () => {
     const result = await turnout(['import', 'voters', fresh]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/areas +from the map of precincts \(turnout import areas\): 1 voters placed or moved/);
-    expect(query<{ area: string }>("SELECT neighborhood AS area FROM voters WHERE id = '0003/9001'")).toEqual([{ area: 'Les Granges' }]);
-    expect(query<{ n: number }>('SELECT count(*) AS n FROM voters WHERE neighborhood IS NULL AND precinct IS NOT NULL')[0]!.n).toBe(0);
-    const counts = areaCounts();
+    expect(await query<{ area: string }>("SELECT neighborhood AS area FROM voters WHERE id = '0003/9001'")).toEqual([{ area: 'Les Granges' }]);
+    expect((await query<{ n: number }>('SELECT count(*) AS n FROM voters WHERE neighborhood IS NULL AND precinct IS NOT NULL'))[0]!.n).toBe(0);
+    const counts = await areaCounts();
     expect(counts.tally).toEqual(counts.fresh);
     expect(counts.votesTally).toEqual(counts.votesFresh);
   });
@@ -112,8 +115,8 @@ describe('turnout import areas', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('precinct "0001" is given two areas: "Centre" on line 2 and "Les Granges" on line 4');
     expect(result.stderr).toContain('hint:');
-    expect(query('SELECT * FROM precinct_areas')).toEqual([]);
-    expect(query<{ n: number }>('SELECT count(*) AS n FROM voters WHERE neighborhood IS NOT NULL')[0]!.n).toBe(0);
+    expect(await query('SELECT * FROM precinct_areas')).toEqual([]);
+    expect((await query<{ n: number }>('SELECT count(*) AS n FROM voters WHERE neighborhood IS NOT NULL'))[0]!.n).toBe(0);
   });
 
   it('reports rows without a quartier and bureaux left out; --dry-run writes nothing; --map names other headers', async () => {
@@ -123,10 +126,11 @@ describe('turnout import areas', () => {
     expect(dry.stderr).toContain('dry run, nothing written');
     expect(dry.stderr).toContain(':3: rejected: no area (quartier) for precinct "0002"');
     expect(dry.stderr).toMatch(/precincts with voters but no area in this file: 2: 0002 \(\d+ voters\), 0003/);
-    expect(query('SELECT * FROM precinct_areas')).toEqual([]);
-    expect(query<{ n: number }>('SELECT count(*) AS n FROM voters WHERE neighborhood IS NOT NULL')[0]!.n).toBe(0);
+    expect(await query('SELECT * FROM precinct_areas')).toEqual([]);
+    expect((await query<{ n: number }>('SELECT count(*) AS n FROM voters WHERE neighborhood IS NOT NULL'))[0]!.n).toBe(0);
     const missing = await turnout(['import', 'areas', '-'], 'Bureau,Lieu\n0001,Mairie\n');
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('no area (quartier) column found');
   });
+});
 });

@@ -5,43 +5,46 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
+import { DEFAULT_PG_URL, testBackends, type TestDatabase } from '../helpers/backends.js';
+import { BIN, FIXTURES, ROOT, runTurnout, tempDir } from '../helpers/cli.js';
 import { listFixtures, type Contact } from '../bench/lists.js';
 
-let dir: string;
-let cleanup: () => void;
-let db: string;
 const NOW = { TURNOUT_NOW: '2026-03-15T16:00:00+01:00' };
+const fixture = (name: string): string => path.join(FIXTURES, 'lists', name);
 
-beforeEach(() => {
-  ({ dir, cleanup } = tempDir('turnout-contacts-'));
-  db = path.join(dir, 'test.db');
+// The same tests on every backend this run has (SQLite always; PostgreSQL when it answers).
+describe.each(await testBackends())('on $name', (backend) => {
+let dir: string;
+let cleanup: () => Promise<void>;
+let db: TestDatabase;
+
+beforeEach(async () => {
+  const tmp = tempDir('turnout-contacts-');
+  dir = tmp.dir;
+  db = await backend.create(dir);
+  cleanup = async () => {
+    await db.drop();
+    tmp.cleanup();
+  };
 });
 afterEach(() => cleanup());
 
-const fixture = (name: string): string => path.join(FIXTURES, 'lists', name);
-const turnout = (args: string[], input?: string | Buffer) => runTurnout(['--db', db, ...args], { env: NOW, input });
+const turnout = (args: string[], input?: string | Buffer) => runTurnout([...db.args, ...args], { env: NOW, input });
 
-function query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.prepare(sql).all(...params) as T[];
-  } finally {
-    conn.close();
-  }
+function query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]> {
+  return db.query<T>(sql, ...params);
 }
 
-function dump(): string {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return ['voters', 'voter_columns', 'voter_tally', 'checks']
-      .map((t) => JSON.stringify(conn.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()))
-      .join('\n');
-  } finally {
-    conn.close();
-  }
+/** One of the voters' extra columns (JSON text on both engines), in the engine's own SQL. */
+const extra = (name: string): string => (backend.name === 'postgres' ? `(extra::json ->> '${name}')` : `json_extract(extra, '$.${name}')`);
+
+async function dump(): Promise<string> {
+  const parts: string[] = [];
+  for (const t of ['voters', 'voter_columns', 'voter_tally', 'checks']) parts.push(JSON.stringify(await query(`SELECT * FROM ${t} ORDER BY 1, 2`)));
+  return parts.join('\n');
 }
 
 async function listImported(): Promise<void> {
@@ -82,12 +85,12 @@ describe('turnout import contacts', () => {
     expect(contacts.stderr).toMatch(new RegExp(`fields updated: phone ${applied().size}, support ${applied().size}, nationbuilder_id ${applied().size}`));
 
     // Every contact on its voter, the later of two rows on one voter; ambiguous ones on nobody.
-    const phones = new Map(query<{ id: string; phone_e164: string | null; support: number | null }>('SELECT id, phone_e164, support FROM voters').map((r) => [r.id, r]));
+    const phones = new Map((await query<{ id: string; phone_e164: string | null; support: number | null }>('SELECT id, phone_e164, support FROM voters')).map((r) => [r.id, r]));
     for (const [voter, c] of applied()) {
       expect(phones.get(voter), `${c.firstName} ${c.lastName} → ${voter}`).toEqual({ id: voter, phone_e164: e164(c.mobile), support: Number(c.support) });
     }
     expect([...phones.values()].filter((r) => r.phone_e164 !== null)).toHaveLength(applied().size);
-    const martins = query<{ phone: string | null }>("SELECT phone FROM voters WHERE birth_name = 'MARTIN' AND birth_date = '14/03/1962'");
+    const martins = await query<{ phone: string | null }>("SELECT phone FROM voters WHERE birth_name = 'MARTIN' AND birth_date = '14/03/1962'");
     expect(martins.map((m) => m.phone)).toEqual([null, null]);
 
     // The not-applied rows, whole, with line and reason, private.
@@ -118,13 +121,13 @@ describe('turnout import contacts', () => {
     await listImported();
     const result = await turnout(['import', 'contacts', fixture('contacts-nationbuilder.csv')]);
     expect(result.code, result.stderr).toBe(0);
-    const phoneOf = (birthName: string): string | null =>
-      query<{ phone: string | null }>('SELECT phone FROM voters WHERE birth_name = ?', birthName)[0]!.phone;
+    const phoneOf = async (birthName: string): Promise<string | null> =>
+      (await query<{ phone: string | null }>('SELECT phone FROM voters WHERE birth_name = ?', birthName))[0]!.phone;
     const contactOf = (last: string): Contact => truth.contacts.find((c) => c.lastName === last)!;
-    expect(phoneOf('ÉLÉONORE-BLIN')).toBe(contactOf('Eleonore Blin').mobile); // married DE LA TOUR: matched by the birth name
-    expect(phoneOf("D'AUBIGNÉ")).toBe(contactOf('Daubigne').mobile); // "Jean Pierre" = "Jean-Pierre", 14.03.1962
-    expect(phoneOf('BEN AHMED')).toBe(contactOf('Benahmed').mobile);
-    expect(phoneOf('LE GALL')).toBe(contactOf('Le Gall').mobile); // birth name of N'DIAYE, "Maelys" = "Maëlys"
+    expect(await phoneOf('ÉLÉONORE-BLIN')).toBe(contactOf('Eleonore Blin').mobile); // married DE LA TOUR: matched by the birth name
+    expect(await phoneOf("D'AUBIGNÉ")).toBe(contactOf('Daubigne').mobile); // "Jean Pierre" = "Jean-Pierre", 14.03.1962
+    expect(await phoneOf('BEN AHMED')).toBe(contactOf('Benahmed').mobile);
+    expect(await phoneOf('LE GALL')).toBe(contactOf('Le Gall').mobile); // birth name of N'DIAYE, "Maelys" = "Maëlys"
   });
 
   it('changes nothing the second time, writes nothing in a dry run, and survives a fresh import of the list', async () => {
@@ -132,20 +135,20 @@ describe('turnout import contacts', () => {
     const dry = await turnout(['import', 'contacts', fixture('contacts-nationbuilder.csv'), '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stderr).toContain('dry run, nothing written');
-    expect(query<{ n: number }>('SELECT count(*) AS n FROM voters WHERE phone IS NOT NULL')[0]!.n).toBe(0);
+    expect((await query<{ n: number }>('SELECT count(*) AS n FROM voters WHERE phone IS NOT NULL'))[0]!.n).toBe(0);
 
     expect((await turnout(['import', 'contacts', fixture('contacts-nationbuilder.csv')])).code).toBe(0);
-    const before = dump();
+    const before = await dump();
     const again = await turnout(['import', 'contacts', fixture('contacts-nationbuilder.csv')]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain(`voters updated 0, unchanged ${applied().size}`);
-    expect(dump()).toBe(before);
+    expect(await dump()).toBe(before);
 
     // The same REU export again: nothing changes.
     const same = await turnout(['import', 'voters', fixture('reu-electeurs-actifs.csv')]);
     expect(same.code, same.stderr).toBe(0);
     expect(same.stderr).toMatch(/updated +0\n/);
-    expect(dump()).toBe(before);
+    expect(await dump()).toBe(before);
 
     // A fresh export: a linked voter moved house, another left the list. The list's fields
     // update, the campaign's stay on every voter still on it.
@@ -162,8 +165,8 @@ describe('turnout import contacts', () => {
     const next = await turnout(['import', 'voters', '-'], fresh);
     expect(next.code, next.stderr).toBe(0);
     expect(next.stderr).toMatch(/updated +1\n/);
-    const after = query<{ id: string; street: string; phone: string | null; support: number | null; nb: string | null }>(
-      "SELECT id, street, phone, support, json_extract(extra, '$.nationbuilder_id') AS nb FROM voters WHERE phone IS NOT NULL ORDER BY id",
+    const after = await query<{ id: string; street: string; phone: string | null; support: number | null; nb: string | null }>(
+      `SELECT id, street, phone, support, ${extra('nationbuilder_id')} AS nb FROM voters WHERE phone IS NOT NULL ORDER BY id`,
     );
     expect(after).toHaveLength(applied().size); // the voter who left is not deleted by a re-import
     expect(after.find((v) => v.id === moved)!.street).toBe('Allée des Nouveaux Oliviers');
@@ -194,21 +197,66 @@ describe('turnout import contacts', () => {
     expect(result.stderr).toContain('stdin:5: not applied: unmatched: no voter with this voter id');
     expect(result.stderr).toContain('stdin:7: not applied: names no voter');
     const third = `${truth.voters[2]!.bureau}/${truth.voters[2]!.number}`;
-    expect(query<{ id: string; team: string }>("SELECT id, json_extract(extra, '$.équipe') AS team FROM voters WHERE phone IS NOT NULL ORDER BY phone")).toEqual([
+    expect(await query<{ id: string; team: string }>(`SELECT id, ${extra('équipe')} AS team FROM voters WHERE phone IS NOT NULL ORDER BY phone`)).toEqual([
       { id: '0001/1', team: 'A' },
       { id: '0002/1', team: 'B' },
       { id: third, team: 'C' },
     ]);
 
-    const strict = await turnout(['import', 'contacts', '-', '--strict'], csv);
+    // A failed (--strict) import and a dry run leave the database exactly as it was.
+    const before = await dump();
+    const strict = await turnout(['import', 'contacts', '-', '--strict'], csv.replace(/06 10 00 0/g, '07 10 00 0'));
     expect(strict.code).toBe(1);
     expect(strict.stderr).toContain('--strict is set: nothing was imported');
+    expect(await dump()).toBe(before);
 
-    const byList = await turnout(['import', 'contacts', '-', '--match', 'list', '--dry-run'], csv);
+    const byList = await turnout(['import', 'contacts', '-', '--match', 'list', '--dry-run'], csv.replace(/06 10 00 0/g, '07 10 00 0'));
     expect(byList.code, byList.stderr).toBe(0);
     expect(byList.stderr).toContain('matched by precinct + list number: 1\n');
     expect(byList.stderr).not.toContain('matched by voter id');
+    expect(await dump()).toBe(before);
   });
+
+  it.skipIf(backend.name !== 'postgres')('a connection killed while the contacts are written fails with a clear error and writes nothing', async () => {
+    const init = await turnout(['init', '--region', 'FR', '--timezone', 'Europe/Paris', '--quiet']);
+    expect(init.code, init.stderr).toBe(0);
+    const voters = ['id,last_name,neighborhood'];
+    const contacts = ['id,phone,support'];
+    for (let i = 0; i < 100_000; i++) {
+      voters.push(`K${String(i).padStart(6, '0')},Nom ${i},Quartier ${i % 9}`);
+      contacts.push(`K${String(i).padStart(6, '0')},06 ${String(10_000_000 + i).slice(0, 8).replace(/(\d\d)(?=\d)/g, '$1 ')},${1 + (i % 5)}`);
+    }
+    fs.writeFileSync(path.join(dir, 'voters.csv'), `${voters.join('\n')}\n`);
+    fs.writeFileSync(path.join(dir, 'contacts.csv'), `${contacts.join('\n')}\n`);
+    expect((await turnout(['-q', 'import', 'voters', path.join(dir, 'voters.csv')])).code).toBe(0);
+    const before = await dump();
+
+    const env: NodeJS.ProcessEnv = { ...process.env, ...NOW };
+    for (const key of Object.keys(env)) if (key.startsWith('TURNOUT_') && key !== 'TURNOUT_NOW') delete env[key];
+    const child = spawn(process.execPath, [BIN, ...db.args, 'import', 'contacts', path.join(dir, 'contacts.csv')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const admin = new pg.Client({ connectionString: db.args[1] ?? DEFAULT_PG_URL });
+    await admin.connect();
+    try {
+      // Once some slices of updates are written (the session's last statement is one), kill it.
+      const writing = "application_name = 'turnout' AND query LIKE 'UPDATE voters SET%FROM contacts_in%'";
+      const end = Date.now() + 60_000;
+      while ((await admin.query(`SELECT 1 FROM pg_stat_activity WHERE ${writing}`)).rowCount === 0) {
+        if (Date.now() > end) throw new Error(`the import never reached its writes: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${writing}`);
+    } finally {
+      await admin.end();
+    }
+    expect(await code).toBe(1);
+    expect(stderr).toMatch(/error: lost the connection to postgres:\/\/[^ ]+ \(schema turnout_test_[^)]+\): .*nothing of this command was kept/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(await dump()).toBe(before);
+    expect(await query('SELECT count(*) AS n FROM voters WHERE phone IS NOT NULL')).toEqual([{ n: 0 }]);
+  }, 120_000);
 
   it('links on names alone only when asked, and says it is weaker', async () => {
     await listImported();
@@ -224,7 +272,8 @@ describe('turnout import contacts', () => {
     expect(byName.stderr).toContain('(windows-1252, ";"-delimited)');
     expect(byName.stderr).toContain('matched by last + first name only (weaker: no birth date): 1');
     expect(byName.stderr).toMatch(/ambiguous +1 /);
-    expect(query<{ phone: string }>('SELECT phone FROM voters WHERE phone IS NOT NULL')).toEqual([{ phone: '06 10 20 30 40' }]);
+    expect(await query<{ phone: string }>('SELECT phone FROM voters WHERE phone IS NOT NULL')).toEqual([{ phone: '06 10 20 30 40' }]);
     expect(v.bureau).not.toBe('');
   });
+});
 });

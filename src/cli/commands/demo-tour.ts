@@ -1,7 +1,7 @@
 import type { DemoManifest } from '../../app/demo.js';
 import { RuntimeError } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
-import { withDatabase } from '../database.js';
+import { withStores } from '../database.js';
 
 /** The reminder the demo rehearses; {first_name} names the whole household when a phone is shared. */
 export const DEMO_MESSAGE = "Bonjour {first_name}, votre bureau de vote ({polling_place}) est ouvert jusqu'à 18h. Chaque voix compte !";
@@ -11,20 +11,19 @@ export const DEMO_MESSAGE = "Bonjour {first_name}, votre bureau de vote ({pollin
  * The status table, then the call sheet of the most under-mobilized quartier, then a dry run of its
  * SMS reminder. Headings go to stderr, the commands' rows to stdout, as they would when typed.
  */
-export async function demoTour(ctx: CliContext, dbPath: string, manifest: DemoManifest, globals: string[]): Promise<void> {
+export async function demoTour(ctx: CliContext, dbArgs: readonly string[], manifest: DemoManifest, globals: string[]): Promise<void> {
   const at = `${manifest.date} ${manifest.asOf}`;
   const instant = new Date(manifest.asOfInstant);
-  const worst = await withDatabase(
-    { ...ctx, dbPath },
-    async (db) => {
-      const [{ computeStatus }, { statusStore }, { loadSettings }, { statusInputFrom }] = await Promise.all([
+  const worst = await withStores(
+    ctx,
+    async (stores) => {
+      const [{ computeStatus }, { electionSettings }, { statusInputFrom }] = await Promise.all([
         import('../../app/computeStatus.js'),
-        import('../../store/status.js'),
-        import('../../store/settings.js'),
+        import('../../app/settings.js'),
         import('./status-options.js'),
       ]);
-      const input = await statusInputFrom({ at }, { timeZone: loadSettings(db).timeZone, now: instant });
-      return (await computeStatus({ source: statusStore(db) }, input)).areas.find((a) => a.under_mobilized)?.area ?? undefined;
+      const input = await statusInputFrom({ at }, { timeZone: (await electionSettings(await stores.settings())).timeZone, now: instant });
+      return (await computeStatus({ source: await stores.status() }, input)).areas.find((a) => a.under_mobilized)?.area ?? undefined;
     },
     { create: false },
   );
@@ -32,7 +31,7 @@ export async function demoTour(ctx: CliContext, dbPath: string, manifest: DemoMa
   const { runCli } = await import('../program.js');
   const run = async (heading: string, args: string[]): Promise<void> => {
     ctx.reporter.info(`\n${ctx.err.bold(heading)}\n${ctx.err.dim(`$ turnout ${args.map(quote).join(' ')}`)}`);
-    const code = await runCli([...globals, '--db', dbPath, ...args]);
+    const code = await runCli([...globals, ...dbArgs, ...args]);
     if (code !== 0) throw new RuntimeError(`the demo's step "turnout ${args.join(' ')}" failed (exit ${code})`);
   };
 

@@ -5,13 +5,16 @@ import type { Command } from 'commander';
 import type { DemoImports, DemoManifest, DemoReport, ExistingDatabase } from '../../app/demo.js';
 import { RuntimeError } from '../../core/errors.js';
 import { action, examples } from '../action.js';
-import type { Db } from '../../store/db.js';
+import type { Stores } from '../../app/stores.js';
+import { isPostgresTarget, redactUrl } from '../../core/databaseUrl.js';
 import type { CliContext, GlobalOptions } from '../context.js';
-import { withDatabase } from '../database.js';
+import { withStores } from '../database.js';
 import { groupDigits } from '../numbers.js';
 
 /** The demo's own database, so that it never lands in a campaign's turnout.db by accident. */
 export const DEMO_DB = 'turnout-demo.db';
+/** On PostgreSQL (--db postgres://…), the demo's own schema unless --db-schema names another. */
+export const DEMO_SCHEMA = 'turnout_demo';
 
 interface DemoOptions {
   force?: boolean;
@@ -31,57 +34,76 @@ campaign's map of bureaux onto quartiers, its NationBuilder contact export linke
 birth date, then the émargement checks by bureau and numéro d'ordre. Its poll checks are
 those known at 15:30 on election day (Sunday 15 March 2026, Europe/Paris), and four quartiers
 clearly lag. Everything works offline, with no credentials. The global --db chooses another
-file; TURNOUT_DB is ignored here, so the demo never touches your real database.
-${examples('turnout demo', 'turnout demo --force', 'turnout --db /tmp/city.db demo')}`,
+file; TURNOUT_DB is ignored here, so the demo never touches your real database. A postgres:// --db
+builds it in a schema of its own (${DEMO_SCHEMA}, or the --db-schema given), never in another.
+${examples('turnout demo', 'turnout demo --force', 'turnout --db /tmp/city.db demo', 'turnout --db postgres://localhost/gotv demo')}`,
     )
     .action(
       action<DemoOptions>(async (ctx, options) => {
         const app = await import('../../app/demo.js');
-        // Only an explicit --db moves the demo; TURNOUT_DB points at the campaign's real data.
+        // Only an explicit --db moves the demo; TURNOUT_DB (and TURNOUT_DB_SCHEMA) point at the campaign's real data.
         const dbPath = program.opts<GlobalOptions>().db ?? DEMO_DB;
+        const onPostgres = isPostgresTarget(dbPath);
+        const schema = onPostgres ? (program.opts<GlobalOptions>().dbSchema ?? DEMO_SCHEMA) : undefined;
+        /** The global options that name the demo database, for the commands run and printed. */
+        const dbArgs = schema === undefined ? ['--db', dbPath] : ['--db', dbPath, '--db-schema', schema];
+        const label = schema === undefined ? dbPath : `${redactUrl(dbPath)} (schema ${schema})`;
         const folder = demoFolder();
         const manifestFile = path.join(folder, 'demo.json');
         const manifest = app.parseDemoManifest(fs.readFileSync(manifestFile, 'utf8'), manifestFile);
 
-        const plan = app.planDemo(await inspect(dbPath), options.force === true, dbPath);
-        if (!fs.existsSync(path.dirname(path.resolve(dbPath)))) {
+        const plan = app.planDemo(schema === undefined ? await inspect(dbPath) : await inspectSchema(dbPath, schema), options.force === true, label);
+        if (!onPostgres && !fs.existsSync(path.dirname(path.resolve(dbPath)))) {
           throw new RuntimeError(`cannot create ${dbPath}: the folder ${path.dirname(path.resolve(dbPath))} does not exist`, {
             hint: 'Create the folder first, or choose another path with --db.',
           });
         }
         if (plan === 'keep') {
-          ctx.reporter.info(`${ctx.err.green('✔')} ${dbPath} is already the demo database (turnout demo --force rebuilds it)`);
-          ctx.reporter.info(nextSteps(ctx, dbPath, manifest));
+          ctx.reporter.info(`${ctx.err.green('✔')} ${label} is already the demo database (turnout demo --force rebuilds it)`);
+          ctx.reporter.info(nextSteps(ctx, dbArgs, manifest));
           return;
         }
-        // Built aside and moved into place at the end: a failed run leaves no half-built demo,
-        // and a rebuild keeps the previous demo until the new one is complete.
-        const building = `${dbPath}.building-${process.pid}`;
-        removeDatabase(building);
-        const demoCtx: CliContext = { ...ctx, dbPath: building, clock: app.demoClock(manifest) };
-        let report: DemoReport;
-        try {
-          report = await withDatabase(demoCtx, async (db) => {
-            const { settingsStore } = await import('../../store/settings.js');
-            return app.buildDemo(manifest, {
-              settings: settingsStore(db),
-              imports: await demoImports(demoCtx, db),
+        const build = (target: CliContext) =>
+          withStores(target, async (stores) =>
+            app.buildDemo(manifest, {
+              settings: await stores.settings(),
+              imports: await demoImports(target, stores),
               reporter: ctx.reporter,
               resolve: (file) => path.join(folder, file),
-            });
-          });
-        } catch (error) {
+            }),
+          );
+        let report: DemoReport;
+        if (schema !== undefined) {
+          // A schema cannot be built aside and renamed into place (the tally triggers keep the
+          // schema they were made in): the old demo schema is dropped and the new one built in its
+          // place; a failed build drops what it made. Only a demo schema, or none, gets here.
+          await dropSchema(dbPath, schema);
+          try {
+            report = await build({ ...ctx, dbPath, dbSchema: schema, dbLabel: label, clock: app.demoClock(manifest) });
+          } catch (error) {
+            await dropSchema(dbPath, schema).catch(() => {});
+            throw error;
+          }
+        } else {
+          // Built aside and moved into place at the end: a failed run leaves no half-built demo,
+          // and a rebuild keeps the previous demo until the new one is complete.
+          const building = `${dbPath}.building-${process.pid}`;
           removeDatabase(building);
-          throw error;
+          try {
+            report = await build({ ...ctx, dbPath: building, dbLabel: building, clock: app.demoClock(manifest) });
+          } catch (error) {
+            removeDatabase(building);
+            throw error;
+          }
+          removeDatabase(dbPath);
+          fs.renameSync(building, dbPath);
+          removeDatabase(building); // any -wal/-shm left beside it (normally none after close)
         }
-        removeDatabase(dbPath);
-        fs.renameSync(building, dbPath);
-        removeDatabase(building); // any -wal/-shm left beside it (normally none after close)
-        ctx.reporter.info(summary(ctx, dbPath, report, plan === 'rebuild', folder));
+        ctx.reporter.info(summary(ctx, label, report, plan === 'rebuild', folder));
         const { demoTour } = await import('./demo-tour.js');
         const globals = [...(ctx.quiet ? ['--quiet'] : []), ...(program.opts<GlobalOptions>().color === false ? ['--no-color'] : [])];
-        await demoTour(ctx, dbPath, manifest, globals);
-        ctx.reporter.info(nextSteps(ctx, dbPath, manifest));
+        await demoTour({ ...ctx, dbPath, dbSchema: schema, dbLabel: label }, dbArgs, manifest, globals);
+        ctx.reporter.info(nextSteps(ctx, dbArgs, manifest));
       }),
     );
 }
@@ -129,8 +151,20 @@ function removeDatabase(file: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
 }
 
+/** What is in the demo's schema now: nothing, a demo, or a campaign to leave alone. */
+async function inspectSchema(url: string, schema: string): Promise<ExistingDatabase> {
+  const [{ inspectDemoSchema }, { DEMO_MARKER }] = await Promise.all([import('../../store/pg/demo.js'), import('../../app/demo.js')]);
+  return inspectDemoSchema(url, schema, DEMO_MARKER);
+}
+
+/** Drops the demo's schema (inspectSchema said it is a demo, or absent). */
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const { dropDemoSchema } = await import('../../store/pg/demo.js');
+  await dropDemoSchema(url, schema);
+}
+
 /** The import use cases, exactly as `turnout import voters|areas|contacts|checks` runs them, with the demo's fixed clock. */
-async function demoImports(ctx: CliContext, db: Db): Promise<DemoImports> {
+async function demoImports(ctx: CliContext, stores: Stores): Promise<DemoImports> {
   const [
     { importVoters },
     { importChecks },
@@ -139,11 +173,7 @@ async function demoImports(ctx: CliContext, db: Db): Promise<DemoImports> {
     { openInput },
     { openVoterFile },
     { openCheckFile },
-    { voterImportStore },
-    { checkImportStore },
-    { areaImportStore },
-    { contactImportStore },
-    { loadSettings },
+    { electionSettings },
     { phoneNormalizer },
   ] = await Promise.all([
     import('../../app/importVoters.js'),
@@ -153,23 +183,20 @@ async function demoImports(ctx: CliContext, db: Db): Promise<DemoImports> {
     import('../../io/input.js'),
     import('../../io/voterFile.js'),
     import('../../io/checkFile.js'),
-    import('../../store/voters.js'),
-    import('../../store/checks.js'),
-    import('../../store/areas.js'),
-    import('../../store/contacts.js'),
-    import('../../store/settings.js'),
+    import('../../app/settings.js'),
     import('../../core/phone.js'),
   ]);
   const ports = { reporter: ctx.reporter, clock: ctx.clock };
+  const settings = async () => electionSettings(await stores.settings());
   return {
     async voters(file, { region }) {
       const reading = await openVoterFile(openInput(file, ctx.stdin), { encoding: 'auto', region, map: {} });
-      const s = await importVoters({ ...ports, store: voterImportStore(db) }, reading);
+      const s = await importVoters({ ...ports, store: await stores.voterImport() }, reading);
       return { read: s.read, inserted: s.inserted, updated: s.updated, rejected: s.rejected, phonesInvalid: s.phonesInvalid };
     },
     async areas(file) {
       const reading = await openCheckFile(openInput(file, ctx.stdin), { encoding: 'auto' });
-      const s = await importAreas({ reporter: ctx.reporter, store: areaImportStore(db) }, reading);
+      const s = await importAreas({ reporter: ctx.reporter, store: await stores.areaImport() }, reading);
       return { precincts: s.precincts, areas: s.areas, votersMoved: s.votersMoved };
     },
     async contacts(file) {
@@ -177,15 +204,15 @@ async function demoImports(ctx: CliContext, db: Db): Promise<DemoImports> {
       // The contacts not applied (homonyms, people not on this list) are counted in the summary,
       // not listed one by one: the demo is about the day, and --quiet means quiet.
       const reporter = { ...ctx.reporter, warn: () => {} };
-      const s = await importContacts({ reporter, store: contactImportStore(db), normalizePhone: phoneNormalizer(loadSettings(db).region) }, reading);
+      const s = await importContacts({ reporter, store: await stores.contactImport(), normalizePhone: phoneNormalizer((await settings()).region) }, reading);
       return { read: s.read, matched: s.matched.identity, ambiguous: s.ambiguous, unmatched: s.unmatched, votersUpdated: s.votersUpdated };
     },
     async checks(file, { source, at }) {
       const reading = await openCheckFile(openInput(file, ctx.stdin), { encoding: 'auto' });
-      const s = await importChecks({ ...ports, store: checkImportStore(db) }, reading, {
+      const s = await importChecks({ ...ports, store: await stores.checkImport() }, reading, {
         source,
         ...(at === undefined ? {} : { at }),
-        timeZone: loadSettings(db).timeZone,
+        timeZone: (await settings()).timeZone,
       });
       return { read: s.read, newlyChecked: s.newlyChecked, alreadyChecked: s.alreadyChecked, unmatched: s.unmatched };
     },
@@ -194,14 +221,14 @@ async function demoImports(ctx: CliContext, db: Db): Promise<DemoImports> {
 
 const n = (value: number): string => groupDigits(value);
 
-function summary(ctx: CliContext, dbPath: string, report: DemoReport, rebuilt: boolean, folder: string): string {
+function summary(ctx: CliContext, label: string, report: DemoReport, rebuilt: boolean, folder: string): string {
   const m = report.manifest;
   const v = report.voters;
   const files = [v.file, ...(report.areas ? [report.areas.file] : []), ...(report.contacts ? [report.contacts.file] : []), ...report.checks.map((c) => c.file)];
   const width = Math.max(...files.map((f) => f.length)) + 'contacts'.length - 'voters'.length;
   const step = (what: 'voters' | 'areas' | 'contacts' | 'checks', file: string): string => `  turnout import ${`${what} ${file}`.padEnd(width + 7)}`;
   const lines = [
-    `${ctx.err.green('✔')} ${dbPath} ${rebuilt ? 'rebuilt' : 'built'}: ${m.name} (phones read as ${m.region}, time zone ${m.timeZone})`,
+    `${ctx.err.green('✔')} ${label} ${rebuilt ? 'rebuilt' : 'built'}: ${m.name} (phones read as ${m.region}, time zone ${m.timeZone})`,
     `  the steps of a campaign, run on the files of ${shellQuote(shortPath(folder))}:`,
     '',
     `  turnout init --region ${m.region} --timezone ${m.timeZone} --name "${m.name}"${m.footer ? ` --footer "${m.footer}"` : ''}`,
@@ -230,9 +257,12 @@ function summary(ctx: CliContext, dbPath: string, report: DemoReport, rebuilt: b
   return lines.join('\n');
 }
 
-/** The commands to try next, with --db when needed and the demo's moment (--at) spelled out. */
-export function nextSteps(ctx: CliContext, dbPath: string, manifest: DemoManifest): string {
-  const db = `--db ${shellQuote(dbPath)}`;
+/**
+ * The commands to try next, with --db (and --db-schema) and the demo's moment (--at) spelled out.
+ * A URL is printed without its password (***): it comes from PGPASSWORD or ~/.pgpass then.
+ */
+export function nextSteps(ctx: CliContext, dbArgs: readonly string[], manifest: DemoManifest): string {
+  const db = dbArgs.map((arg, i) => (i % 2 === 0 ? arg : shellQuote(redactUrl(arg)))).join(' ');
   const at = `--at "${manifest.date} ${manifest.asOf}"`;
   const commands: Array<[string, string?]> = [
     [`turnout ${db} status ${at}`, 'which quartiers lag'],

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { action, examples } from '../action.js';
-import { withDatabase, withStores } from '../database.js';
+import { withStores } from '../database.js';
 import { progressReporter } from '../progress.js';
 import type { CliContext } from '../context.js';
 import type { ImportVotersSummary } from '../../app/importVoters.js';
@@ -156,24 +156,23 @@ ${examples(
 }
 
 async function importAreasCommand(ctx: CliContext, file: string, options: AreaImportOptions): Promise<number> {
-  const [{ importAreas }, { openInput }, { openCheckFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions }, { areaImportStore }, { rejectFile }] = await Promise.all([
+  const [{ importAreas }, { openInput }, { openCheckFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions }, { rejectFile }] = await Promise.all([
     import('../../app/importAreas.js'),
     import('../../io/input.js'),
     import('../../io/checkFile.js'),
     import('../../io/csv/decode.js'),
     import('../../io/csv/table.js'),
     import('../../core/mapping.js'),
-    import('../../store/areas.js'),
     options.rejects === undefined ? { rejectFile: undefined } : import('../../io/rejects.js'),
   ]);
   const encoding = checkEncoding(options.encoding);
   const delimiter = checkDelimiter(options.delimiter);
   const map = parseMapOptions(options.map ?? [], ['precinct', 'neighborhood'] as const);
   const input = openInput(file, ctx.stdin);
-  const summary = await withDatabase(ctx, async (db) => {
+  const summary = await withStores(ctx, async (stores) => {
     const reading = await openCheckFile(input, { delimiter, encoding });
     const rejects = options.rejects !== undefined && rejectFile ? rejectFile(options.rejects) : undefined;
-    return importAreas({ store: areaImportStore(db), reporter: ctx.reporter }, reading, { map, dryRun: options.dryRun, strict: options.strict, rejects });
+    return importAreas({ store: await stores.areaImport(), reporter: ctx.reporter }, reading, { map, dryRun: options.dryRun, strict: options.strict, rejects });
   });
   ctx.reporter.info(renderAreaSummary(ctx, summary));
   return 0;
@@ -334,7 +333,7 @@ export function renderCheckSummary(ctx: CliContext, s: ImportChecksSummary): str
 }
 
 async function importContactsCommand(ctx: CliContext, file: string, options: ContactImportOptions): Promise<number> {
-  const [{ importContacts, parseContactRule }, { openInput }, { openCheckFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions, CONTACT_FIELDS }, { normalizeRegion }, { phoneNormalizer }, { contactImportStore }, { loadSettings }, { rejectFile }] =
+  const [{ importContacts, parseContactRule }, { openInput }, { openCheckFile }, { checkEncoding }, { checkDelimiter }, { parseMapOptions, CONTACT_FIELDS }, { normalizeRegion }, { phoneNormalizer }, { electionSettings }, { rejectFile }] =
     await Promise.all([
       import('../../app/importContacts.js'),
       import('../../io/input.js'),
@@ -344,8 +343,7 @@ async function importContactsCommand(ctx: CliContext, file: string, options: Con
       import('../../core/mapping.js'),
       options.region === undefined ? { normalizeRegion: undefined } : import('../../core/region.js'),
       import('../../core/phone.js'),
-      import('../../store/contacts.js'),
-      import('../../store/settings.js'),
+      import('../../app/settings.js'),
       options.rejects === undefined && options.unmatched === undefined ? { rejectFile: undefined } : import('../../io/rejects.js'),
     ]);
   const encoding = checkEncoding(options.encoding);
@@ -356,12 +354,12 @@ async function importContactsCommand(ctx: CliContext, file: string, options: Con
   const input = openInput(file, ctx.stdin);
   const reporter = await progressReporter(ctx);
   try {
-    const summary = await withDatabase(ctx, async (db) => {
-      const region = regionOption ?? loadSettings(db).region;
+    const summary = await withStores(ctx, async (stores) => {
+      const region = regionOption ?? (await electionSettings(await stores.settings())).region;
       const reading = await openCheckFile(input, { delimiter, encoding });
       const rejects = options.rejects !== undefined && rejectFile ? rejectFile(options.rejects) : undefined;
       const unmatched = options.unmatched !== undefined && rejectFile ? rejectFile(options.unmatched) : undefined;
-      return importContacts({ store: contactImportStore(db), reporter, normalizePhone: phoneNormalizer(region) }, reading, {
+      return importContacts({ store: await stores.contactImport(), reporter, normalizePhone: phoneNormalizer(region) }, reading, {
         match,
         map,
         dryRun: options.dryRun,

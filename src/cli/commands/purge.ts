@@ -3,7 +3,7 @@ import type { PurgeTable } from '../../app/purge.js';
 import { UsageError } from '../../core/errors.js';
 import { action, examples } from '../action.js';
 import type { CliContext } from '../context.js';
-import { withDatabase } from '../database.js';
+import { withStores } from '../database.js';
 import { groupDigits } from '../numbers.js';
 import { addOutputOptions, chooseFormat, writeRows, type OutputOptions } from '../output.js';
 
@@ -30,7 +30,9 @@ Support levels are political opinions (GDPR art. 9): delete them once the campai
 them. Afterwards only the settings and the counts per neighborhood, precinct, support level and
 hour remain, so turnout status (and --timeline) still answers, by neighborhood or precinct. Deleted
 rows are overwritten (secure_delete), the file is rewritten (VACUUM) and its WAL emptied and
-truncated: nothing can be recovered from the database file.
+truncated: nothing can be recovered from the database file. On PostgreSQL the tables are emptied
+(TRUNCATE), the statistics sampled from their columns dropped and every table rewritten (VACUUM
+FULL); the server's WAL archives, replicas and earlier backups are beyond turnout's reach.
 ${examples('turnout purge --dry-run', 'turnout purge', 'turnout --db election.db purge --yes --keep-optouts')}`,
     )
     .action(
@@ -41,13 +43,12 @@ ${examples('turnout purge --dry-run', 'turnout purge', 'turnout --db election.db
           });
         }
         const { planPurge, purgeDatabase, rowsToDelete } = await import('../../app/purge.js');
-        const { purgeStore } = await import('../../store/purge.js');
         const purgeOptions = { keepOptouts: options.keepOptouts === true };
-        return withDatabase(
+        return withStores(
           ctx,
-          async (db) => {
-            const store = purgeStore(db);
-            const plan = planPurge(store, purgeOptions);
+          async (stores) => {
+            const store = await stores.purge();
+            const plan = await planPurge(store, purgeOptions);
             if (options.dryRun) {
               await writeRows(ctx, plan.map((t) => ({ ...t })), COLUMNS, { format: chooseFormat(ctx, options, 'csv'), out: options.out });
               ctx.reporter.info(`dry run: ${describe(plan)}; nothing was deleted`);
@@ -72,11 +73,13 @@ ${examples('turnout purge --dry-run', 'turnout purge', 'turnout --db election.db
                 return 0;
               }
             }
-            const outcome = purgeDatabase(store, purgeOptions, ctx.clock);
+            const outcome = await purgeDatabase(store, purgeOptions, ctx.clock);
             ctx.reporter.info(
               [
-                `${ctx.err.green('✔')} ${ctx.dbPath} purged: ${describe(outcome.tables)}`,
-                `  file: ${kib(outcome.bytesBefore)} → ${kib(outcome.bytesAfter)}, rewritten (VACUUM), WAL truncated`,
+                `${ctx.err.green('✔')} ${ctx.dbLabel} purged: ${describe(outcome.tables)}`,
+                stores.engine === 'postgres'
+                  ? `  tables: ${kib(outcome.bytesBefore)} → ${kib(outcome.bytesAfter)}, emptied (TRUNCATE), their statistics dropped, rewritten (VACUUM FULL); the server's WAL and backups are not turnout's to clear (see README)`
+                  : `  file: ${kib(outcome.bytesBefore)} → ${kib(outcome.bytesAfter)}, rewritten (VACUUM), WAL truncated`,
                 `  turnout status (by neighborhood or precinct) still answers from the counts`,
               ].join('\n'),
             );
@@ -101,7 +104,7 @@ function planText(ctx: CliContext, plan: readonly PurgeTable[]): string {
   const width = Math.max(...plan.map((t) => t.table.length));
   const line = (t: PurgeTable): string => `  ${t.table.padEnd(width)}  ${groupDigits(t.rows).padStart(9)}  ${t.holds}`;
   return [
-    ctx.err.bold(`turnout purge ${ctx.dbPath}`),
+    ctx.err.bold(`turnout purge ${ctx.dbLabel}`),
     ctx.err.red('Deleted for good:'),
     ...plan.filter((t) => t.action === 'delete').map(line),
     ctx.err.green('Kept:'),

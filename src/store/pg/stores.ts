@@ -20,5 +20,8 @@ export function pgStores(db: PgDb): Stores {
       const r = await db.query(`SELECT ${UNMATCHED_COLUMNS.join(', ')} FROM unmatched_checks ORDER BY checked_at, key`);
       return r.rows;
     },
+    contactImport: async () => (await import('./contacts.js')).pgContactImportStore(db),
+    areaImport: async () => (await import('./areas.js')).pgAreaImportStore(db),
+    purge: async () => (await import('./purge.js')).pgPurgeStore(db),
   };
 }
