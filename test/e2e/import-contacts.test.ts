@@ -233,6 +233,9 @@ describe('turnout import contacts', () => {
 
     const env: NodeJS.ProcessEnv = { ...process.env, ...NOW };
     for (const key of Object.keys(env)) if (key.startsWith('TURNOUT_') && key !== 'TURNOUT_NOW') delete env[key];
+    // Its sessions named for this test alone: other test files import on the same server.
+    const appName = `turnout_kill_${process.pid}_${Date.now().toString(36)}`;
+    env.PGAPPNAME = appName;
     const child = spawn(process.execPath, [BIN, ...db.args, 'import', 'contacts', path.join(dir, 'contacts.csv')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -241,13 +244,12 @@ describe('turnout import contacts', () => {
     await admin.connect();
     try {
       // Once some slices of updates are written (the session's last statement is one), kill it.
-      const writing = "application_name = 'turnout' AND query LIKE 'UPDATE voters SET%FROM contacts_in%'";
+      // One statement finds and kills it, so the write cannot end between a look and the kill.
       const end = Date.now() + 60_000;
-      while ((await admin.query(`SELECT 1 FROM pg_stat_activity WHERE ${writing}`)).rowCount === 0) {
+      while ((await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'UPDATE voters SET%FROM contacts_in%'", [appName])).rowCount === 0) {
         if (Date.now() > end) throw new Error(`the import never reached its writes: ${stderr}`);
         await new Promise((r) => setTimeout(r, 5));
       }
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${writing}`);
     } finally {
       await admin.end();
     }

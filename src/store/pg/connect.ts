@@ -81,9 +81,9 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
     connectionString: url,
     statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-    // PGAPPNAME, as libpq reads it, names the sessions of one host or job in pg_stat_activity
-    // (turnout-cron, turnout-serve-2); 'turnout' otherwise.
-    application_name: process.env.PGAPPNAME || 'turnout',
+    // Sessions show as 'turnout' in pg_stat_activity, or under PGAPPNAME (which pg reads as libpq
+    // does) to tell one host's or job's apart: turnout-cron, turnout-serve-2.
+    fallback_application_name: 'turnout',
     keepAlive: true,
     types,
   });
