@@ -14,6 +14,9 @@ import type { Awaitable } from './ports.js';
 import type { ReminderSource } from './remind.js';
 import type { MessageLog, SendLock } from './sendReminders.js';
 import type { OptoutStore } from './optouts.js';
+import type { SyncStore } from './sync.js';
+import type { ReminderLogStore } from './reminderLog.js';
+import type { ImportedFiles } from './watch.js';
 
 export interface SettingsStore extends SettingsPort {
   get(key: string): Awaitable<string | undefined>;
@@ -37,4 +40,10 @@ export interface Stores {
   sendLock(): Promise<SendLock>;
   /** Checks that matched no voter, oldest first. */
   unmatchedChecks(): Promise<Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>>;
+  /** The message log as `turnout sync` updates it from Twilio, and the replies. */
+  sync(): Promise<SyncStore>;
+  /** The message log as `turnout reminders` lists it. */
+  reminderLog(): Promise<ReminderLogStore>;
+  /** The poll-check files `turnout watch` imported or refused, by content. */
+  importedFiles(): Promise<ImportedFiles>;
 }

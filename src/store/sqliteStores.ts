@@ -16,5 +16,8 @@ export function sqliteStores(db: Db): Stores {
     optouts: async () => (await import('./optouts.js')).optoutStore(db),
     sendLock: async () => (await import('./messages.js')).sendLock(db),
     unmatchedChecks: async () => (await import('./checks.js')).unmatchedChecks(db) as Iterable<Record<string, unknown>>,
+    sync: async () => (await import('./messages.js')).syncStore(db),
+    reminderLog: async () => (await import('./messages.js')).reminderLogStore(db),
+    importedFiles: async () => (await import('./status.js')).importedFilesStore(db),
   };
 }

@@ -20,5 +20,8 @@ export function pgStores(db: PgDb): Stores {
       const r = await db.query(`SELECT ${UNMATCHED_COLUMNS.join(', ')} FROM unmatched_checks ORDER BY checked_at, key`);
       return r.rows;
     },
+    sync: async () => (await import('./messages.js')).pgSyncStore(db),
+    reminderLog: async () => (await import('./messages.js')).pgReminderLogStore(db),
+    importedFiles: async () => (await import('./importedFiles.js')).pgImportedFilesStore(db),
   };
 }
