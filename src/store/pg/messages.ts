@@ -300,7 +300,7 @@ export function pgReminderLogStore(db: PgDb): PgReminderLogStore {
       return (
         await db.query<StatusCount>(
           `SELECT m.status, m.error_code, count(*) AS count FROM messages m ${w.sql.length ? `WHERE ${w.sql.join(' AND ')}` : ''}
-           GROUP BY 1, 2 ORDER BY 3 DESC, 1 COLLATE "C", 2 NULLS FIRST`,
+           GROUP BY 1, 2 ORDER BY 3 DESC, m.status COLLATE "C", m.error_code NULLS FIRST`,
           w.values,
         )
       ).rows;
