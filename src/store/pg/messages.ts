@@ -65,6 +65,11 @@ export function pgMessageLog(db: PgDb): PgMessageLog {
     return { kind: 'claimed', id: inserted.rows[0]!.id };
   };
   const update = (sql: string, values: unknown[]) => db.query(sql, values).then(() => undefined);
+  // Answers are handled several at a time, and each of sidHolder and accepted is a round trip:
+  // a SID this process is recording counts as held from the moment sidHolder finds it free
+  // until its accepted() is written, so that a second message answered with the same SID (a
+  // mock) in between is recorded without it, as on SQLite, instead of failing on UNIQUE.
+  const recording = new Map<string, number>();
   return {
     claimMany: (requests) =>
       db.transaction(async () => {
@@ -74,9 +79,30 @@ export function pgMessageLog(db: PgDb): PgMessageLog {
         return results;
       }),
     attempt: (id, now) => update('UPDATE messages SET attempts = attempts + 1, updated_at = greatest(updated_at, $2) WHERE id = $1', [id, now]),
-    accepted: (id, sid, status, now) =>
-      update('UPDATE messages SET status = $3, sid = $2, sent_at = $4, updated_at = $4, error_code = NULL, error_message = NULL WHERE id = $1', [id, sid, status, now]),
-    sidHolder: async (sid, id) => (await db.query<{ id: number }>('SELECT id FROM messages WHERE sid = $1 AND id <> $2 LIMIT 1', [sid, id])).rows[0]?.id,
+    accepted: async (id, sid, status, now) => {
+      try {
+        // A SID taken meanwhile by another message (sync on another machine) is not taken again: recorded without it.
+        await update(
+          `UPDATE messages SET status = $3, sent_at = $4, updated_at = $4, error_code = NULL,
+             sid = CASE WHEN o.id IS NULL THEN $2 ELSE NULL END,
+             error_message = CASE WHEN o.id IS NULL THEN NULL
+               ELSE 'accepted with SID ' || $2 || ', which the provider had already given to message ' || o.id || ': recorded without it' END
+           FROM (SELECT (SELECT min(id) FROM messages WHERE sid = $2 AND id <> $1) AS id) AS o
+           WHERE messages.id = $1`,
+          [id, sid, status, now],
+        );
+      } finally {
+        if (recording.get(sid) === id) recording.delete(sid);
+      }
+    },
+    sidHolder: async (sid, id) => {
+      const other = recording.get(sid);
+      if (other !== undefined && other !== id) return other;
+      recording.set(sid, id);
+      const holder = (await db.query<{ id: number }>('SELECT id FROM messages WHERE sid = $1 AND id <> $2 LIMIT 1', [sid, id])).rows[0]?.id;
+      if (holder !== undefined && recording.get(sid) === id) recording.delete(sid);
+      return holder;
+    },
     acceptedUntracked: (id, status, note, now) =>
       update('UPDATE messages SET status = $2, sid = NULL, sent_at = $4, updated_at = $4, error_code = NULL, error_message = $3 WHERE id = $1', [id, status, note, now]),
     flush: async () => {},
