@@ -328,6 +328,11 @@ describe('at most once, whatever happens', () => {
     expect(rerun.code).toBe(0);
     expect(rerun.stderr).toMatch(/took over the send lock|interrupted run/);
     for (const n of Object.values(counts())) expect(n).toBe(1);
+    // The killed run's messages in flight (the fake was holding its answers) are 'unknown' now, none 'pending', and not resent.
+    expect(await query("SELECT count(*) AS n FROM messages WHERE status = 'pending'")).toEqual([{ n: 0 }]);
+    const unknown = await query<{ phone: string }>("SELECT phone FROM messages WHERE status = 'unknown'");
+    expect(unknown.length).toBeGreaterThan(0);
+    for (const { phone } of unknown) expect(counts()[phone]).toBe(1);
 
     // The killed run's messages in flight are 'unknown': sync finds them at Twilio (or not).
     const sync = await runTurnout(['sync', '--format', 'json'], { env: env({ TURNOUT_NOW: '2026-03-15T15:10:00+01:00' }) });
@@ -346,6 +351,19 @@ describe('at most once, whatever happens', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('took over the send lock of run crashed-yesterday');
     expect(counts()).toEqual(Object.fromEntries(PHONES.map((p) => [p, 1])));
+    expect(await query('SELECT count(*) AS n FROM send_lock')).toEqual([{ n: 0 }]);
+  });
+
+  it('two runs started at the same moment: one sends, the other exits 4, no phone texted twice', async () => {
+    fake.setLatency(150);
+    const a = startTurnout([...SEND, '--rate', '5'], env());
+    const b = startTurnout([...SEND, '--rate', '5'], env());
+    const [ra, rb] = await Promise.all([a.done, b.done]);
+    expect([ra.code, rb.code].sort()).toEqual([0, 4]);
+    expect(JSON.parse((ra.code === 0 ? ra : rb).stdout)).toMatchObject({ recipients: 7, sent: 7 });
+    expect(JSON.parse((ra.code === 0 ? rb : ra).stdout)).toMatchObject({ sent: 0, stopped: 'locked' });
+    expect(counts()).toEqual(Object.fromEntries(PHONES.map((p) => [p, 1])));
+    expect(await query("SELECT count(*) AS n FROM messages WHERE status = 'queued'")).toEqual([{ n: 7 }]);
     expect(await query('SELECT count(*) AS n FROM send_lock')).toEqual([{ n: 0 }]);
   });
 
