@@ -26,7 +26,7 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 /** A message as a sending run records it. */
-async function insertMessage(m: { phone: string; body: string; status: string; sid?: string; createdAt: string; voters: string[] }): Promise<void> {
+async function insertMessage(m: { phone: string; body: string; status: string; sid?: string; createdAt: string; voters: string[]; sender?: string }): Promise<void> {
   const [row] = await execute<{ id: number }>(
     db,
     `INSERT INTO messages (run_id, phone, body, segments, encoding, status, sid, sender, created_at, updated_at)
@@ -35,7 +35,7 @@ async function insertMessage(m: { phone: string; body: string; status: string; s
     m.body,
     m.status,
     m.sid ?? null,
-    FROM,
+    m.sender ?? FROM,
     m.createdAt,
     m.createdAt,
   );
@@ -123,6 +123,23 @@ describe('turnout sync', () => {
       { phone: '+33612340021', status: 'queued' }, // accepted: sent, whatever the listing says
       { phone: '+33612340022', status: 'failed' }, // its request may never have arrived: not sent, a later run may send it
     ]);
+  });
+
+  it('through a messaging service (no number of ours to list replies by), keeps the replies of people texted only', async () => {
+    const SERVICE = 'MG' + '7d'.repeat(16);
+    const at = new Date('2026-03-15T12:00:00Z');
+    const sent = fake.addOutbound({ account: ACCOUNT, to: '+33612340041', from: '+33700000555', body: 'Bonjour Nadia', status: 'delivered', at });
+    await insertMessage({ phone: '+33612340041', body: 'Bonjour Nadia', status: 'queued', sid: sent.sid, createdAt: at.toISOString(), voters: [], sender: SERVICE });
+    fake.addInbound({ from: '+33612340041', to: '+33700000555', body: 'STOP', at });
+    fake.addInbound({ from: '+33612340099', to: '+33700000555', body: 'STOP', at }); // never texted by this campaign
+    const result = await runTurnout(['sync', '--format', 'json'], {
+      env: env({ TWILIO_FROM: '', TWILIO_MESSAGING_SERVICE_SID: SERVICE, TURNOUT_NOW: '2026-03-15T12:30:00Z' }),
+    });
+    expect(result.stderr).not.toContain('error');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ checked: 1, updated: { delivered: 1 }, replies: 1, optouts_recorded: 1 });
+    expect(await db.query('SELECT phone, source FROM optouts')).toEqual([{ phone: '+33612340041', source: 'reply' }]);
+    expect(await db.query('SELECT from_phone FROM inbound_messages')).toEqual([{ from_phone: '+33612340041' }]);
   });
 
   it('says which variable is missing, without a stack trace, and exits 2', async () => {

@@ -1,12 +1,13 @@
 /**
- * The PostgreSQL message log where the sender leans on it hardest: answers handled several at
- * a time on one connection (skipped, and said so, when no server answers; required when
- * TURNOUT_TEST_PG is set).
+ * The PostgreSQL message log where the sender leans on it hardest (answers handled several at a
+ * time on one connection), the reminder log read page by page, and watch's memory of files
+ * (skipped, and said so, when no server answers; required when TURNOUT_TEST_PG is set).
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { connectPostgres, type PgDb } from '../../src/store/pg/connect.js';
 import { migratePostgres } from '../../src/store/pg/migrations.js';
-import { pgMessageLog } from '../../src/store/pg/messages.js';
+import { pgMessageLog, pgReminderLogStore } from '../../src/store/pg/messages.js';
+import { pgImportedFilesStore } from '../../src/store/pg/importedFiles.js';
 import type { ClaimRequest } from '../../src/app/sendReminders.js';
 import { DEFAULT_PG_URL, testBackends } from '../helpers/backends.js';
 
@@ -90,5 +91,40 @@ describe.skipIf(!pgBackend)('PostgreSQL message log', () => {
     }
     expect(warnings).toEqual([]);
     expect((await db.query("SELECT count(*) AS n, sum(attempts) AS attempts FROM messages WHERE status = 'queued'")).rows).toEqual([{ n: 20, attempts: 40 }]);
+  });
+
+  it('streams a reminder log longer than a page, every row once, oldest first, filters applied on every page', async () => {
+    const db = await fresh();
+    await db.query(
+      `INSERT INTO messages (run_id, phone, body, segments, encoding, status, created_at, updated_at)
+       SELECT 'r', '+3361' || lpad(i::text, 7, '0'), 'b', 1, 'GSM-7', CASE WHEN i % 3 = 0 THEN 'failed' ELSE 'delivered' END, $1, $1
+       FROM generate_series(1, 12001) AS i`,
+      [NOW],
+    );
+    const store = pgReminderLogStore(db);
+    const ids: number[] = [];
+    for await (const row of store.rows({})) ids.push(row.id);
+    expect(ids).toHaveLength(12001);
+    expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+    let failed = 0;
+    for await (const row of store.rows({ status: ['failed'] })) if (row.status === 'failed') failed++;
+    expect(failed).toBe(4000);
+    expect(await store.counts({})).toEqual([
+      { status: 'delivered', error_code: null, count: 8001 },
+      { status: 'failed', error_code: null, count: 4000 },
+    ]);
+  });
+
+  it("watch's memory of files: a content refused, then imported, counts as imported; an imported one is never marked bad", async () => {
+    const db = await fresh();
+    const files = pgImportedFilesStore(db);
+    expect(await files.known('h1')).toBeUndefined();
+    await files.recordBad({ hash: 'h1', name: 'a.csv', size: 10, at: NOW, error: 'no voter id column' });
+    expect(await files.known('h1')).toEqual({ outcome: 'bad', name: 'a.csv', error: 'no voter id column' });
+    await files.record({ hash: 'h1', name: 'b.csv', size: 10, importedAt: NOW, summary: { read: 1 } });
+    expect(await files.known('h1')).toEqual({ outcome: 'imported' });
+    await files.recordBad({ hash: 'h1', name: 'c.csv', size: 10, at: NOW, error: 'x' });
+    await files.record({ hash: 'h1', name: 'd.csv', size: 10, importedAt: NOW, summary: { read: 2 } });
+    expect((await db.query('SELECT name, size, summary FROM imported_files')).rows).toEqual([{ name: 'b.csv', size: 10, summary: '{"read":1}' }]);
   });
 });
