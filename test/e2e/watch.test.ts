@@ -179,6 +179,33 @@ describe('turnout watch without a terminal', () => {
     }
   });
 
+  it('two watchers on one database and one shared folder (two machines) count each check once', async () => {
+    const tmp = tempDir('turnout-watch-two-');
+    let file: TestDatabase | undefined;
+    try {
+      file = await backend.create(tmp.dir);
+      await seedElection(file.args, { voters: path.join(FIXTURES, 'status-voters.csv'), checks: [path.join(FIXTURES, 'status-checks.csv')] });
+      const inbox = path.join(tmp.dir, 'incoming');
+      fs.mkdirSync(inbox);
+      fs.copyFileSync(path.join(FIXTURES, 'status-watch-panier.csv'), path.join(inbox, 'bureau-1301.csv'));
+      const watch = () => runTurnout([...file!.args, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
+      const [a, b] = await Promise.all([watch(), watch()]);
+      expect([a.code, b.code]).toEqual([0, 0]);
+      expect(a.stderr + b.stderr).not.toMatch(/error|warning|skipped: /i); // a content already imported is 'skipped' without a colon
+      // Both may read the file at once (the second finds its checks already recorded), or one finds it imported.
+      const newly = [a, b].flatMap((r) => lines(r.stdout)[0]!.files).map((f: { outcome: string; summary?: { newly_checked: number } }) => f.summary?.newly_checked ?? 0);
+      expect(newly.reduce((x, y) => x + y, 0)).toBe(16);
+      expect(await file.query('SELECT COUNT(*) AS n FROM checks')).toEqual([{ n: 209 }]);
+      const status = await runTurnout([...file.args, 'status', '--format', 'json'], { env: EVENING });
+      expect(JSON.parse(status.stdout).find((r: { area: string }) => r.area === 'Le Panier')).toMatchObject({ supporters_voted: 80, voted: 100 });
+      const again = await watch();
+      expect(lines(again.stdout)[0]!.files).toEqual([{ file: 'bureau-1301.csv', outcome: 'already-imported' }]);
+    } finally {
+      await file?.drop();
+      tmp.cleanup();
+    }
+  });
+
   it('exits cleanly with code 0 on Ctrl-C', async () => {
     const child = spawn(process.execPath, [BIN, ...db.args, 'watch', '--interval', '30'], {
       env: { ...process.env, ...EVENING },
