@@ -1,4 +1,5 @@
 /** `turnout reminders`: the message log, and a count by status and error code. */
+import type { Awaitable } from './ports.js';
 
 export interface LogQuery {
   status?: string[];
@@ -33,8 +34,10 @@ export type StatusCount = {
 };
 
 export interface ReminderLogStore {
-  rows(query: LogQuery): Iterable<ReminderLogRow>;
-  counts(query: LogQuery): StatusCount[];
+  /** Oldest first. */
+  rows(query: LogQuery): Iterable<ReminderLogRow> | AsyncIterable<ReminderLogRow>;
+  /** By count, most first, then status and error code (none first). */
+  counts(query: LogQuery): Awaitable<StatusCount[]>;
 }
 
 export const LOG_COLUMNS = [

@@ -17,6 +17,9 @@ import type { OptoutStore } from './optouts.js';
 import type { ContactImportStore } from './importContacts.js';
 import type { AreaImportStore } from './importAreas.js';
 import type { PurgeStore } from './purge.js';
+import type { SyncStore } from './sync.js';
+import type { ReminderLogStore } from './reminderLog.js';
+import type { ImportedFiles } from './watch.js';
 
 export interface SettingsStore extends SettingsPort {
   get(key: string): Awaitable<string | undefined>;
@@ -43,4 +46,10 @@ export interface Stores {
   contactImport(): Promise<ContactImportStore>;
   areaImport(): Promise<AreaImportStore>;
   purge(): Promise<PurgeStore>;
+  /** The message log as `turnout sync` updates it from Twilio, and the replies. */
+  sync(): Promise<SyncStore>;
+  /** The message log as `turnout reminders` lists it. */
+  reminderLog(): Promise<ReminderLogStore>;
+  /** The poll-check files `turnout watch` imported or refused, by content. */
+  importedFiles(): Promise<ImportedFiles>;
 }

@@ -6,7 +6,7 @@
  */
 import { isOptOutReply } from '../core/optoutKeywords.js';
 import { OPTOUT_ERROR, UNUSABLE_ERRORS } from './sendReminders.js';
-import type { Clock, Reporter } from './ports.js';
+import type { Awaitable, Clock, Reporter } from './ports.js';
 
 export interface RemoteMessage {
   sid: string;
@@ -48,14 +48,15 @@ export interface InboundReply {
 
 export interface SyncStore {
   /** Messages whose status may still change (sent but not final, or unknown). */
-  tracked(): TrackedMessage[];
-  update(id: number, change: { status: string; sid?: string; errorCode?: number | null; errorMessage?: string | null }, now: string): void;
-  firstSent(): { at: string | undefined; senders: string[] };
-  wasContacted(phone: string): boolean;
-  recordReply(reply: InboundReply, now: string): boolean;
-  recordOptout(phone: string, source: string, now: string): boolean;
-  recordUnusable(phone: string, code: number, now: string): boolean;
-  transaction<T>(fn: () => T): T;
+  tracked(): Awaitable<TrackedMessage[]>;
+  update(id: number, change: { status: string; sid?: string; errorCode?: number | null; errorMessage?: string | null }, now: string): Awaitable<void>;
+  firstSent(): Awaitable<{ at: string | undefined; senders: string[] }>;
+  wasContacted(phone: string): Awaitable<boolean>;
+  recordReply(reply: InboundReply, now: string): Awaitable<boolean>;
+  recordOptout(phone: string, source: string, now: string): Awaitable<boolean>;
+  recordUnusable(phone: string, code: number, now: string): Awaitable<boolean>;
+  /** Runs `fn` as one write transaction (committed when its promise resolves). */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export interface SyncOptions {
@@ -100,21 +101,21 @@ export async function syncMessages(
   };
   const notFoundAfter = options.notFoundAfterMs ?? 2 * 60_000;
 
-  const apply = (message: TrackedMessage, remote: RemoteMessage): void => {
+  const apply = async (message: TrackedMessage, remote: RemoteMessage): Promise<void> => {
     const now = iso();
-    store.transaction(() => {
+    await store.transaction(async () => {
       if (remote.status !== message.status || message.sid === null) {
-        store.update(message.id, { status: remote.status, sid: remote.sid, errorCode: remote.errorCode, errorMessage: remote.errorMessage }, now);
+        await store.update(message.id, { status: remote.status, sid: remote.sid, errorCode: remote.errorCode, errorMessage: remote.errorMessage }, now);
         summary.updated[remote.status] = (summary.updated[remote.status] ?? 0) + 1;
       }
-      if (remote.errorCode === OPTOUT_ERROR && store.recordOptout(message.phone, `twilio:${OPTOUT_ERROR}`, now)) summary.optouts_recorded++;
-      if (remote.errorCode !== null && UNUSABLE_ERRORS.includes(remote.errorCode) && store.recordUnusable(message.phone, remote.errorCode, now)) {
+      if (remote.errorCode === OPTOUT_ERROR && (await store.recordOptout(message.phone, `twilio:${OPTOUT_ERROR}`, now))) summary.optouts_recorded++;
+      if (remote.errorCode !== null && UNUSABLE_ERRORS.includes(remote.errorCode) && (await store.recordUnusable(message.phone, remote.errorCode, now))) {
         summary.unusable_recorded++;
       }
     });
   };
 
-  const tracked = store.tracked();
+  const tracked = await store.tracked();
   // Many messages: read them back page by page (up to 1,000 a request) rather than one request
   // each; those the listing misses (not sent yet, so no DateSent) are fetched one by one.
   const listed = new Map<string, RemoteMessage>();
@@ -132,7 +133,7 @@ export async function syncMessages(
     summary.checked++;
     if (message.sid !== null) {
       const remote = listed.get(message.sid) ?? (await gateway.fetch(message.sid));
-      if (remote) apply(message, remote);
+      if (remote) await apply(message, remote);
       else if (message.status === 'unknown') summary.unknown_remaining++;
       continue;
     }
@@ -143,13 +144,13 @@ export async function syncMessages(
       (r) => r.direction.startsWith('outbound') && r.body === message.body && (r.dateCreated === null || r.dateCreated.getTime() >= created - FIVE_MINUTES),
     );
     if (match) {
-      apply(message, match);
+      await apply(message, match);
       if (message.status === 'unknown') summary.unknown_resolved++;
     } else if (message.status !== 'unknown') {
       // Accepted, but recorded without a SID (the provider gave it to another message too): it was
       // sent, whether or not the listing shows it; never concluded "not sent", so never resent.
     } else if (clock.now().getTime() - created >= notFoundAfter) {
-      store.update(message.id, { status: 'failed', errorMessage: 'not sent: Twilio has no such message (checked by turnout sync)' }, iso());
+      await store.update(message.id, { status: 'failed', errorMessage: 'not sent: Twilio has no such message (checked by turnout sync)' }, iso());
       summary.updated.failed = (summary.updated.failed ?? 0) + 1;
       summary.unknown_not_sent++;
     } else {
@@ -158,7 +159,7 @@ export async function syncMessages(
   }
 
   // Replies: messages sent to our number(s) since the first reminder.
-  const first = store.firstSent();
+  const first = await store.firstSent();
   if (first.at !== undefined) {
     const after = new Date(new Date(first.at).getTime() - 24 * 3_600_000);
     const numbers = [...new Set([...options.senders, ...first.senders])].filter((s) => s.startsWith('+'));
@@ -167,19 +168,19 @@ export async function syncMessages(
       for (const to of numbers) inbound.push(...(await gateway.list({ to, sentAfter: after })));
     } else {
       // Only messaging-service senders: its numbers are Twilio's to choose; keep replies from people we texted.
-      inbound.push(...(await gateway.list({ sentAfter: after })).filter((r) => store.wasContacted(r.from)));
+      for (const r of await gateway.list({ sentAfter: after })) if (await store.wasContacted(r.from)) inbound.push(r);
     }
     for (const reply of inbound) {
       if (reply.direction !== 'inbound') continue;
       const optout = isOptOutReply(reply.body);
       const now = iso();
-      store.transaction(() => {
-        const fresh = store.recordReply(
+      await store.transaction(async () => {
+        const fresh = await store.recordReply(
           { sid: reply.sid, from: reply.from, to: reply.to, body: reply.body, receivedAt: (reply.dateCreated ?? clock.now()).toISOString(), optout },
           now,
         );
         if (fresh) summary.replies++;
-        if (optout && store.recordOptout(reply.from, 'reply', now)) summary.optouts_recorded++;
+        if (optout && (await store.recordOptout(reply.from, 'reply', now))) summary.optouts_recorded++;
       });
     }
   }

@@ -1,7 +1,7 @@
 import { formatLocation, RuntimeError, TurnoutError } from '../core/errors.js';
 import { flagChanges, type FlagChanges } from '../core/mobilization.js';
 import { computeStatus, type StatusInput, type StatusReport, type StatusSource } from './computeStatus.js';
-import type { Clock } from './ports.js';
+import type { Awaitable, Clock } from './ports.js';
 
 /** A poll-check file seen in the watched folder. */
 export interface FileSnapshot {
@@ -24,10 +24,10 @@ export type KnownContent = { outcome: 'imported' } | { outcome: 'bad'; name: str
 
 /** The contents watch has dealt with, by hash (src/store/status.ts, table imported_files): kept across restarts. */
 export interface ImportedFiles {
-  known(hash: string): KnownContent | undefined;
-  record(file: { hash: string; name: string; size: number; importedAt: string; summary: unknown }): void;
+  known(hash: string): Awaitable<KnownContent | undefined>;
+  record(file: { hash: string; name: string; size: number; importedAt: string; summary: unknown }): Awaitable<void>;
   /** A bad file's content: reported once, not again (after a restart either) until the file changes. */
-  recordBad(file: { hash: string; name: string; size: number; at: string; error: string }): void;
+  recordBad(file: { hash: string; name: string; size: number; at: string; error: string }): Awaitable<void>;
 }
 
 /** Imports one poll-check file and returns its summary (the import use case, injected). */
@@ -121,7 +121,7 @@ export function createWatcher(ports: WatchPorts, options: WatchOptions): { refre
     } catch (error) {
       return { file: file.name, outcome: 'failed', error: describe(error) };
     }
-    const known = ports.imported.known(hash);
+    const known = await ports.imported.known(hash);
     if (known?.outcome === 'imported') {
       handled.set(file.path, signature(file));
       return { file: file.name, outcome: 'already-imported' };
@@ -134,7 +134,7 @@ export function createWatcher(ports: WatchPorts, options: WatchOptions): { refre
     }
     try {
       const summary = await ports.importChecksFile(file.path);
-      ports.imported.record({ hash, name: file.name, size: file.size, importedAt: ports.clock.now().toISOString(), summary });
+      await ports.imported.record({ hash, name: file.name, size: file.size, importedAt: ports.clock.now().toISOString(), summary });
       handled.set(file.path, signature(file));
       return { file: file.name, outcome: 'imported', summary };
     } catch (error) {
@@ -145,7 +145,7 @@ export function createWatcher(ports: WatchPorts, options: WatchOptions): { refre
       if (!(error instanceof RuntimeError)) {
         handled.set(file.path, signature(file));
         try {
-          ports.imported.recordBad({ hash, name: file.name, size: file.size, at: ports.clock.now().toISOString(), error: outcome.error });
+          await ports.imported.recordBad({ hash, name: file.name, size: file.size, at: ports.clock.now().toISOString(), error: outcome.error });
         } catch {
           // Not remembered (database busy): reported again after a restart, nothing worse.
         }

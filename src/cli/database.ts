@@ -26,7 +26,7 @@ export async function withDatabase<T>(ctx: CliContext, fn: (db: Db) => T | Promi
   // For the commands that work on SQLite only: a postgres:// --db is a usage error naming those that do.
   if (isPostgresTarget(ctx.dbPath)) {
     throw new UsageError(`this command works on an SQLite database only for now, not on PostgreSQL (${ctx.dbLabel})`, {
-      hint: 'On PostgreSQL: init, import voters, import checks, import contacts, import areas, status, export, mark, unmark, checks unmatched, remind (lists and --send), optout, purge, demo and copy. Copy the campaign to a file for the rest: turnout copy --from URL --to turnout.db.',
+      hint: 'On PostgreSQL: init, import voters, import checks, import contacts, import areas, status, export, mark, unmark, checks unmatched, remind (lists and --send), optout, sync, reminders, watch, purge, demo and copy. Copy the campaign to a file for the rest: turnout copy --from URL --to turnout.db.',
     });
   }
   const { openDatabase } = await import('../store/db.js');

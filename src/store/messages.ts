@@ -6,7 +6,7 @@
 import type { ClaimRequest, ClaimResult, LockHolder, MessageLog, SendLock } from '../app/sendReminders.js';
 import type { InboundReply, SyncStore, TrackedMessage } from '../app/sync.js';
 import type { LogQuery, ReminderLogRow, ReminderLogStore, StatusCount } from '../app/reminderLog.js';
-import type { Db } from './db.js';
+import { writeTransaction, type Db } from './db.js';
 
 /** Statuses that never count as "reminded": the message did not go out. */
 const NOT_SENT = "('failed')";
@@ -193,7 +193,7 @@ export function syncStore(db: Db): SyncStore {
     recordReply: (reply: InboundReply, now) => inbound.run({ ...reply, to: reply.to ?? null, optout: reply.optout ? 1 : 0, now }).changes === 1,
     recordOptout: (phone, source, now) => addOptout.run(phone, source, now).changes === 1,
     recordUnusable: (phone, code, now) => addUnusable.run(phone, code, now).changes === 1,
-    transaction: (fn) => db.transaction(fn).immediate(),
+    transaction: (fn) => writeTransaction(db, fn),
   };
 }
 

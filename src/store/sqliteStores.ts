@@ -19,5 +19,8 @@ export function sqliteStores(db: Db): Stores {
     contactImport: async () => (await import('./contacts.js')).contactImportStore(db),
     areaImport: async () => (await import('./areas.js')).areaImportStore(db),
     purge: async () => (await import('./purge.js')).purgeStore(db),
+    sync: async () => (await import('./messages.js')).syncStore(db),
+    reminderLog: async () => (await import('./messages.js')).reminderLogStore(db),
+    importedFiles: async () => (await import('./status.js')).importedFilesStore(db),
   };
 }

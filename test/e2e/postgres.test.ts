@@ -159,7 +159,7 @@ describe.skipIf(!postgres)('PostgreSQL, several machines on one database', () =>
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('postgres://postgres:***@127.0.0.1:1/test');
     expect(wrong.stderr).not.toContain('hunter2');
-    const sqliteOnly = await on(db, ['reminders']);
+    const sqliteOnly = await on(db, ['tellers', 'list']);
     expect(sqliteOnly.code).toBe(2);
     expect(sqliteOnly.stderr).toContain('works on an SQLite database only for now');
     const empty = await on(db, ['status']);

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
-import { markSmsUnusable, recordMessage } from '../helpers/seedVotersMessages.js';
+import { testBackends, type TestDatabase } from '../helpers/backends.js';
+import { execute } from '../helpers/dbWrite.js';
 
 /**
  * A small hand-made election (fixtures/remind-voters.csv, 20 voters in three Marseille
@@ -13,33 +14,66 @@ import { markSmsUnusable, recordMessage } from '../helpers/seedVotersMessages.js
 const NOW = '2026-03-15T17:00:00+01:00';
 const env = { TURNOUT_NOW: NOW };
 
+// The same tests on every backend this run has (SQLite always; PostgreSQL when it answers).
+describe.each(await testBackends())('on $name', (backend) => {
 let tmp: ReturnType<typeof tempDir>;
-let base: string;
+let base: TestDatabase;
+const made: TestDatabase[] = [];
 let copies = 0;
+
+/** A fresh database (in a folder of its own), dropped after the tests. */
+async function fresh(): Promise<TestDatabase> {
+  const dir = path.join(tmp.dir, `db-${++copies}`);
+  fs.mkdirSync(dir);
+  const db = await backend.create(dir);
+  made.push(db);
+  return db;
+}
+
+async function seed(db: TestDatabase): Promise<void> {
+  const init = await runTurnout([...db.args, 'init', '--region', 'FR', '--timezone', 'Europe/Paris']);
+  expect(init.code).toBe(0);
+  for (const kind of ['voters', 'checks']) {
+    const imported = await runTurnout([...db.args, 'import', kind, path.join(FIXTURES, `remind-${kind}.csv`)]);
+    expect(imported.code, imported.stderr).toBe(0);
+  }
+  const optout = await runTurnout([...db.args, 'optout', 'add', '06 12 34 56 10']);
+  expect(optout.code, optout.stderr).toBe(0);
+}
 
 beforeAll(async () => {
   tmp = tempDir('turnout-remind-');
-  base = path.join(tmp.dir, 'base.db');
-  const init = await runTurnout(['--db', base, 'init', '--region', 'FR', '--timezone', 'Europe/Paris']);
-  expect(init.code).toBe(0);
-  for (const kind of ['voters', 'checks']) {
-    const imported = await runTurnout(['--db', base, 'import', kind, path.join(FIXTURES, `remind-${kind}.csv`)]);
-    expect(imported.code, imported.stderr).toBe(0);
-  }
-  const optout = await runTurnout(['--db', base, 'optout', 'add', '06 12 34 56 10']);
-  expect(optout.code, optout.stderr).toBe(0);
+  base = await fresh();
+  await seed(base);
 });
-afterAll(() => tmp.cleanup());
+afterAll(async () => {
+  for (const db of made) await db.drop();
+  tmp.cleanup();
+});
 
 /** A private copy of the seeded election, for tests that add messages. */
-function election(): string {
-  const file = path.join(tmp.dir, `copy-${++copies}.db`);
-  fs.copyFileSync(base, file);
-  return file;
+async function election(): Promise<TestDatabase> {
+  const db = await fresh();
+  await seed(db);
+  return db;
 }
 
-function remind(db: string, ...args: string[]) {
-  return runTurnout(['--db', db, 'remind', ...args], { env });
+/** Records a sent SMS naming `voterIds`, as the sending half does, for cooldown tests. */
+async function recordMessage(db: TestDatabase, message: { phone: string; voterIds: string[]; status: string; createdAt: string }): Promise<void> {
+  const [row] = await execute<{ id: number }>(
+    db,
+    `INSERT INTO messages (run_id, phone, body, segments, encoding, status, created_at, updated_at)
+     VALUES ('test-run', ?, 'Bonjour, pensez à voter !', 1, 'GSM-7', ?, ?, ?) RETURNING id`,
+    message.phone,
+    message.status,
+    message.createdAt,
+    message.createdAt,
+  );
+  for (const id of message.voterIds) await execute(db, 'INSERT INTO message_voters (message_id, voter_id) VALUES (?, ?)', row!.id, id);
+}
+
+function remind(db: TestDatabase, ...args: string[]) {
+  return runTurnout([...db.args, 'remind', ...args], { env });
 }
 
 const SMS_HEADER = 'id,first_name,last_name,area,polling_place,phone,voters,ids,names';
@@ -165,13 +199,13 @@ describe('handing the selection to the sending half', () => {
 
 describe('cooldown', () => {
   it('leaves out voters and phone numbers reminded within the cooldown unless --include-reminded', async () => {
-    const db = election();
+    const db = await election();
     const at = (minutesBefore: number) => new Date(Date.parse(NOW) - minutesBefore * 60_000).toISOString();
-    recordMessage(db, { phone: '+33612345611', voterIds: ['B11'], status: 'sent', createdAt: at(30) });
+    await recordMessage(db, { phone: '+33612345611', voterIds: ['B11'], status: 'sent', createdAt: at(30) });
     // Karim was texted an hour ago: his household's shared phone is not texted again.
-    recordMessage(db, { phone: '+33612345601', voterIds: ['B02'], status: 'delivered', createdAt: at(60) });
-    recordMessage(db, { phone: '+33612345604', voterIds: ['B04'], status: 'failed', createdAt: at(10) });
-    recordMessage(db, { phone: '+33612345622', voterIds: ['P02'], status: 'sent', createdAt: at(180) });
+    await recordMessage(db, { phone: '+33612345601', voterIds: ['B02'], status: 'delivered', createdAt: at(60) });
+    await recordMessage(db, { phone: '+33612345604', voterIds: ['B04'], status: 'failed', createdAt: at(10) });
+    await recordMessage(db, { phone: '+33612345622', voterIds: ['P02'], status: 'sent', createdAt: at(180) });
 
     const sms = await remind(db);
     expect(sms.code, sms.stderr).toBe(0);
@@ -192,8 +226,8 @@ describe('cooldown', () => {
 
 describe('numbers Twilio refused', () => {
   it('are left off SMS lists but stay on the call sheet', async () => {
-    const db = election();
-    markSmsUnusable(db, '+33612345605', 21614, '2026-03-15T12:00:00.000Z');
+    const db = await election();
+    await execute(db, 'INSERT INTO sms_unusable (phone, error_code, recorded_at) VALUES (?, ?, ?)', '+33612345605', 21614, '2026-03-15T12:00:00.000Z');
     const sms = await remind(db, '--area', 'Belsunce');
     expect(sms.stdout).toBe(csv(SMS.B11, SMS.B01, SMS.B06, SMS.B04));
     expect(sms.stderr).toContain('1 on a number that cannot take SMS');
@@ -308,10 +342,12 @@ describe('errors', () => {
   });
 
   it('says so when there is no database (exit 1) and creates none', async () => {
-    const missing = path.join(tmp.dir, 'missing.db');
+    const missing = await fresh();
     const result = await remind(missing);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('no database at');
-    expect(fs.existsSync(missing)).toBe(false);
+    expect(result.stderr).toMatch(/no (turnout )?database at/);
+    if (backend.name === 'sqlite') expect(fs.existsSync(missing.args[1]!)).toBe(false);
+    else expect(await base.query('SELECT count(*) AS n FROM information_schema.schemata WHERE schema_name = ?', missing.args[3])).toEqual([{ n: 0 }]);
   });
+});
 });

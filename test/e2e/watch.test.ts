@@ -1,30 +1,35 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
 import { seedElection } from '../helpers/seedStatus.js';
+import { testBackends, type TestDatabase } from '../helpers/backends.js';
 
 // The election of test/e2e/status.test.ts; at 20:00 in Paris Le Panier alone is flagged.
 const EVENING = { TURNOUT_NOW: '2026-03-15T19:00:00Z' };
 
+const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+
+// The same tests on every backend this run has (SQLite always; PostgreSQL when it answers).
+describe.each(await testBackends())('on $name', (backend) => {
 let dir: string;
-let db: string;
+let db: TestDatabase;
 let cleanup: () => void;
 
 beforeAll(async () => {
   ({ dir, cleanup } = tempDir('turnout-watch-'));
-  db = path.join(dir, 'election.db');
-  await seedElection(db, { voters: path.join(FIXTURES, 'status-voters.csv'), checks: [path.join(FIXTURES, 'status-checks.csv')] });
+  db = await backend.create(dir);
+  await seedElection(db.args, { voters: path.join(FIXTURES, 'status-voters.csv'), checks: [path.join(FIXTURES, 'status-checks.csv')] });
 });
-afterAll(() => cleanup());
-
-const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+afterAll(async () => {
+  await db.drop();
+  cleanup();
+});
 
 describe('turnout watch without a terminal', () => {
   it('prints one JSON line per refresh and stops after --max-refreshes', async () => {
-    const result = await runTurnout(['--db', db, 'watch', '--interval', '0.2', '--max-refreshes', '2'], { env: EVENING });
+    const result = await runTurnout([...db.args, 'watch', '--interval', '0.2', '--max-refreshes', '2'], { env: EVENING });
     expect(result.code).toBe(0);
     const [first, second, ...rest] = lines(result.stdout);
     expect(rest).toEqual([]);
@@ -50,7 +55,7 @@ describe('turnout watch without a terminal', () => {
   });
 
   it('applies the status options, e.g. --expected and --at', async () => {
-    const result = await runTurnout(['--db', db, 'watch', '--once', '--expected', '30', '--at', '12:00'], { env: EVENING });
+    const result = await runTurnout([...db.args, 'watch', '--once', '--expected', '30', '--at', '12:00'], { env: EVENING });
     expect(result.code).toBe(0);
     const [line] = lines(result.stdout);
     expect(line!.at).toBe('2026-03-15T11:00:00.000Z');
@@ -59,7 +64,7 @@ describe('turnout watch without a terminal', () => {
   });
 
   it('draws the status table with --format table', async () => {
-    const result = await runTurnout(['--db', db, 'watch', '--once', '--format', 'table'], { env: { ...EVENING, NO_COLOR: '1' } });
+    const result = await runTurnout([...db.args, 'watch', '--once', '--format', 'table'], { env: { ...EVENING, NO_COLOR: '1' } });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Supporter turnout by neighborhood, as of 2026-03-15 20:00 (Europe/Paris)');
     expect(result.stdout).toMatch(/\nLe Panier .* LOW\n/);
@@ -68,7 +73,7 @@ describe('turnout watch without a terminal', () => {
   });
 
   it('refuses a --checks-dir that is not a folder', async () => {
-    const result = await runTurnout(['--db', db, 'watch', '--once', '--checks-dir', path.join(dir, 'nope')], { env: EVENING });
+    const result = await runTurnout([...db.args, 'watch', '--once', '--checks-dir', path.join(dir, 'nope')], { env: EVENING });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('is not a folder');
@@ -76,12 +81,13 @@ describe('turnout watch without a terminal', () => {
 
   it('imports a poll-check file dropped into the folder, skips a bad one, and says who recovered', async () => {
     const tmp = tempDir('turnout-watch-drop-');
+    let file: TestDatabase | undefined;
     try {
-      const file = path.join(tmp.dir, 'election.db');
-      await seedElection(file, { voters: path.join(FIXTURES, 'status-voters.csv'), checks: [path.join(FIXTURES, 'status-checks.csv')] });
+      file = await backend.create(tmp.dir);
+      await seedElection(file.args, { voters: path.join(FIXTURES, 'status-voters.csv'), checks: [path.join(FIXTURES, 'status-checks.csv')] });
       const inbox = path.join(tmp.dir, 'incoming');
       fs.mkdirSync(inbox);
-      const child = spawn(process.execPath, [BIN, '--db', file, 'watch', '--checks-dir', inbox, '--interval', '1', '--max-refreshes', '3'], {
+      const child = spawn(process.execPath, [BIN, ...file.args, 'watch', '--checks-dir', inbox, '--interval', '1', '--max-refreshes', '3'], {
         env: { ...process.env, ...EVENING },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -131,52 +137,77 @@ describe('turnout watch without a terminal', () => {
       expect(after.areas.find((a: { area: string }) => a.area === 'Belsunce')).toMatchObject({ supporters_voted: 6 });
       expect(stderr).toMatch(/bureau-1303\.csv skipped: .*no voter id column/);
 
-      const check = new Database(file, { readonly: true });
-      try {
-        expect(check.prepare('SELECT COUNT(*) AS n FROM checks').get()).toEqual({ n: 209 });
-        expect(check.prepare("SELECT source FROM checks WHERE voter_id = 'P040'").get()).toEqual({ source: 'bureau-1301.csv' });
-        // The database remembers both: the imported content, and the bad one with what was wrong.
-        expect(check.prepare("SELECT name, size, json_extract(summary, '$.bad_file') AS bad FROM imported_files ORDER BY name").all()).toEqual([
-          { name: 'bureau-1301.csv', size: fs.statSync(path.join(inbox, 'bureau-1301.csv')).size, bad: null },
-          { name: 'bureau-1303.csv', size: fs.statSync(path.join(inbox, 'bureau-1303.csv')).size, bad: expect.stringContaining('no voter id column') },
-        ]);
-      } finally {
-        check.close();
-      }
+      expect(await file.query('SELECT COUNT(*) AS n FROM checks')).toEqual([{ n: 209 }]);
+      expect(await file.query("SELECT source FROM checks WHERE voter_id = 'P040'")).toEqual([{ source: 'bureau-1301.csv' }]);
+      // The database remembers both: the imported content, and the bad one with what was wrong.
+      const remembered = await file.query<{ name: string; size: number; summary: string }>('SELECT name, size, summary FROM imported_files ORDER BY name');
+      expect(remembered.map((r) => ({ name: r.name, size: r.size, bad: (JSON.parse(r.summary) as { bad_file?: string }).bad_file ?? null }))).toEqual([
+        { name: 'bureau-1301.csv', size: fs.statSync(path.join(inbox, 'bureau-1301.csv')).size, bad: null },
+        { name: 'bureau-1303.csv', size: fs.statSync(path.join(inbox, 'bureau-1303.csv')).size, bad: expect.stringContaining('no voter id column') },
+      ]);
+      expect(JSON.parse(remembered[0]!.summary)).toEqual({ key: 'id', read: 16, newly_checked: 16, already_checked: 0, unmatched: 0, rejected: 0 });
 
       // Watching again: the same content is not imported twice, and the bad file, already
       // reported, is not reported again (on stdout or stderr) since it has not changed…
-      const again = await runTurnout(['--db', file, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
+      const again = await runTurnout([...file.args, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
       expect(again.code).toBe(0);
       expect(lines(again.stdout)[0]!.files).toEqual([{ file: 'bureau-1301.csv', outcome: 'already-imported' }]);
       expect(again.stderr).not.toContain('bureau-1303');
       // …even when only touched (same content, new time)…
       fs.utimesSync(path.join(inbox, 'bureau-1303.csv'), new Date(), new Date(Date.now() + 5000));
-      const touched = await runTurnout(['--db', file, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
+      const touched = await runTurnout([...file.args, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
       expect(lines(touched.stdout)[0]!.files.map((f: { file: string }) => f.file)).not.toContain('bureau-1303.csv');
       expect(touched.stderr).not.toContain('bureau-1303');
       // …but once it changes it is read and reported again, once.
       fs.appendFileSync(path.join(inbox, 'bureau-1303.csv'), 'Durand;Léa;14:10\n');
-      const changed = await runTurnout(['--db', file, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
+      const changed = await runTurnout([...file.args, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
       expect(lines(changed.stdout)[0]!.files).toEqual(
         expect.arrayContaining([{ file: 'bureau-1303.csv', outcome: 'failed', error: expect.stringContaining('no voter id column') }]),
       );
       expect(changed.stderr).toMatch(/bureau-1303\.csv skipped: .*no voter id column/);
-      const later = await runTurnout(['--db', file, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
+      const later = await runTurnout([...file.args, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
       expect(later.stderr).not.toContain('bureau-1303');
       // The same bad content dropped under another name is news to whoever dropped it.
       fs.copyFileSync(path.join(inbox, 'bureau-1303.csv'), path.join(inbox, 'bureau-1303-copie.csv'));
-      const copy = await runTurnout(['--db', file, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
+      const copy = await runTurnout([...file.args, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
       expect(lines(copy.stdout)[0]!.files).toEqual(
         expect.arrayContaining([{ file: 'bureau-1303-copie.csv', outcome: 'failed', error: expect.stringMatching(/^same content as bureau-1303\.csv, refused before: .*no voter id column/) }]),
       );
     } finally {
+      await file?.drop();
+      tmp.cleanup();
+    }
+  });
+
+  it('two watchers on one database and one shared folder (two machines) count each check once', async () => {
+    const tmp = tempDir('turnout-watch-two-');
+    let file: TestDatabase | undefined;
+    try {
+      file = await backend.create(tmp.dir);
+      await seedElection(file.args, { voters: path.join(FIXTURES, 'status-voters.csv'), checks: [path.join(FIXTURES, 'status-checks.csv')] });
+      const inbox = path.join(tmp.dir, 'incoming');
+      fs.mkdirSync(inbox);
+      fs.copyFileSync(path.join(FIXTURES, 'status-watch-panier.csv'), path.join(inbox, 'bureau-1301.csv'));
+      const watch = () => runTurnout([...file!.args, 'watch', '--once', '--checks-dir', inbox], { env: EVENING });
+      const [a, b] = await Promise.all([watch(), watch()]);
+      expect([a.code, b.code]).toEqual([0, 0]);
+      expect(a.stderr + b.stderr).not.toMatch(/error|warning|skipped: /i); // a content already imported is 'skipped' without a colon
+      // Both may read the file at once (the second finds its checks already recorded), or one finds it imported.
+      const newly = [a, b].flatMap((r) => lines(r.stdout)[0]!.files).map((f: { outcome: string; summary?: { newly_checked: number } }) => f.summary?.newly_checked ?? 0);
+      expect(newly.reduce((x, y) => x + y, 0)).toBe(16);
+      expect(await file.query('SELECT COUNT(*) AS n FROM checks')).toEqual([{ n: 209 }]);
+      const status = await runTurnout([...file.args, 'status', '--format', 'json'], { env: EVENING });
+      expect(JSON.parse(status.stdout).find((r: { area: string }) => r.area === 'Le Panier')).toMatchObject({ supporters_voted: 80, voted: 100 });
+      const again = await watch();
+      expect(lines(again.stdout)[0]!.files).toEqual([{ file: 'bureau-1301.csv', outcome: 'already-imported' }]);
+    } finally {
+      await file?.drop();
       tmp.cleanup();
     }
   });
 
   it('exits cleanly with code 0 on Ctrl-C', async () => {
-    const child = spawn(process.execPath, [BIN, '--db', db, 'watch', '--interval', '30'], {
+    const child = spawn(process.execPath, [BIN, ...db.args, 'watch', '--interval', '30'], {
       env: { ...process.env, ...EVENING },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -195,4 +226,5 @@ describe('turnout watch without a terminal', () => {
     expect(await exited).toEqual({ code: 0, signal: null });
     expect(lines(stdout)).toHaveLength(1);
   });
+});
 });

@@ -31,14 +31,13 @@ ${examples('turnout reminders', 'turnout reminders --status failed,undelivered -
       action<RemindersOptions>(async (ctx, options) => {
         const { UsageError } = await import('../../core/errors.js');
         const { parseTime } = await import('../../core/time.js');
-        const { reminderLogStore } = await import('../../store/messages.js');
-        const { loadSettings } = await import('../../store/settings.js');
+        const { electionSettings } = await import('../../app/settings.js');
         const { LOG_COLUMNS, describeCounts } = await import('../../app/reminderLog.js');
-        const { withDatabase } = await import('../database.js');
-        return withDatabase(
+        const { withStores } = await import('../database.js');
+        return withStores(
           ctx,
-          async (db) => {
-            const settings = loadSettings(db);
+          async (stores) => {
+            const settings = await electionSettings(await stores.settings());
             let since: string | undefined;
             if (options.since !== undefined) {
               const at = parseTime(options.since, settings.timeZone, ctx.clock.now());
@@ -50,8 +49,8 @@ ${examples('turnout reminders', 'turnout reminders --status failed,undelivered -
               since,
               phone: options.phone?.trim(),
             };
-            const store = reminderLogStore(db);
-            const counts = store.counts(query);
+            const store = await stores.reminderLog();
+            const counts = await store.counts(query);
             const format = chooseFormat(ctx, options, 'csv');
             if (options.summary) {
               await writeRows(ctx, counts, ['status', 'error_code', 'count'], { format, out: options.out });

@@ -31,17 +31,16 @@ ${examples('turnout sync', 'turnout sync --format json >> sync.log')}`,
         const { twilioConfig } = await import('../../io/twilio/config.js');
         const config = twilioConfig(ctx.env, { from: options.from, messagingService: options.messagingService });
         const { twilioSyncGateway } = await import('../../io/twilio/gateway.js');
-        const { syncStore } = await import('../../store/messages.js');
         const { syncMessages } = await import('../../app/sync.js');
-        const { withDatabase } = await import('../database.js');
+        const { withStores } = await import('../database.js');
         const { progressReporter } = await import('../progress.js');
         const gateway = await twilioSyncGateway(config);
         const reporter = await progressReporter(ctx);
-        const summary = await withDatabase(
+        const summary = await withStores(
           ctx,
-          async (db) => {
+          async (stores) => {
             try {
-              return await syncMessages({ gateway, store: syncStore(db), clock: ctx.clock, reporter }, { senders: config.from ? [config.from] : [] });
+              return await syncMessages({ gateway, store: await stores.sync(), clock: ctx.clock, reporter }, { senders: config.from ? [config.from] : [] });
             } finally {
               reporter.stop();
             }

@@ -3,8 +3,8 @@ import type { FileOutcome, ImportChecksFile, Refresh } from '../../app/watch.js'
 import { RuntimeError, UsageError } from '../../core/errors.js';
 import { action, examples } from '../action.js';
 import type { CliContext } from '../context.js';
-import { withDatabase } from '../database.js';
-import type { Db } from '../../store/db.js';
+import { withStores } from '../database.js';
+import type { Stores } from '../../app/stores.js';
 import { localTime, outputRow } from '../../app/statusRows.js';
 import { renderStatus } from './status.js';
 import { addStatusOptions, statusInputFrom, type StatusCliOptions } from './status-options.js';
@@ -61,8 +61,7 @@ async function watch(ctx: CliContext, options: WatchCliOptions): Promise<number>
   const maxRefreshes = options.once ? 1 : options.maxRefreshes !== undefined ? positive('--max-refreshes', options.maxRefreshes, true) : Infinity;
   const screen = (options.format ?? (ctx.stdoutIsTTY ? 'table' : 'ndjson')) === 'table';
   const { createWatcher } = await import('../../app/watch.js');
-  const { statusStore, importedFilesStore } = await import('../../store/status.js');
-  const { loadSettings } = await import('../../store/settings.js');
+  const { electionSettings } = await import('../../app/settings.js');
   const { checksFolder } = await import('../../io/checksFolder.js');
   const fs = await import('node:fs');
   if (options.checksDir !== undefined && !fs.statSync(options.checksDir, { throwIfNoEntry: false })?.isDirectory()) {
@@ -75,20 +74,20 @@ async function watch(ctx: CliContext, options: WatchCliOptions): Promise<number>
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await withDatabase(
+    await withStores(
       ctx,
-      async (db) => {
-        const settings = loadSettings(db);
+      async (stores) => {
+        const settings = await electionSettings(await stores.settings());
         const input = await statusInputFrom(options, { timeZone: settings.timeZone, now: ctx.clock.now() });
         const { at, ...status } = input;
         const noFolder = { scan: async () => [], hash: async () => '' };
-        const importChecksFile = options.checksDir !== undefined ? await checksImporter(ctx, db, screen) : async () => undefined;
+        const importChecksFile = options.checksDir !== undefined ? await checksImporter(ctx, stores, screen) : async () => undefined;
         const watcher = createWatcher(
           {
             folder: options.checksDir !== undefined ? checksFolder(options.checksDir) : noFolder,
-            imported: importedFilesStore(db),
+            imported: await stores.importedFiles(),
             importChecksFile,
-            source: statusStore(db),
+            source: await stores.status(),
             clock: ctx.clock,
             sleep: (ms) => sleep(ms),
           },
@@ -117,22 +116,22 @@ async function watch(ctx: CliContext, options: WatchCliOptions): Promise<number>
  * labelled with the file's name unless the file has a source column. On the screen, rejected
  * rows are counted in the file's line; in JSON-lines mode they are also listed on stderr.
  */
-async function checksImporter(ctx: CliContext, db: Db, screen: boolean): Promise<ImportChecksFile> {
-  const [{ importChecks }, { openInput }, { openCheckFile }, { checkImportStore }, { loadSettings }, path, { silentReporter }] = await Promise.all([
+async function checksImporter(ctx: CliContext, stores: Stores, screen: boolean): Promise<ImportChecksFile> {
+  const [{ importChecks }, { openInput }, { openCheckFile }, { electionSettings }, path, { silentReporter }] = await Promise.all([
     import('../../app/importChecks.js'),
     import('../../io/input.js'),
     import('../../io/checkFile.js'),
-    import('../../store/checks.js'),
-    import('../../store/settings.js'),
+    import('../../app/settings.js'),
     import('node:path'),
     import('../../app/ports.js'),
   ]);
-  const store = checkImportStore(db);
-  const { timeZone } = loadSettings(db);
+  const store = await stores.checkImport();
+  const settingsStore = await stores.settings();
+  const { timeZone } = await electionSettings(settingsStore);
   const reporter = screen ? silentReporter : { ...ctx.reporter, progress() {} };
   return async (file) => {
-    // `turnout purge` may run while watch sleeps between refreshes: import nothing into the purged file.
-    if (loadSettings(db).purgedAt !== undefined) {
+    // `turnout purge` may run while watch sleeps between refreshes: import nothing into the purged database.
+    if ((await electionSettings(settingsStore)).purgedAt !== undefined) {
       throw new RuntimeError('the database was purged while turnout watch was running: poll checks are no longer imported', {
         hint: 'Stop turnout watch; start a new database for a new election.',
       });

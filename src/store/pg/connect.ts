@@ -99,10 +99,20 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
     await client.end().catch(() => {});
     throw pgError(error, label);
   }
+  // One query at a time, in the order asked: the sender writes in the background while it
+  // sends, and pg 8 warns on stderr ("already executing a query", to be an error in pg 9) when a
+  // query is given to a client that is busy. Waiting here keeps the same order pg's own queue
+  // would, without the warning.
+  let busy: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = busy.then(fn, fn);
+    busy = next.catch(() => {});
+    return next;
+  };
   const run = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> => {
     if (lost) throw pgError(lost, label);
     try {
-      return await client.query<R>(text, values);
+      return await inTurn(() => client.query<R>(text, values));
     } catch (error) {
       throw pgError(error, label);
     }
@@ -171,7 +181,7 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
         await run('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        await inTurn(() => client.query('ROLLBACK')).catch(() => {});
         throw error;
       } finally {
         depth--;

@@ -10,6 +10,8 @@
 import type { ClaimRequest, ClaimResult, LockHolder, LockResult } from '../../app/sendReminders.js';
 import type { CandidateQuery, CandidateVoter } from '../../app/remind.js';
 import type { OptoutRecord } from '../../app/optouts.js';
+import type { InboundReply, TrackedMessage } from '../../app/sync.js';
+import type { LogQuery, ReminderLogRow, StatusCount } from '../../app/reminderLog.js';
 import type { PgDb } from './connect.js';
 import { extraColumnsPg, fieldExpressionPg } from './status.js';
 
@@ -63,6 +65,11 @@ export function pgMessageLog(db: PgDb): PgMessageLog {
     return { kind: 'claimed', id: inserted.rows[0]!.id };
   };
   const update = (sql: string, values: unknown[]) => db.query(sql, values).then(() => undefined);
+  // Answers are handled several at a time, and each of sidHolder and accepted is a round trip:
+  // a SID this process is recording counts as held from the moment sidHolder finds it free
+  // until its accepted() is written, so that a second message answered with the same SID (a
+  // mock) in between is recorded without it, as on SQLite, instead of failing on UNIQUE.
+  const recording = new Map<string, number>();
   return {
     claimMany: (requests) =>
       db.transaction(async () => {
@@ -72,9 +79,30 @@ export function pgMessageLog(db: PgDb): PgMessageLog {
         return results;
       }),
     attempt: (id, now) => update('UPDATE messages SET attempts = attempts + 1, updated_at = greatest(updated_at, $2) WHERE id = $1', [id, now]),
-    accepted: (id, sid, status, now) =>
-      update('UPDATE messages SET status = $3, sid = $2, sent_at = $4, updated_at = $4, error_code = NULL, error_message = NULL WHERE id = $1', [id, sid, status, now]),
-    sidHolder: async (sid, id) => (await db.query<{ id: number }>('SELECT id FROM messages WHERE sid = $1 AND id <> $2 LIMIT 1', [sid, id])).rows[0]?.id,
+    accepted: async (id, sid, status, now) => {
+      try {
+        // A SID taken meanwhile by another message (sync on another machine) is not taken again: recorded without it.
+        await update(
+          `UPDATE messages SET status = $3, sent_at = $4, updated_at = $4, error_code = NULL,
+             sid = CASE WHEN o.id IS NULL THEN $2 ELSE NULL END,
+             error_message = CASE WHEN o.id IS NULL THEN NULL
+               ELSE 'accepted with SID ' || $2 || ', which the provider had already given to message ' || o.id || ': recorded without it' END
+           FROM (SELECT (SELECT min(id) FROM messages WHERE sid = $2 AND id <> $1) AS id) AS o
+           WHERE messages.id = $1`,
+          [id, sid, status, now],
+        );
+      } finally {
+        if (recording.get(sid) === id) recording.delete(sid);
+      }
+    },
+    sidHolder: async (sid, id) => {
+      const other = recording.get(sid);
+      if (other !== undefined && other !== id) return other;
+      recording.set(sid, id);
+      const holder = (await db.query<{ id: number }>('SELECT id FROM messages WHERE sid = $1 AND id <> $2 LIMIT 1', [sid, id])).rows[0]?.id;
+      if (holder !== undefined && recording.get(sid) === id) recording.delete(sid);
+      return holder;
+    },
     acceptedUntracked: (id, status, note, now) =>
       update('UPDATE messages SET status = $2, sid = NULL, sent_at = $4, updated_at = $4, error_code = NULL, error_message = $3 WHERE id = $1', [id, status, note, now]),
     flush: async () => {},
@@ -184,6 +212,124 @@ export function pgReminderSource(db: PgDb): PgReminderSource {
           area: a === null || a.trim() === '' ? null : a,
         };
       });
+    },
+  };
+}
+
+/** Statuses `turnout sync` asks Twilio about again (src/store/messages.ts syncStore). */
+const TRACKED = "('unknown', 'queued', 'accepted', 'scheduled', 'sending', 'sent')";
+
+export interface PgSyncStore {
+  tracked(): Promise<TrackedMessage[]>;
+  update(id: number, change: { status: string; sid?: string; errorCode?: number | null; errorMessage?: string | null }, now: string): Promise<void>;
+  firstSent(): Promise<{ at: string | undefined; senders: string[] }>;
+  wasContacted(phone: string): Promise<boolean>;
+  recordReply(reply: InboundReply, now: string): Promise<boolean>;
+  recordOptout(phone: string, source: string, now: string): Promise<boolean>;
+  recordUnusable(phone: string, code: number, now: string): Promise<boolean>;
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** `turnout sync` on PostgreSQL: the same reads and writes as syncStore in src/store/messages.ts. */
+export function pgSyncStore(db: PgDb): PgSyncStore {
+  const log = pgMessageLog(db);
+  return {
+    tracked: async () =>
+      (
+        await db.query<TrackedMessage>(
+          `SELECT id, phone, body, status, sid, created_at AS "createdAt", sender FROM messages WHERE status IN ${TRACKED} ORDER BY id`,
+        )
+      ).rows,
+    update: async (id, change, now) => {
+      // A SID another message already holds is not taken (a mock may give every message the same one):
+      // the status is recorded, the message keeps its own SID or none, and the note saying why.
+      await db.query(
+        `UPDATE messages SET status = $2,
+           sid = CASE WHEN $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.sid = $3::text AND o.id <> $1) THEN $3::text ELSE sid END,
+           error_code = $4,
+           error_message = CASE WHEN $5::text IS NULL AND EXISTS (SELECT 1 FROM messages o WHERE o.sid = $3::text AND o.id <> $1) THEN error_message ELSE $5::text END,
+           synced_at = $6, updated_at = $6 WHERE id = $1`,
+        [id, change.status, change.sid ?? null, change.errorCode ?? null, change.errorMessage ?? null, now],
+      );
+    },
+    firstSent: async () => {
+      const row = (
+        await db.query<{ at: string | null; senders: string[] | null }>(
+          'SELECT min(created_at) AS at, array_agg(DISTINCT sender) AS senders FROM messages WHERE sender IS NOT NULL',
+        )
+      ).rows[0];
+      return { at: row?.at ?? undefined, senders: row?.senders ?? [] };
+    },
+    wasContacted: async (phone) => (await db.query('SELECT 1 FROM messages WHERE phone = $1 LIMIT 1', [phone])).rows.length > 0,
+    recordReply: async (reply, now) =>
+      (
+        (
+          await db.query(
+            `INSERT INTO inbound_messages (sid, from_phone, to_phone, body, received_at, optout, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sid) DO NOTHING`,
+            [reply.sid, reply.from, reply.to ?? null, reply.body, reply.receivedAt, reply.optout ? 1 : 0, now],
+          )
+        ).rowCount ?? 0
+      ) === 1,
+    recordOptout: log.recordOptout,
+    recordUnusable: log.recordUnusable,
+    transaction: (fn) => db.transaction(fn),
+  };
+}
+
+export interface PgReminderLogStore {
+  rows(query: LogQuery): AsyncIterable<ReminderLogRow>;
+  counts(query: LogQuery): Promise<StatusCount[]>;
+}
+
+/** Rows of the log read per page, so that a long log streams instead of sitting in memory. */
+const LOG_PAGE = 5000;
+
+/** `turnout reminders` on PostgreSQL: the rows and counts of reminderLogStore in src/store/messages.ts, in the same order. */
+export function pgReminderLogStore(db: PgDb): PgReminderLogStore {
+  /** The filters as SQL conditions on `m`, their parameters numbered from `first`. */
+  const where = (q: LogQuery, first: number): { sql: string[]; values: unknown[] } => {
+    const sql: string[] = [];
+    const values: unknown[] = [];
+    const param = (value: unknown): string => {
+      values.push(value);
+      return `$${first + values.length - 1}`;
+    };
+    if (q.status?.length) sql.push(`m.status = ANY(${param(q.status)}::text[])`);
+    if (q.since !== undefined) sql.push(`m.created_at >= ${param(q.since)}`);
+    if (q.phone !== undefined) sql.push(`m.phone = ${param(q.phone)}`);
+    return { sql, values };
+  };
+  return {
+    async *rows(q) {
+      const w = where(q, 2);
+      let after: number | null = null;
+      for (;;) {
+        const page: { rows: ReminderLogRow[] } = await db.query<ReminderLogRow>(
+          `SELECT m.id, m.created_at, m.phone,
+                  (SELECT string_agg(mv.voter_id, '; ' ORDER BY mv.voter_id) FROM message_voters mv WHERE mv.message_id = m.id) AS voter_ids,
+                  (SELECT string_agg(trim(coalesce(v.first_name, '') || ' ' || coalesce(v.last_name, '')), '; ' ORDER BY mv.voter_id)
+                     FROM message_voters mv JOIN voters v ON v.id = mv.voter_id WHERE mv.message_id = m.id) AS names,
+                  m.status, m.error_code, m.error_message, m.segments, m.encoding, m.sid, m.sender, m.sent_at, m.updated_at, m.run_id
+           FROM messages m WHERE ($1::bigint IS NULL OR m.id > $1) ${w.sql.map((c) => `AND ${c}`).join(' ')}
+           ORDER BY m.id LIMIT ${LOG_PAGE}`,
+          [after, ...w.values],
+        );
+        yield* page.rows;
+        if (page.rows.length < LOG_PAGE) return;
+        after = page.rows[page.rows.length - 1]!.id;
+      }
+    },
+    async counts(q) {
+      const w = where(q, 1);
+      // NULLS FIRST and the C collation: the order SQLite gives (no error code first, byte order).
+      return (
+        await db.query<StatusCount>(
+          `SELECT m.status, m.error_code, count(*) AS count FROM messages m ${w.sql.length ? `WHERE ${w.sql.join(' AND ')}` : ''}
+           GROUP BY 1, 2 ORDER BY 3 DESC, m.status COLLATE "C", m.error_code NULLS FIRST`,
+          w.values,
+        )
+      ).rows;
     },
   };
 }

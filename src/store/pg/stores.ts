@@ -23,5 +23,8 @@ export function pgStores(db: PgDb): Stores {
     contactImport: async () => (await import('./contacts.js')).pgContactImportStore(db),
     areaImport: async () => (await import('./areas.js')).pgAreaImportStore(db),
     purge: async () => (await import('./purge.js')).pgPurgeStore(db),
+    sync: async () => (await import('./messages.js')).pgSyncStore(db),
+    reminderLog: async () => (await import('./messages.js')).pgReminderLogStore(db),
+    importedFiles: async () => (await import('./importedFiles.js')).pgImportedFilesStore(db),
   };
 }
