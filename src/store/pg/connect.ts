@@ -27,6 +27,11 @@ export interface PgOptions {
   statementTimeoutMs?: number;
   /** Longest to wait for the server to accept the connection, ms. */
   connectTimeoutMs?: number;
+  /**
+   * A dry run: everything on this connection, schema creation and migrations included, happens in
+   * one transaction that close() rolls back; the stores' own transactions become savepoints in it.
+   */
+  rollbackOnly?: boolean;
 }
 
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 300_000;
@@ -48,6 +53,18 @@ export interface PgDb {
   copyOut(sql: string): Readable;
   /** Runs fn in BEGIN … COMMIT, rolled back on any error. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * A use case's transaction, begun, committed and rolled back by hand (an import's): BEGIN …
+   * COMMIT, or inside a dry run's transaction a savepoint released or rolled back to.
+   */
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  /**
+   * True on a dry run's connection: whatever is written is rolled back at close. Writers skip
+   * what a rollback does not undo (a sequence's nextval) and count what they would have written.
+   */
+  readonly rollbackOnly: boolean;
   close(): Promise<void>;
 }
 
@@ -106,8 +123,12 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
     }
   };
   if (schema !== undefined) await run(`SET search_path TO "${schema}"`);
-  let depth = 0;
+  const rollbackOnly = options.rollbackOnly === true;
+  if (rollbackOnly) await run('BEGIN');
+  // Open transactions: a dry run's counts as one, so that transaction() nests in it.
+  let depth = rollbackOnly ? 1 : 0;
   const db: PgDb = {
+    rollbackOnly,
     kind: 'postgres',
     label,
     schema,
@@ -175,7 +196,18 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
         depth--;
       }
     },
+    async begin() {
+      await run(rollbackOnly ? 'SAVEPOINT turnout_work' : 'BEGIN');
+    },
+    async commit() {
+      await run(rollbackOnly ? 'RELEASE SAVEPOINT turnout_work' : 'COMMIT');
+    },
+    async rollback() {
+      // The connection may be gone (that may be why): nothing to undo then, the server did.
+      await client.query(rollbackOnly ? 'ROLLBACK TO SAVEPOINT turnout_work' : 'ROLLBACK').catch(() => {});
+    },
     async close() {
+      if (rollbackOnly && !lost) await client.query('ROLLBACK').catch(() => {});
       await client.end().catch(() => {});
     },
   };

@@ -67,18 +67,18 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
   let open = false;
   return {
     async begin() {
-      await db.query('BEGIN');
+      await db.begin();
       open = true;
     },
     async commit() {
-      await db.query('COMMIT');
+      await db.commit();
       open = false;
     },
     async rollback() {
       if (!open) return;
       open = false;
       copy = undefined;
-      await db.query('ROLLBACK').catch(() => {});
+      await db.rollback();
     },
     async countVoters() {
       const r = await db.query<{ n: number }>('SELECT coalesce(sum(voters), 0) AS n FROM voter_tally');
