@@ -78,7 +78,10 @@ export async function withStores<T>(ctx: CliContext, fn: (stores: Stores) => T |
   }
   const { openPostgres } = await import('../store/pg/open.js');
   const { pgStores } = await import('../store/pg/stores.js');
-  const db = await openPostgres(ctx.dbPath, { schema: ctx.dbSchema, create: options.create !== false && options.readonly !== true, rollbackOnly: options.dryRun === true });
+  const db = await openPostgres(ctx.dbPath, { schema: ctx.dbSchema, create: options.create !== false && options.readonly !== true,
+    rollbackOnly: options.dryRun === true,
+    ...(ctx.dbTimeoutMs === undefined ? {} : { statementTimeoutMs: ctx.dbTimeoutMs }),
+  });
   try {
     return await fn(pgStores(db));
   } finally {

@@ -10,21 +10,26 @@ import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { RuntimeError, TurnoutError, UsageError } from '../../core/errors.js';
+import { ExitCode, RuntimeError, TurnoutError, UsageError } from '../../core/errors.js';
 import { redactUrl } from '../../core/databaseUrl.js';
 
 export { isPostgresTarget, redactUrl } from '../../core/databaseUrl.js';
 
 /** The database did not answer, or the connection dropped mid-command (nothing it began is kept: the transaction is gone). */
 export class DatabaseUnavailableError extends RuntimeError {}
-/** A statement ran past statement_timeout and PostgreSQL cancelled it (and with it the transaction). */
-export class StatementTimeoutError extends RuntimeError {}
+/** A statement ran past statement_timeout (or lock_timeout) and PostgreSQL cancelled it, and with it the transaction: exit 5. */
+export class StatementTimeoutError extends RuntimeError {
+  override readonly exitCode: ExitCode = ExitCode.timeout;
+}
 
 export interface PgOptions {
   /** --db-schema: the PostgreSQL schema holding this election's tables (search_path). */
   schema?: string;
-  /** Longest a single statement may run, ms (default 5 minutes: a 1M-voter import's merge fits, a stuck lock does not hang cron forever). */
-  statementTimeoutMs?: number;
+  /**
+   * Longest a single statement may run, ms (default 5 minutes: a 1M-voter import's merge fits, a
+   * stuck lock does not hang cron forever); 0: no limit; null: the server's, or PGOPTIONS', setting.
+   */
+  statementTimeoutMs?: number | null;
   /** Longest to wait for the server to accept the connection, ms. */
   connectTimeoutMs?: number;
   /**
@@ -94,9 +99,12 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
       hint: 'Use letters, digits and underscores, starting with a letter (e.g. election_2026).',
     });
   }
+  const timeoutMs = options.statementTimeoutMs === undefined ? DEFAULT_STATEMENT_TIMEOUT_MS : options.statementTimeoutMs;
+  const limit = timeoutMs === null ? undefined : timeoutMs === 0 ? 'no limit' : `${formatSeconds(timeoutMs)}`;
   const client = new pg.Client({
     connectionString: url,
-    statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    // 0 is sent by SET below: the driver leaves a 0 out of the startup packet (the server's own setting would stay).
+    statement_timeout: timeoutMs === null || timeoutMs === 0 ? false : timeoutMs,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     application_name: 'turnout',
     keepAlive: true,
@@ -112,16 +120,17 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
     await client.connect();
   } catch (error) {
     await client.end().catch(() => {});
-    throw pgError(error, label);
+    throw pgError(error, label, limit);
   }
   const run = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> => {
-    if (lost) throw pgError(lost, label);
+    if (lost) throw pgError(lost, label, limit);
     try {
       return await client.query<R>(text, values);
     } catch (error) {
-      throw pgError(error, label);
+      throw pgError(error, label, limit);
     }
   };
+  if (timeoutMs === 0) await run('SET statement_timeout = 0');
   if (schema !== undefined) await run(`SET search_path TO "${schema}"`);
   const rollbackOnly = options.rollbackOnly === true;
   if (rollbackOnly) await run('BEGIN');
@@ -134,17 +143,17 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
     schema,
     query: run,
     async copyIn(sql, lines) {
-      if (lost) throw pgError(lost, label);
+      if (lost) throw pgError(lost, label, limit);
       const stream = client.query(copyFrom(sql));
       try {
         await pipeline(Readable.from(lines, { objectMode: false }), stream);
       } catch (error) {
-        throw pgError(error, label);
+        throw pgError(error, label, limit);
       }
       return stream.rowCount;
     },
     copyWriter(sql) {
-      if (lost) throw pgError(lost, label);
+      if (lost) throw pgError(lost, label, limit);
       const stream = client.query(copyFrom(sql));
       let failure: unknown;
       stream.on('error', (error) => {
@@ -156,7 +165,7 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
       });
       return {
         write(chunk) {
-          if (failure !== undefined) throw pgError(failure, label);
+          if (failure !== undefined) throw pgError(failure, label, limit);
           if (stream.write(chunk)) return;
           return new Promise<void>((resolve) => {
             const go = (): void => {
@@ -167,13 +176,13 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
             stream.on('drain', go);
             stream.on('error', go);
           }).then(() => {
-            if (failure !== undefined) throw pgError(failure, label);
+            if (failure !== undefined) throw pgError(failure, label, limit);
           });
         },
         async end() {
           if (failure === undefined) stream.end();
           await done;
-          if (failure !== undefined) throw pgError(failure, label);
+          if (failure !== undefined) throw pgError(failure, label, limit);
           return stream.rowCount;
         },
       };
@@ -214,17 +223,35 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
   return db;
 }
 
-/** Any error from the driver or the server, as a turnout error that names the database without its password. */
-export function pgError(error: unknown, label: string): TurnoutError {
+/** A time limit as messages write it: "1 s", "2.5 s", "5 min". */
+function formatSeconds(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 100) / 10} s`;
+}
+
+/**
+ * Any error from the driver or the server, as a turnout error that names the database without its
+ * password. `limit`: the statement timeout in force ("10 s"), for the message when one is hit.
+ */
+export function pgError(error: unknown, label: string, limit?: string): TurnoutError {
   if (error instanceof TurnoutError) return error;
   const e = error as { code?: string; message?: string; routine?: string };
   const message = redactText(e.message ?? String(error));
   switch (e.code) {
-    case '57014': // query_canceled: statement_timeout (or a cancel)
-      return new StatementTimeoutError(`a query on ${label} ran past the statement timeout and was cancelled; nothing of this command was kept`, {
-        hint: 'Another session may hold a lock (see pg_stat_activity), or the database is overloaded; run the command again.',
-        cause: error,
-      });
+    case '57014': // query_canceled: statement_timeout, or a cancel from another session
+    case '55P03': // lock_not_available: lock_timeout (set through PGOPTIONS)
+      if (e.code === '57014' && !/timeout/i.test(message)) {
+        return new RuntimeError(`a query on ${label} was cancelled (${message}); nothing of this command was kept`, {
+          hint: 'Someone cancelled it (pg_cancel_backend); run the command again.',
+          cause: error,
+        });
+      }
+      return new StatementTimeoutError(
+        `a query on ${label} ran past the ${e.code === '55P03' ? 'lock timeout' : `statement timeout${limit === undefined || limit === 'no limit' ? '' : ` (${limit})`}`} and was cancelled; nothing of this command was kept`,
+        {
+          hint: 'Another session may hold a lock on what this command writes (see pg_locks and pg_stat_activity), or the server is overloaded. Run the command again, or allow longer with --db-timeout SECONDS (0: no limit).',
+          cause: error,
+        },
+      );
     case '57P01': // admin_shutdown, also pg_terminate_backend
     case '57P02':
     case '57P03':
