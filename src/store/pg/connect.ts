@@ -106,7 +106,8 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
     // 0 is sent by SET below: the driver leaves a 0 out of the startup packet (the server's own setting would stay).
     statement_timeout: timeoutMs === null || timeoutMs === 0 ? false : timeoutMs,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-    application_name: 'turnout',
+    // PGAPPNAME names the session when set (a bench, a monitoring setup), as with libpq.
+    fallback_application_name: 'turnout',
     keepAlive: true,
     types,
   });
