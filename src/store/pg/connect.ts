@@ -79,6 +79,25 @@ export interface CopyWriter {
   end(): Promise<number>;
 }
 
+/**
+ * COPY data is sent in pieces of about this many characters: pg-copy-streams makes each piece one
+ * CopyData message of two socket writes, so line by line 10,000 checks cost 20,000 writes (a
+ * quarter of the import's CPU, measured).
+ */
+const COPY_CHUNK = 64 * 1024;
+
+async function* chunked(lines: Iterable<string> | AsyncIterable<string>): AsyncGenerator<string> {
+  let piece = '';
+  for await (const line of lines) {
+    piece += line;
+    if (piece.length >= COPY_CHUNK) {
+      yield piece;
+      piece = '';
+    }
+  }
+  if (piece !== '') yield piece;
+}
+
 /** int8 (count, sum) and numeric as JS numbers, as better-sqlite3 returns them; counts here stay far below 2^53. */
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -147,7 +166,7 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
       if (lost) throw pgError(lost, label, limit);
       const stream = client.query(copyFrom(sql));
       try {
-        await pipeline(Readable.from(lines, { objectMode: false }), stream);
+        await pipeline(Readable.from(chunked(lines), { objectMode: false }), stream);
       } catch (error) {
         throw pgError(error, label, limit);
       }
