@@ -183,6 +183,13 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
         return;
       }
       bulk = false;
+      if (deferred.length > 0) {
+        // One sort in memory rather than runs merged from disk: at least 256 MB for these builds
+        // (this transaction only; a server set higher keeps its own).
+        await db.query(
+          `SELECT set_config('maintenance_work_mem', (greatest(pg_size_bytes(current_setting('maintenance_work_mem')), 256 * 1024 * 1024) / 1024)::text || 'kB', true)`,
+        );
+      }
       for (const index of deferred) await db.query(index.sql);
       deferred = [];
       if (triggerOff) await db.query('ALTER TABLE voters ENABLE TRIGGER voters_tally_insert');
