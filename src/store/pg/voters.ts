@@ -142,7 +142,8 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
         if (!bulk) {
           await db.query(`CREATE TEMP TABLE IF NOT EXISTS voters_in (LIKE voters INCLUDING DEFAULTS) ON COMMIT DROP`);
           await db.query('TRUNCATE voters_in');
-        } else {
+        } else if (!db.rollbackOnly) {
+          // (A dry run keeps them: its exclusive lock would stop every other command for nothing.)
           deferred = await dropIndexesForLoad(db, supplied);
           await db.query('ALTER TABLE voters DISABLE TRIGGER voters_tally_insert');
           triggerOff = true;
@@ -172,8 +173,9 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
     async bulkLoad(phase, tally) {
       if (phase === 'before') {
         // The use case saw no voters; lock the table (the drops below need it anyway) and make
-        // sure, as a first load that started at the same moment may have committed since.
-        await db.query('LOCK TABLE voters IN ACCESS EXCLUSIVE MODE');
+        // sure, as a first load that started at the same moment may have committed since. A dry
+        // run, which keeps the indexes, takes no such lock.
+        if (!db.rollbackOnly) await db.query('LOCK TABLE voters IN ACCESS EXCLUSIVE MODE');
         if ((await db.query('SELECT 1 FROM voters LIMIT 1')).rowCount !== 0) {
           throw new RuntimeError(`another import loaded voters into ${db.label} while this one was starting; nothing of this one was kept`, {
             hint: 'Run the import again: it will update the voters now there.',
