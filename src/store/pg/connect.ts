@@ -258,7 +258,8 @@ export function pgError(error: unknown, label: string, limit?: string): TurnoutE
   const message = redactText(e.message ?? String(error));
   switch (e.code) {
     case '57014': // query_canceled: statement_timeout, or a cancel from another session
-    case '55P03': // lock_not_available: lock_timeout (set through PGOPTIONS)
+    case '55P03': // lock_not_available: lock_timeout (set through PGOPTIONS), or a NOWAIT lock
+      if (e.code === '55P03' && !/lock timeout/i.test(message)) break;
       if (e.code === '57014' && !/timeout/i.test(message)) {
         return new RuntimeError(`a query on ${label} was cancelled (${message}); nothing of this command was kept`, {
           hint: 'Someone cancelled it (pg_cancel_backend); run the command again.',
@@ -268,7 +269,9 @@ export function pgError(error: unknown, label: string, limit?: string): TurnoutE
       return new StatementTimeoutError(
         `a query on ${label} ran past the ${e.code === '55P03' ? 'lock timeout' : `statement timeout${limit === undefined || limit === 'no limit' ? '' : ` (${limit})`}`} and was cancelled; nothing of this command was kept`,
         {
-          hint: 'Another session may hold a lock on what this command writes (see pg_locks and pg_stat_activity), or the server is overloaded. Run the command again, or allow longer with --db-timeout SECONDS (0: no limit).',
+          hint: `Another session may hold a lock on what this command writes (see pg_locks and pg_stat_activity), or the server is overloaded. Run the command again, or allow longer with ${
+            e.code === '55P03' ? 'a higher lock_timeout in PGOPTIONS' : '--db-timeout SECONDS (0: no limit)'
+          }.`,
           cause: error,
         },
       );
