@@ -18,6 +18,11 @@ export interface CliContext {
   dbLabel: string;
   /** PostgreSQL schema holding the election: --db-schema, else TURNOUT_DB_SCHEMA. */
   dbSchema: string | undefined;
+  /**
+   * PostgreSQL's statement timeout, ms: --db-timeout, else TURNOUT_DB_TIMEOUT (0: none); null when
+   * PGOPTIONS sets one (it is kept); undefined: turnout's default.
+   */
+  dbTimeoutMs: number | null | undefined;
   /** Only errors on stderr. */
   quiet: boolean;
   /** Colours for data on stdout (tables) and for messages on stderr. */
@@ -38,6 +43,7 @@ export interface CliContext {
 export interface GlobalOptions {
   db?: string;
   dbSchema?: string;
+  dbTimeout?: string;
   quiet?: boolean;
   color?: boolean;
 }
@@ -63,6 +69,7 @@ export async function createContext(command: Command): Promise<CliContext> {
     dbPath,
     dbLabel: isPostgresTarget(dbPath) ? `${redactUrl(dbPath)}${dbSchema ? ` (schema ${dbSchema})` : ''}` : dbPath,
     dbSchema,
+    dbTimeoutMs: dbTimeoutFrom(globals.dbTimeout, env),
     quiet,
     out,
     err,
@@ -97,4 +104,21 @@ function clockFrom(fixed: string | undefined): Clock {
     });
   }
   return { now: () => new Date(instant) };
+}
+
+/**
+ * --db-timeout SECONDS, else TURNOUT_DB_TIMEOUT: the longest one PostgreSQL statement may run
+ * (0: no limit). Without either, a statement_timeout in PGOPTIONS is kept, as psql would.
+ */
+function dbTimeoutFrom(option: string | undefined, env: NodeJS.ProcessEnv): number | null | undefined {
+  const [text, origin] = option !== undefined ? [option, '--db-timeout'] : [env.TURNOUT_DB_TIMEOUT || undefined, 'TURNOUT_DB_TIMEOUT'];
+  if (text === undefined) return /\bstatement_timeout\s*=/.test(env.PGOPTIONS ?? '') ? null : undefined;
+  const seconds = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(seconds) || seconds > 2_000_000) {
+    throw new UsageError(`${origin} "${text}" is not a number of seconds`, {
+      hint: 'Give the longest a database statement may run, in seconds (e.g. --db-timeout 30), or 0 for no limit.',
+    });
+  }
+  // A fraction of a second still means some limit: at least 1 ms, never 0 (no limit).
+  return seconds === 0 ? 0 : Math.max(1, Math.round(seconds * 1000));
 }

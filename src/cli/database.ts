@@ -9,6 +9,11 @@ export interface DatabaseUse extends OpenOptions {
   /** A dry run against a database that does not exist yet works on an empty one in memory. */
   scratchIfMissing?: boolean;
   /**
+   * The command must write nothing (a --dry-run): on PostgreSQL the whole connection, schema
+   * creation and migrations included, is one transaction rolled back at the end.
+   */
+  dryRun?: boolean;
+  /**
    * The command works on a purged database (it holds aggregates and settings only): status,
    * init, optout, purge. Every other command is refused there, new ones included, so that no
    * command writes personal data into a purged file or reads an empty table as "no voters".
@@ -78,7 +83,10 @@ export async function withStores<T>(ctx: CliContext, fn: (stores: Stores) => T |
   }
   const { openPostgres } = await import('../store/pg/open.js');
   const { pgStores } = await import('../store/pg/stores.js');
-  const db = await openPostgres(ctx.dbPath, { schema: ctx.dbSchema, create: options.create !== false && options.readonly !== true });
+  const db = await openPostgres(ctx.dbPath, { schema: ctx.dbSchema, create: options.create !== false && options.readonly !== true,
+    rollbackOnly: options.dryRun === true,
+    ...(ctx.dbTimeoutMs === undefined ? {} : { statementTimeoutMs: ctx.dbTimeoutMs }),
+  });
   try {
     const stores = pgStores(db);
     // The purged-database rule holds on PostgreSQL too: a purged schema refuses the commands that need personal data.

@@ -29,7 +29,7 @@ const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Re
 ];
 
 /** The global options that take a value (their value is not the command's name). */
-const GLOBAL_WITH_VALUE = new Set(['--db', '--db-schema']);
+const GLOBAL_WITH_VALUE = new Set(['--db', '--db-schema', '--db-timeout']);
 
 /** The top-level command `argv` runs, when it names one; undefined for help, --version, typos. */
 export function commandIn(argv: readonly string[]): string | undefined {
@@ -60,6 +60,7 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .version(VERSION, '-V, --version')
     .option('--db <path|url>', 'database file, or a postgres:// URL (default: $TURNOUT_DB, else ./turnout.db)')
     .option('--db-schema <name>', 'PostgreSQL schema holding this election, to keep several in one database (default: $TURNOUT_DB_SCHEMA)')
+    .option('--db-timeout <seconds>', 'PostgreSQL: cancel any statement that runs longer, exit 5, nothing written; 0 for no limit (default: $TURNOUT_DB_TIMEOUT, else 300)')
     .option('-q, --quiet', 'only errors on stderr: no progress or information')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .addHelpText(
@@ -70,7 +71,7 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
         'turnout import voters electeurs.csv && turnout import checks pointages.csv',
         'turnout status --under-mobilized',
         'turnout remind --under-mobilized --channel door --out walk.csv',
-      ) + '\nExit codes: 0 success, 1 runtime or data error, 2 usage error, 3 some messages failed or need a look, 4 another send run holds the lock.\n',
+      ) + '\nExit codes: 0 success, 1 runtime or data error, 2 usage error, 3 some messages failed or need a look, 4 another send run holds the lock, 5 a database statement timed out (nothing written).\n',
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()

@@ -12,6 +12,11 @@ export const ExitCode = {
   usage: 2,
   /** Some messages of a send run failed (the rest were sent). */
   partial: 3,
+  /**
+   * A database statement ran past its time limit (--db-timeout, PostgreSQL), most often waiting
+   * for a lock another session holds: nothing was written; the same command can simply run again.
+   */
+  timeout: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -36,7 +36,7 @@ export function registerCopy(program: Command): void {
         const { copyPgToSqlite, copySqliteToPg } = await import('../../store/pg/copyDatabase.js');
         const pgUrl = toPg ? options.to : options.from;
         const file = toPg ? options.from : options.to;
-        const pg = await connectPostgres(pgUrl, { schema: ctx.dbSchema });
+        const pg = await connectPostgres(pgUrl, { schema: ctx.dbSchema, ...(ctx.dbTimeoutMs === undefined ? {} : { statementTimeoutMs: ctx.dbTimeoutMs }) });
         try {
           await migratePostgres(pg);
           const fs = await import('node:fs');

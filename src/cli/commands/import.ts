@@ -230,7 +230,7 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
         strict: options.strict,
         rejects,
       });
-    }, { scratchIfMissing: options.dryRun === true });
+    }, { scratchIfMissing: options.dryRun === true, dryRun: options.dryRun === true });
     reporter.stop();
     ctx.reporter.info(renderVoterSummary(ctx, summary));
     if (summary.phonesInvalid > 0 && region === undefined) {
@@ -310,7 +310,7 @@ async function importChecksCommand(ctx: CliContext, file: string, options: Check
         strict: options.strict,
         rejects,
       });
-    }, { scratchIfMissing: options.dryRun === true });
+    }, { scratchIfMissing: options.dryRun === true, dryRun: options.dryRun === true });
     reporter.stop();
     ctx.reporter.info(renderCheckSummary(ctx, summary));
     return 0;

@@ -24,13 +24,18 @@ export async function applyUnmatchedChecksPg(db: PgDb): Promise<number> {
        DELETE FROM unmatched_checks WHERE key IN (SELECT key FROM matched)
      ), earliest AS (
        SELECT DISTINCT ON (voter_id) voter_id, checked_at, source, recorded_at FROM matched ORDER BY voter_id, checked_at
-     ), w AS (
-       INSERT INTO checks (voter_id, checked_at, source, recorded_at)
-         SELECT voter_id, checked_at, source, recorded_at FROM earliest ORDER BY voter_id
-       ON CONFLICT (voter_id) DO UPDATE SET checked_at = excluded.checked_at, source = excluded.source
-         WHERE excluded.checked_at < checks.checked_at
-       RETURNING 1
-     )
+     ), w AS (${
+       db.rollbackOnly
+         ? // A dry run counts the same rows without inserting them: an insert would take ids from
+           // the checks' sequence, which no rollback gives back.
+           `SELECT 1 FROM earliest e LEFT JOIN checks c ON c.voter_id = e.voter_id
+             WHERE c.voter_id IS NULL OR e.checked_at < c.checked_at`
+         : `INSERT INTO checks (voter_id, checked_at, source, recorded_at)
+              SELECT voter_id, checked_at, source, recorded_at FROM earliest ORDER BY voter_id
+            ON CONFLICT (voter_id) DO UPDATE SET checked_at = excluded.checked_at, source = excluded.source
+              WHERE excluded.checked_at < checks.checked_at
+            RETURNING 1`
+     })
      SELECT count(*) AS n FROM w`,
   );
   return r.rows[0]!.n;
@@ -86,6 +91,13 @@ export function pgCheckImportStore(db: PgDb): PgCheckImportStore {
     );
     await db.query('TRUNCATE checks_in');
     await db.copyIn('COPY checks_in FROM STDIN', rows.map(copyLine));
+    if (db.rollbackOnly) {
+      // A dry run: the voters this import would check for the first time, written nowhere (an
+      // insert would take ids from the checks' sequence, which no rollback gives back).
+      const r = await db.query<{ n: number }>('SELECT count(*) AS n FROM checks_in i WHERE NOT EXISTS (SELECT 1 FROM checks c WHERE c.voter_id = i.voter_id)');
+      newlyChecked += r.rows[0]!.n;
+      return;
+    }
     // (xmax = 0): the row was inserted, not updated: the voter's first check.
     const r = await db.query<{ n: number }>(
       `WITH w AS (
@@ -119,7 +131,7 @@ export function pgCheckImportStore(db: PgDb): PgCheckImportStore {
       queued.clear();
       unmatched.clear();
       newlyChecked = 0;
-      await db.query('BEGIN');
+      await db.begin();
       open = true;
     },
     async write() {
@@ -128,7 +140,7 @@ export function pgCheckImportStore(db: PgDb): PgCheckImportStore {
     },
     async commit() {
       await flush();
-      await db.query('COMMIT');
+      await db.commit();
       open = false;
     },
     async rollback() {
@@ -136,7 +148,7 @@ export function pgCheckImportStore(db: PgDb): PgCheckImportStore {
       unmatched.clear();
       if (!open) return;
       open = false;
-      await db.query('ROLLBACK').catch(() => {});
+      await db.rollback();
     },
     async recordBatch(checks) {
       const outcomes: CheckOutcome[] = new Array(checks.length);
