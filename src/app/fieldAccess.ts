@@ -7,7 +7,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
 import { parseTime, toIso } from '../core/time.js';
-import type { Clock } from './ports.js';
+import type { Awaitable, Clock } from './ports.js';
 
 export type FieldRole = 'teller' | 'staff';
 
@@ -23,12 +23,13 @@ export interface FieldTokenRow {
 }
 
 export interface FieldTokenStore {
-  insert(row: Omit<FieldTokenRow, 'id'>): number;
-  byHash(hash: Buffer): FieldTokenRow | undefined;
-  list(role: FieldRole): FieldTokenRow[];
+  insert(row: Omit<FieldTokenRow, 'id'>): Awaitable<number>;
+  byHash(hash: Buffer): Awaitable<FieldTokenRow | undefined>;
+  list(role: FieldRole): Awaitable<FieldTokenRow[]>;
   /** Revokes the role's live tokens with this name or this hash; returns how many. */
-  revoke(role: FieldRole, nameOrHash: { name?: string; hash?: Buffer }, at: string): number;
-  transaction<T>(fn: () => T): T;
+  revoke(role: FieldRole, nameOrHash: { name?: string; hash?: Buffer }, at: string): Awaitable<number>;
+  /** Runs fn in one write transaction (committed when its promise resolves, rolled back when it rejects). */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export interface IssuedLink {
@@ -75,12 +76,12 @@ export interface IssueRequest {
   expires?: string;
 }
 
-export function issueLinks(
+export async function issueLinks(
   store: FieldTokenStore,
   clock: Clock,
   requests: readonly IssueRequest[],
   options: { publicUrl: string; timeZone: string },
-): IssuedLink[] {
+): Promise<IssuedLink[]> {
   const now = clock.now();
   const prepared = requests.map((request, index) => {
     const precincts = [...new Set((request.precincts ?? []).map((p) => p.trim()).filter(Boolean))];
@@ -99,13 +100,15 @@ export function issueLinks(
     const name = (request.name ?? '').trim() || (request.role === 'teller' ? `teller ${precincts.join('+')}` : 'staff');
     return { role: request.role, name, precincts, expires };
   });
-  return store.transaction(() =>
-    prepared.map((p) => {
+  return store.transaction(async () => {
+    const links: IssuedLink[] = [];
+    for (const p of prepared) {
       const token = newToken();
-      store.insert({ role: p.role, name: p.name, hash: hashToken(token), precincts: p.precincts, createdAt: toIso(now), expiresAt: p.expires, revokedAt: null });
-      return { name: p.name, role: p.role, precincts: p.precincts, token, url: linkUrl(options.publicUrl, p.role, token), expires: p.expires };
-    }),
-  );
+      await store.insert({ role: p.role, name: p.name, hash: hashToken(token), precincts: p.precincts, createdAt: toIso(now), expiresAt: p.expires, revokedAt: null });
+      links.push({ name: p.name, role: p.role, precincts: p.precincts, token, url: linkUrl(options.publicUrl, p.role, token), expires: p.expires });
+    }
+    return links;
+  });
 }
 
 /**
@@ -129,9 +132,9 @@ export interface LinkListing {
   state: 'active' | 'expired' | 'revoked';
 }
 
-export function listLinks(store: FieldTokenStore, clock: Clock, role: FieldRole): LinkListing[] {
+export async function listLinks(store: FieldTokenStore, clock: Clock, role: FieldRole): Promise<LinkListing[]> {
   const now = toIso(clock.now());
-  return store.list(role).map((row) => ({
+  return (await store.list(role)).map((row) => ({
     name: row.name,
     precincts: row.precincts,
     created: row.createdAt,
@@ -142,18 +145,18 @@ export function listLinks(store: FieldTokenStore, clock: Clock, role: FieldRole)
 }
 
 /** Revokes by name (every live link of that name) or by the token itself (or its link). */
-export function revokeLinks(store: FieldTokenStore, clock: Clock, role: FieldRole, nameOrToken: string): number {
+export async function revokeLinks(store: FieldTokenStore, clock: Clock, role: FieldRole, nameOrToken: string): Promise<number> {
   const text = nameOrToken.trim();
   const token = /\/(?:t|hq)\/([A-Za-z0-9_-]+)\/?$/.exec(text)?.[1] ?? text;
   const at = toIso(clock.now());
-  return store.transaction(() => store.revoke(role, { hash: hashToken(token) }, at) || store.revoke(role, { name: text }, at));
+  return store.transaction(async () => (await store.revoke(role, { hash: hashToken(token) }, at)) || store.revoke(role, { name: text }, at));
 }
 
 /** Who presents this token, if it is live; undefined for unknown, revoked or expired ones. */
-export function authenticate(store: FieldTokenStore, clock: Clock, token: string): FieldTokenRow | undefined {
+export async function authenticate(store: Pick<FieldTokenStore, 'byHash'>, clock: Clock, token: string): Promise<FieldTokenRow | undefined> {
   if (token.length < 16 || token.length > 200) return undefined;
   const hash = hashToken(token);
-  const row = store.byHash(hash);
+  const row = await store.byHash(hash);
   // The lookup is by hash (nothing learned from its timing); the comparison is constant-time anyway.
   if (row === undefined || row.hash.length !== hash.length || !timingSafeEqual(row.hash, hash)) return undefined;
   if (row.revokedAt !== null) return undefined;

@@ -6,7 +6,7 @@
 import { parseTimeToIso, toIso } from '../core/time.js';
 import type { FieldTokenRow } from './fieldAccess.js';
 import type { CheckTarget, CheckToRecord } from './importChecks.js';
-import type { Clock } from './ports.js';
+import type { Awaitable, Clock } from './ports.js';
 
 export type FieldResult = 'recorded' | 'already' | 'unmatched' | 'rejected';
 
@@ -40,22 +40,47 @@ export interface FieldEntry {
 }
 
 export interface FieldCheckStore {
-  transaction<T>(fn: () => T): T;
-  entry(tokenId: number, clientId: string): FieldEntry | undefined;
-  saveEntry(entry: FieldEntry): void;
-  markUndone(tokenId: number, clientId: string, at: string): void;
+  /** Runs fn in one write transaction (committed when its promise resolves, rolled back when it rejects). */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  entry(tokenId: number, clientId: string): Awaitable<FieldEntry | undefined>;
+  saveEntry(entry: FieldEntry): Awaitable<void>;
+  markUndone(tokenId: number, clientId: string, at: string): Awaitable<void>;
   /** The voter with this id and its precinct. */
-  voterById(voterId: string): { id: string; precinct: string } | undefined;
+  voterById(voterId: string): Awaitable<{ id: string; precinct: string } | undefined>;
   /** Voters at this precinct and list number (at most two: more than one is ambiguous). */
-  votersAt(precinct: string, listNumber: string): string[];
+  votersAt(precinct: string, listNumber: string): Awaitable<string[]>;
   /** Inserts the check or moves it earlier; returns the time stored before, if any (markVoters' rule). */
-  mark(voterId: string, checkedAt: string, source: string, recordedAt: string): string | undefined;
-  removeCheck(voterId: string): boolean;
+  mark(voterId: string, checkedAt: string, source: string, recordedAt: string): Awaitable<string | undefined>;
+  removeCheck(voterId: string): Awaitable<boolean>;
   /** Keeps an unmatched check as `import checks` does; returns its key. */
-  keepUnmatched(check: CheckToRecord): string;
-  removeUnmatched(key: string): boolean;
+  keepUnmatched(check: CheckToRecord): Awaitable<string>;
+  removeUnmatched(key: string): Awaitable<boolean>;
   /** Checks this token has standing (not undone, not rejected), per precinct. */
-  countsByPrecinct(tokenId: number): Record<string, number>;
+  countsByPrecinct(tokenId: number): Awaitable<Record<string, number>>;
+}
+
+export interface PrecinctActivity {
+  precinct: string;
+  last_check: string;
+  checks: number;
+}
+
+export interface TellerActivity {
+  name: string;
+  precincts: string[];
+  last_check: string | null;
+  checks: number;
+  state: 'active' | 'expired' | 'revoked';
+}
+
+export interface FieldActivity {
+  precincts: PrecinctActivity[];
+  tellers: TellerActivity[];
+}
+
+/** When each precinct and each teller last sent a check (the HQ spots a station gone silent). */
+export interface FieldActivitySource {
+  activity(now: string): Awaitable<FieldActivity>;
 }
 
 /** Checks per request: a phone's queue after a long time offline fits many times over. */
@@ -72,24 +97,37 @@ const text = (value: unknown): string | undefined =>
  * a check for another precinct is answered `rejected` (reason given), the others in the batch
  * still count. Every answer (rejections included) is kept under the client id: a retry gets it again.
  */
-export function recordFieldChecks(
+export async function recordFieldChecks(
   store: FieldCheckStore,
   clock: Clock,
   token: FieldTokenRow,
   checks: readonly FieldCheckInput[],
   options: { timeZone: string },
-): FieldCheckAnswer[] {
+): Promise<FieldCheckAnswer[]> {
+  return store.transaction(() => recordInTransaction(store, clock, token, checks, options));
+}
+
+async function recordInTransaction(
+  store: FieldCheckStore,
+  clock: Clock,
+  token: FieldTokenRow,
+  checks: readonly FieldCheckInput[],
+  options: { timeZone: string },
+): Promise<FieldCheckAnswer[]> {
   const now = clock.now();
   const recordedAt = toIso(now);
   const source = `${token.role} ${token.name}`;
   const allowed = token.role === 'teller' ? new Set(token.precincts) : undefined;
-  return store.transaction(() =>
-    checks.map((input, index): FieldCheckAnswer => {
+  const answers: FieldCheckAnswer[] = [];
+  for (const [index, input] of checks.entries()) answers.push(await recordOne(index, input));
+  return answers;
+
+  async function recordOne(index: number, input: FieldCheckInput): Promise<FieldCheckAnswer> {
       const clientId = text(input?.id);
       if (clientId === undefined || clientId === '' || clientId.length > MAX_TEXT) {
         return { id: clientId ?? `#${index}`, result: 'rejected', reason: 'each check needs an "id" (a text of 1 to 100 characters)' };
       }
-      const earlier = store.entry(token.id, clientId);
+      const earlier = await store.entry(token.id, clientId);
       if (earlier !== undefined) {
         if (earlier.undoneAt !== null) return { id: clientId, result: 'rejected', reason: 'this entry was undone' };
         return earlier.reason === null ? { id: clientId, result: earlier.result } : { id: clientId, result: earlier.result, reason: earlier.reason };
@@ -107,13 +145,12 @@ export function recordFieldChecks(
         recordedAt,
         undoneAt: null,
       };
-      const answer = decide(store, entry, input, { now, allowed, source, timeZone: options.timeZone });
+      const answer = await decide(store, entry, input, { now, allowed, source, timeZone: options.timeZone });
       entry.result = answer.result;
       entry.reason = answer.reason ?? null;
-      store.saveEntry(entry);
+      await store.saveEntry(entry);
       return answer.reason === undefined ? { id: clientId, result: answer.result } : { id: clientId, result: answer.result, reason: answer.reason };
-    }),
-  );
+  }
 }
 
 /**
@@ -121,21 +158,25 @@ export function recordFieldChecks(
  * gathers the requests that arrive together, and answers each only after this returns, so every
  * answer it sends is committed. Each request keeps its own token, scope and answers.
  */
-export function recordFieldCheckBatches(
+export async function recordFieldCheckBatches(
   store: FieldCheckStore,
   clock: Clock,
   batches: ReadonlyArray<{ token: FieldTokenRow; checks: readonly FieldCheckInput[] }>,
   options: { timeZone: string },
-): FieldCheckAnswer[][] {
-  return store.transaction(() => batches.map((b) => recordFieldChecks(store, clock, b.token, b.checks, options)));
+): Promise<FieldCheckAnswer[][]> {
+  return store.transaction(async () => {
+    const answers: FieldCheckAnswer[][] = [];
+    for (const b of batches) answers.push(await recordInTransaction(store, clock, b.token, b.checks, options));
+    return answers;
+  });
 }
 
-function decide(
+async function decide(
   store: FieldCheckStore,
   entry: FieldEntry,
   input: FieldCheckInput,
   context: { now: Date; allowed: Set<string> | undefined; source: string; timeZone: string },
-): { result: FieldResult; reason?: string } {
+): Promise<{ result: FieldResult; reason?: string }> {
   const reject = (reason: string): { result: FieldResult; reason: string } => ({ result: 'rejected', reason });
   const timeText = text(input.checked_at);
   if (timeText !== undefined && timeText !== '') {
@@ -149,7 +190,7 @@ function decide(
   let voter: string | undefined;
   if (voterId !== undefined && voterId !== '') {
     if (voterId.length > MAX_TEXT) return reject('voter id too long');
-    const found = store.voterById(voterId);
+    const found = await store.voterById(voterId);
     if (context.allowed !== undefined) {
       // A teller's scope is its precincts: a voter id is accepted only for a voter known to be in one.
       if (found === undefined) return reject('unknown voter id; type the list number instead');
@@ -171,16 +212,16 @@ function decide(
     entry.precinct = precinct;
     entry.listNumber = listNumber;
     target = { precinct, listNumber };
-    const found = store.votersAt(precinct, listNumber);
+    const found = await store.votersAt(precinct, listNumber);
     if (found.length > 1) return reject('this precinct and list number match several voters');
     voter = found[0];
   }
   if (voter === undefined) {
-    entry.unmatchedKey = store.keepUnmatched({ target, checkedAt: entry.checkedAt, source: context.source, file: 'turnout serve', line: 0, recordedAt: entry.recordedAt });
+    entry.unmatchedKey = await store.keepUnmatched({ target, checkedAt: entry.checkedAt, source: context.source, file: 'turnout serve', line: 0, recordedAt: entry.recordedAt });
     return { result: 'unmatched' };
   }
   entry.voterId = voter;
-  const before = store.mark(voter, entry.checkedAt, context.source, entry.recordedAt);
+  const before = await store.mark(voter, entry.checkedAt, context.source, entry.recordedAt);
   return { result: before === undefined ? 'recorded' : 'already' };
 }
 
@@ -191,14 +232,14 @@ export type UndoOutcome = 'undone' | 'not-found' | 'already-undone';
  * checked), an unmatched check it kept is forgotten; an "already" removes nothing (another check
  * counted that voter first). The entry stays, marked undone, so a late retry does not record it again.
  */
-export function undoFieldCheck(store: FieldCheckStore, clock: Clock, token: FieldTokenRow, clientId: string): UndoOutcome {
-  return store.transaction(() => {
-    const entry = store.entry(token.id, clientId);
+export async function undoFieldCheck(store: FieldCheckStore, clock: Clock, token: FieldTokenRow, clientId: string): Promise<UndoOutcome> {
+  return store.transaction(async () => {
+    const entry = await store.entry(token.id, clientId);
     if (entry === undefined) return 'not-found';
     if (entry.undoneAt !== null) return 'already-undone';
-    if (entry.result === 'recorded' && entry.voterId !== null) store.removeCheck(entry.voterId);
-    if (entry.result === 'unmatched' && entry.unmatchedKey !== null) store.removeUnmatched(entry.unmatchedKey);
-    store.markUndone(token.id, clientId, toIso(clock.now()));
+    if (entry.result === 'recorded' && entry.voterId !== null) await store.removeCheck(entry.voterId);
+    if (entry.result === 'unmatched' && entry.unmatchedKey !== null) await store.removeUnmatched(entry.unmatchedKey);
+    await store.markUndone(token.id, clientId, toIso(clock.now()));
     return 'undone';
   });
 }

@@ -20,6 +20,8 @@ import type { PurgeStore } from './purge.js';
 import type { SyncStore } from './sync.js';
 import type { ReminderLogStore } from './reminderLog.js';
 import type { ImportedFiles } from './watch.js';
+import type { FieldTokenStore } from './fieldAccess.js';
+import type { FieldActivitySource, FieldCheckStore } from './fieldChecks.js';
 
 export interface SettingsStore extends SettingsPort {
   get(key: string): Awaitable<string | undefined>;
@@ -52,4 +54,10 @@ export interface Stores {
   reminderLog(): Promise<ReminderLogStore>;
   /** The poll-check files `turnout watch` imported or refused, by content. */
   importedFiles(): Promise<ImportedFiles>;
+  /** `turnout tellers` / `staff` links, and who presents a token to `turnout serve`. */
+  fieldTokens(): Promise<FieldTokenStore>;
+  /** The checks tellers send to `turnout serve`. */
+  fieldChecks(): Promise<FieldCheckStore>;
+  /** When each precinct and teller last sent a check. */
+  fieldActivity(): Promise<FieldActivitySource>;
 }

@@ -1,5 +1,5 @@
 import type { Stores } from '../app/stores.js';
-import { UsageError } from '../core/errors.js';
+import { InternalError } from '../core/errors.js';
 import { isPostgresTarget } from '../core/databaseUrl.js';
 import type { ElectionSettings } from '../core/settings.js';
 import type { Db, OpenOptions } from '../store/db.js';
@@ -26,14 +26,10 @@ export interface DatabaseUse extends OpenOptions {
 /** The purge-date reminder is printed once per process, however many times a command opens the database. */
 let reminded = false;
 
-/** Opens the context's database for the length of `fn`. better-sqlite3 loads only here. */
+/** Opens the context's SQLite file for the length of `fn`. better-sqlite3 loads only here. */
 export async function withDatabase<T>(ctx: CliContext, fn: (db: Db) => T | Promise<T>, options: DatabaseUse = {}): Promise<T> {
-  // For the commands that work on SQLite only: a postgres:// --db is a usage error naming those that do.
-  if (isPostgresTarget(ctx.dbPath)) {
-    throw new UsageError(`this command works on an SQLite database only for now, not on PostgreSQL (${ctx.dbLabel})`, {
-      hint: 'On PostgreSQL: init, import voters, import checks, import contacts, import areas, status, export, mark, unmark, checks unmatched, remind (lists and --send), optout, sync, reminders, watch, purge, demo and copy. Copy the campaign to a file for the rest: turnout copy --from URL --to turnout.db.',
-    });
-  }
+  // Every command reaches PostgreSQL through withStores; only SQLite files come here.
+  if (isPostgresTarget(ctx.dbPath)) throw new InternalError(`withDatabase was given a PostgreSQL URL (${ctx.dbLabel})`);
   const { openDatabase } = await import('../store/db.js');
   const fs = await import('node:fs');
   // A dry run against a database that does not exist yet works on an empty one in memory: it writes no file.

@@ -58,6 +58,12 @@ export class DataError extends TurnoutError {}
 /** Anything that went wrong at run time that is not the input's fault (database, network). */
 export class RuntimeError extends TurnoutError {}
 
+/**
+ * A service the command needs did not answer, or stopped answering midway (the database server):
+ * trying again later may work. The field server answers these 503, not 500.
+ */
+export class UnavailableError extends RuntimeError {}
+
 /** A bug: the message asks for a report. */
 export class InternalError extends TurnoutError {
   constructor(message: string, options: TurnoutErrorOptions = {}) {

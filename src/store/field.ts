@@ -1,7 +1,10 @@
-import type { FieldCheckStore, FieldEntry, FieldResult } from '../app/fieldChecks.js';
+import type { FieldActivity, FieldActivitySource, FieldCheckStore, FieldEntry, FieldResult, PrecinctActivity } from '../app/fieldChecks.js';
 import type { FieldRole, FieldTokenRow, FieldTokenStore } from '../app/fieldAccess.js';
 import { markStore, unmatchedKeeper } from './checks.js';
-import type { Db } from './db.js';
+import { writeTransaction, type Db } from './db.js';
+import type { FieldDatabase, FieldPorts } from '../app/fieldServer.js';
+import { settingsStore } from './settings.js';
+import { statusStore } from './status.js';
 
 interface TokenRecord {
   id: number;
@@ -43,7 +46,7 @@ export function fieldTokenStore(db: Db): FieldTokenStore {
     list: (role) => list.all(role).map(asToken),
     revoke: (role, which, at) =>
       which.hash !== undefined ? revokeHash.run(at, role, which.hash).changes : which.name !== undefined ? revokeName.run(at, role, which.name).changes : 0,
-    transaction: (fn) => db.transaction(fn).immediate(),
+    transaction: (fn) => writeTransaction(db, fn),
   };
 }
 
@@ -80,7 +83,7 @@ export function fieldCheckStore(db: Db): FieldCheckStore {
       WHERE token_id = ? AND undone_at IS NULL AND result <> 'rejected' AND precinct IS NOT NULL GROUP BY precinct`,
   );
   return {
-    transaction: (fn) => db.transaction(fn).immediate(),
+    transaction: (fn) => writeTransaction(db, fn),
     entry: (tokenId, clientId) => {
       const r = entry.get(tokenId, clientId);
       if (r === undefined) return undefined;
@@ -110,22 +113,8 @@ export function fieldCheckStore(db: Db): FieldCheckStore {
   };
 }
 
-export interface PrecinctActivity {
-  precinct: string;
-  last_check: string;
-  checks: number;
-}
-
-export interface TellerActivity {
-  name: string;
-  precincts: string[];
-  last_check: string | null;
-  checks: number;
-  state: 'active' | 'expired' | 'revoked';
-}
-
 /** When each precinct and each teller last sent a check (the HQ spots a station gone silent). */
-export function fieldActivity(db: Db, now: string): { precincts: PrecinctActivity[]; tellers: TellerActivity[] } {
+export function fieldActivity(db: Db, now: string): FieldActivity {
   const precincts = db
     .prepare<[], PrecinctActivity>(
       `SELECT precinct, max(recorded_at) AS last_check, count(*) AS checks FROM field_checks
@@ -150,7 +139,31 @@ export function fieldActivity(db: Db, now: string): { precincts: PrecinctActivit
   return { precincts, tellers };
 }
 
+export function fieldActivitySource(db: Db): FieldActivitySource {
+  return { activity: (now) => fieldActivity(db, now) };
+}
+
 /** Changes whenever another connection commits (SQLite's data_version): the server's cheap "anything new?". */
 export function dataVersion(db: Db): () => number {
   return () => db.pragma('data_version', { simple: true }) as number;
+}
+
+/**
+ * `turnout serve`'s database on SQLite: its one connection, whose ports are made (and their
+ * statements prepared) once. The server orders its write transactions itself.
+ */
+export function sqliteFieldDatabase(db: Db): FieldDatabase {
+  const ports: FieldPorts = {
+    tokens: fieldTokenStore(db),
+    checks: fieldCheckStore(db),
+    status: statusStore(db),
+    settings: settingsStore(db),
+    activity: fieldActivitySource(db),
+  };
+  const version = dataVersion(db);
+  return {
+    use: (fn) => fn(ports),
+    version: async () => String(version()),
+    close: async () => {},
+  };
 }

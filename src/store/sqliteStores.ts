@@ -22,5 +22,8 @@ export function sqliteStores(db: Db): Stores {
     sync: async () => (await import('./messages.js')).syncStore(db),
     reminderLog: async () => (await import('./messages.js')).reminderLogStore(db),
     importedFiles: async () => (await import('./status.js')).importedFilesStore(db),
+    fieldTokens: async () => (await import('./field.js')).fieldTokenStore(db),
+    fieldChecks: async () => (await import('./field.js')).fieldCheckStore(db),
+    fieldActivity: async () => (await import('./field.js')).fieldActivitySource(db),
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authenticate, type FieldRole, type FieldTokenRow, type FieldTokenStore } from '../app/fieldAccess.js';
+import { authenticate, type FieldRole, type FieldTokenRow } from '../app/fieldAccess.js';
+import type { FieldDatabase } from '../app/fieldServer.js';
 import type { Clock } from '../app/ports.js';
 
 /** An error the routes answer as `{"error": message}` with its status. */
@@ -59,16 +60,16 @@ export class RateLimiter {
  * request, so a revocation takes effect at once), 403 when the role may not use the route,
  * 429 past the token's rate.
  */
-export function requireToken(
+export async function requireToken(
   request: FastifyRequest,
   _reply: FastifyReply,
-  deps: { tokens: FieldTokenStore; clock: Clock; limiter: RateLimiter },
+  deps: { db: FieldDatabase; clock: Clock; limiter: RateLimiter },
   roles: readonly FieldRole[],
   allowQuery = false,
-): FieldTokenRow {
+): Promise<FieldTokenRow> {
   const token = presentedToken(request, allowQuery);
   if (token === undefined) throw new HttpError(401, 'no token: send Authorization: Bearer <token> (the end of your link)');
-  const row = authenticate(deps.tokens, deps.clock, token);
+  const row = await deps.db.use((ports) => authenticate(ports.tokens, deps.clock, token));
   if (row === undefined) throw new HttpError(401, 'this link is unknown, revoked or expired: ask HQ for a new one');
   if (!roles.includes(row.role)) throw new HttpError(403, `a ${row.role} link cannot do this`);
   const wait = deps.limiter.take(row.id, Date.now());

@@ -10,15 +10,12 @@
  *   and posts the ready-made event text to the main thread, which only writes it out.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { computeStatus } from '../app/computeStatus.js';
-import { readSettings } from '../core/settings.js';
-import { toIso } from '../core/time.js';
 import { openDatabase } from '../store/db.js';
-import { dataVersion, fieldActivity } from '../store/field.js';
+import { dataVersion, fieldActivitySource } from '../store/field.js';
 import { settingsStore } from '../store/settings.js';
 import { statusStore } from '../store/status.js';
-import { statusInputFrom, type StatusQuery } from '../app/statusQuery.js';
-import { statusRows } from '../app/statusRows.js';
+import type { StatusQuery } from '../app/statusQuery.js';
+import { renderWatched, type Watched } from './events.js';
 
 export interface BackgroundData {
   file: string;
@@ -31,20 +28,14 @@ export interface BackgroundData {
 export type ToBackground = { type: 'watch'; key: string; cli: StatusQuery; underMobilized: boolean } | { type: 'stop' };
 export type FromBackground = { type: 'events'; texts: Record<string, string> } | { type: 'failure'; message: string };
 
-/** An event stream's text for a status and an activity. */
-export function eventText(events: ReadonlyArray<{ event: string; data: unknown }>): string {
-  return events.map((e) => `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`).join('');
-}
-
 if (parentPort !== null && workerData !== null && typeof workerData === 'object' && 'file' in workerData) {
   const port = parentPort;
   const { file, pollMs, checkpointMs, fixedNow } = workerData as BackgroundData;
   const db = openDatabase(file, { create: false });
   const version = dataVersion(db);
-  const status = statusStore(db);
-  const settings = settingsStore(db);
+  const ports = { status: statusStore(db), settings: settingsStore(db), activity: fieldActivitySource(db) };
   const now = (): Date => (fixedNow !== undefined ? new Date(fixedNow) : new Date());
-  const watched = new Map<string, { cli: StatusQuery; underMobilized: boolean }>();
+  const watched = new Map<string, Watched>();
   let seen = -1;
   let busy = false;
   /** Renders are spaced to twice their cost: on a machine with few cores this thread shares them with the requests. */
@@ -58,22 +49,7 @@ if (parentPort !== null && workerData !== null && typeof workerData === 'object'
     const started = performance.now();
     try {
       seen = v;
-      const at = now();
-      const timeZone = readSettings(settings.all()).timeZone;
-      const activity = { now: toIso(at), ...fieldActivity(db, toIso(at)) };
-      const texts: Record<string, string> = {};
-      for (const [key, w] of watched) {
-        try {
-          const input = await statusInputFrom(w.cli, { timeZone, now: at });
-          const report = await computeStatus({ source: status }, input);
-          texts[key] = eventText([
-            { event: 'status', data: statusRows(report, w.underMobilized) },
-            { event: 'activity', data: activity },
-          ]);
-        } catch (error) {
-          texts[key] = eventText([{ event: 'failure', data: { error: error instanceof Error ? error.message : String(error) } }]);
-        }
-      }
+      const texts = await renderWatched(ports, watched, now());
       port.postMessage({ type: 'events', texts } satisfies FromBackground);
     } catch (error) {
       port.postMessage({ type: 'failure', message: error instanceof Error ? error.message : String(error) } satisfies FromBackground);

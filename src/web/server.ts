@@ -13,16 +13,12 @@ import fastifyStatic from '@fastify/static';
 import { computeStatus } from '../app/computeStatus.js';
 import { MAX_CHECKS_PER_REQUEST, recordFieldCheckBatches, undoFieldCheck, type FieldCheckAnswer, type FieldCheckInput } from '../app/fieldChecks.js';
 import type { FieldTokenRow } from '../app/fieldAccess.js';
+import type { FieldDatabase } from '../app/fieldServer.js';
 import type { Clock } from '../app/ports.js';
-import { TurnoutError } from '../core/errors.js';
-import type { Db } from '../store/db.js';
-import { fieldActivity, fieldCheckStore, fieldTokenStore } from '../store/field.js';
-import { Worker } from 'node:worker_threads';
-import { eventText, type BackgroundData, type FromBackground, type ToBackground } from './background.js';
-import { settingsStore } from '../store/settings.js';
+import { DataError, TurnoutError, UnavailableError, UsageError } from '../core/errors.js';
 import { readSettings } from '../core/settings.js';
-import { statusStore } from '../store/status.js';
 import { toIso } from '../core/time.js';
+import { eventText, renderWatched, type EventFeed } from './events.js';
 import { statusInputFrom, type StatusQuery } from '../app/statusQuery.js';
 import { statusRows, timelineRows, timelineSeries } from '../app/statusRows.js';
 import { HttpError, presentedToken, RateLimiter, requireToken } from './auth.js';
@@ -33,12 +29,10 @@ import { EventHub } from './sse.js';
 export const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/web/public');
 
 export interface ServerOptions {
-  /** The connection the routes read and write. */
-  db: Db;
-  /** The database file, for the background worker's own connection (checkpoints, dashboard events). */
-  file: string;
-  /** TURNOUT_NOW's instant when the clock is fixed, for the worker. */
-  fixedNow?: string;
+  /** The database the routes read and write, SQLite or PostgreSQL. */
+  db: FieldDatabase;
+  /** Where the dashboards' events come from (workerEvents on SQLite, pollingEvents on PostgreSQL). */
+  events: EventFeed;
   clock: Clock;
   publicDir?: string;
   /** One line per request (never a token): the serve command writes it to stderr. */
@@ -49,8 +43,6 @@ export interface ServerOptions {
   /** Largest request body, bytes. */
   bodyLimit?: number;
   https?: { key: Buffer; cert: Buffer };
-  /** How often the dashboards' events ask the database for news, ms. */
-  pollMs?: number;
 }
 
 export interface RequestLogEntry {
@@ -112,16 +104,21 @@ function statusOptions(query: Record<string, unknown>): { options: StatusQuery; 
 }
 
 export async function buildServer(options: ServerOptions): Promise<{ app: FastifyInstance; stop: () => Promise<void> }> {
-  const { db, clock } = options;
+  const { db, clock, events } = options;
   const publicDir = options.publicDir ?? PUBLIC_DIR;
-  const tokens = fieldTokenStore(db);
-  const checks = fieldCheckStore(db);
-  const status = statusStore(db);
   const limiter = new RateLimiter(options.ratePerMinute ?? 600, options.rateBurst ?? 120);
-  const auth = { tokens, clock, limiter };
-  // Read on each use (init --timezone may change it while the server runs), with statements prepared once.
-  const settings = settingsStore(db);
-  const timeZone = (): string => readSettings(settings.all()).timeZone;
+  const auth = { db, clock, limiter };
+  // Read on each use: init --timezone may change it while the server runs.
+  const timeZone = async (ports: { settings: { all(): unknown } }): Promise<string> =>
+    readSettings((await ports.settings.all()) as Record<string, string>).timeZone;
+  // The server's write transactions, one at a time and in order: on SQLite they share its one
+  // connection; on PostgreSQL one at a time keeps the group commit's batches whole.
+  let writing: Promise<unknown> = Promise.resolve();
+  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = writing.then(fn, fn);
+    writing = next.catch(() => {});
+    return next;
+  };
 
   const app = Fastify({
     logger: false,
@@ -136,51 +133,62 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     const { options: cli, underMobilized } = statusOptions(query);
     return { cli, underMobilized };
   };
-  const computeFor = async (cli: StatusQuery, timeline: boolean) => {
-    const input = await statusInputFrom(cli, { timeZone: timeZone(), now: clock.now() });
-    return computeStatus({ source: status }, { ...input, timeline });
-  };
-  // The event stream renders synchronously on each change: the option parsing it needs is
-  // synchronous for every query it accepts (no targets/curve file), so it is done once at connect.
-  const renderEvents = new Map<string, () => Promise<string>>();
+  const computeFor = (cli: StatusQuery, timeline: boolean) =>
+    db.use(async (ports) => {
+      const input = await statusInputFrom(cli, { timeZone: await timeZone(ports), now: clock.now() });
+      return computeStatus({ source: ports.status }, { ...input, timeline });
+    });
+  // The options each dashboard stream asked for, by their key.
+  const watched = new Map<string, { cli: StatusQuery; underMobilized: boolean }>();
 
   // Group commit: the POSTs that arrive in the same turn of the event loop are recorded in one
   // transaction (a commit writes each changed 16 KiB page to the WAL once, however many checks
   // share it), and each is answered after that commit.
   let queue: Array<{ token: FieldTokenRow; checks: FieldCheckInput[]; resolve: (a: FieldCheckAnswer[]) => void; reject: (e: unknown) => void }> = [];
-  const flush = (): void => {
+  // While one batch is being written, the next gathers: under load the batches grow instead of queueing.
+  const flush = async (): Promise<void> => {
     const batch = queue;
     queue = [];
     try {
-      const answers = recordFieldCheckBatches(checks, clock, batch, { timeZone: timeZone() });
+      const answers = await recordWithRetry(() =>
+        db.use(async (ports) => recordFieldCheckBatches(ports.checks, clock, batch, { timeZone: await timeZone(ports) })),
+      );
       batch.forEach((b, i) => b.resolve(answers[i]!));
+      events.nudge();
     } catch (error) {
       for (const b of batch) b.reject(error);
     }
   };
   const recordTogether = (token: FieldTokenRow, input: FieldCheckInput[]): Promise<FieldCheckAnswer[]> =>
     new Promise((resolve, reject) => {
-      if (queue.length === 0) setImmediate(flush);
+      if (queue.length === 0) setImmediate(() => void serially(flush));
       queue.push({ token, checks: input, resolve, reject });
     });
 
-  const hub = new EventHub((key) => renderEvents.get(key)?.() ?? '');
-  const worker = new Worker(new URL('./background.js', import.meta.url), {
-    workerData: { file: options.file, pollMs: options.pollMs ?? 250, checkpointMs: 1000, ...(options.fixedNow ? { fixedNow: options.fixedNow } : {}) } satisfies BackgroundData,
+  // A stream's first events are computed at once, for its options only; later ones by the feed.
+  const hub = new EventHub((key) => {
+    const w = watched.get(key);
+    if (w === undefined) return '';
+    return db.use(async (ports) => (await renderWatched(ports, new Map([[key, w]]), clock.now()))[key] ?? '');
   });
-  worker.unref();
-  worker.on('message', (message: FromBackground) => {
-    if (message.type === 'events') hub.publish(message.texts);
-    else process.stderr.write(`turnout serve: the dashboard events failed: ${message.message}\n`);
-  });
-  worker.on('error', (error) => process.stderr.write(`turnout serve: background worker: ${error.message}\n`));
-  const stopWorker = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (worker.threadId === -1) return resolve();
-      worker.once('exit', () => resolve());
-      worker.ref(); // keep the process alive until its last checkpoint is done
-      worker.postMessage({ type: 'stop' } satisfies ToBackground);
-    });
+  // Whether each streaming token is still live, checked again before each publication (a revoked
+  // or expired link's stream is cut at its next event) and every 15 s.
+  const streamTokens = new Map<string, boolean>();
+  const recheckStreams = async (): Promise<void> => {
+    for (const token of streamTokens.keys()) {
+      try {
+        streamTokens.set(token, (await db.use((ports) => authenticate(ports.tokens, clock, token))) !== undefined);
+      } catch {
+        // The database is away: keep the streams as they are until it answers.
+      }
+    }
+  };
+  events.start(
+    (texts) => void recheckStreams().then(() => hub.publish(texts)),
+    (message) => process.stderr.write(`turnout serve: the dashboard events failed: ${message}\n`),
+  );
+  const recheck = setInterval(() => void recheckStreams(), 15_000);
+  recheck.unref();
 
   app.addHook('onRequest', async (request) => {
     (request as FastifyRequest & { startedAt?: bigint }).startedAt = process.hrtime.bigint();
@@ -206,8 +214,16 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     if (error instanceof HttpError) {
       return reply.code(error.statusCode).headers(error.headers).send({ error: error.message });
     }
-    if (error instanceof TurnoutError) return reply.code(400).send({ error: error.message, ...(error.hint ? { hint: error.hint } : {}) });
-    if (error.code === 'SQLITE_BUSY') return reply.code(503).header('retry-after', '1').send({ error: 'the database is busy: try again' });
+    // The database away, or a statement past its time limit: the phone's queue sends it again.
+    if (error instanceof UnavailableError || error.code === 'SQLITE_BUSY') {
+      return reply.code(503).header('retry-after', '1').send({ error: 'the database is busy or unreachable: try again' });
+    }
+    if (error instanceof UsageError || error instanceof DataError) return reply.code(400).send({ error: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+    if (error instanceof TurnoutError) {
+      // A database failure: its text may quote values (voters' data), so it is not logged.
+      process.stderr.write(`turnout serve: internal error: ${error.name} (${codeOf(error) ?? 'no code'})\n`);
+      return reply.code(500).send({ error: 'internal error' });
+    }
     const code = error.statusCode;
     if (code !== undefined && code >= 400 && code < 500) {
       const message =
@@ -255,13 +271,16 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   });
 
   app.get('/api/me', async (request) => {
-    const who = requireToken(request, undefined as never, auth, ['teller', 'staff']);
-    if (who.role === 'teller') return { role: 'teller', name: who.name, precincts: who.precincts, recorded: checks.countsByPrecinct(who.id) };
+    const who = await requireToken(request, undefined as never, auth, ['teller', 'staff']);
+    if (who.role === 'teller') {
+      const recorded = await db.use(async (ports) => ports.checks.countsByPrecinct(who.id));
+      return { role: 'teller', name: who.name, precincts: who.precincts, recorded };
+    }
     return { role: 'staff', name: who.name };
   });
 
   app.post('/api/checks', async (request) => {
-    const who = requireToken(request, undefined as never, auth, ['teller', 'staff']);
+    const who = await requireToken(request, undefined as never, auth, ['teller', 'staff']);
     const body = request.body as { checks?: unknown } | null | undefined;
     if (body === null || typeof body !== 'object' || !Array.isArray(body.checks)) {
       throw new HttpError(400, 'the body must be {"checks": [{"id": "...", "precinct": "...", "list_number": "..."}]}');
@@ -272,21 +291,22 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   });
 
   app.delete('/api/checks/:id', async (request) => {
-    const who = requireToken(request, undefined as never, auth, ['teller', 'staff']);
+    const who = await requireToken(request, undefined as never, auth, ['teller', 'staff']);
     const id = (request.params as { id: string }).id;
-    const outcome = undoFieldCheck(checks, clock, who, id);
+    const outcome = await serially(() => recordWithRetry(() => db.use((ports) => undoFieldCheck(ports.checks, clock, who, id))));
+    if (outcome !== 'not-found') events.nudge();
     if (outcome === 'not-found') throw new HttpError(404, 'no check with this id from this link');
     return { id, result: 'undone' };
   });
 
   app.get('/api/status', async (request) => {
-    requireToken(request, undefined as never, auth, ['staff']);
+    await requireToken(request, undefined as never, auth, ['staff']);
     const { cli, underMobilized } = reportStatus(request.query as Record<string, unknown>);
     return statusRows(await computeFor(cli, false), underMobilized);
   });
 
   app.get('/api/timeline', async (request) => {
-    requireToken(request, undefined as never, auth, ['staff']);
+    await requireToken(request, undefined as never, auth, ['staff']);
     const { cli, underMobilized } = reportStatus(request.query as Record<string, unknown>);
     const report = await computeFor(cli, true);
     const areas = underMobilized ? report.areas.filter((a) => a.under_mobilized) : report.areas;
@@ -294,29 +314,23 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   });
 
   app.get('/api/activity', async (request) => {
-    requireToken(request, undefined as never, auth, ['staff']);
-    return { now: toIso(clock.now()), ...fieldActivity(db, toIso(clock.now())) };
+    await requireToken(request, undefined as never, auth, ['staff']);
+    const now = toIso(clock.now());
+    return { now, ...(await db.use(async (ports) => ports.activity.activity(now))) };
   });
 
   app.get('/api/events', async (request, reply) => {
-    requireToken(request, undefined as never, auth, ['staff'], true);
+    await requireToken(request, undefined as never, auth, ['staff'], true);
     const presented = presentedToken(request, true)!;
     const { options: cli, underMobilized, key } = statusOptions(request.query as Record<string, unknown>);
     // Validate the options now (a bad one is a 400, not a broken stream); the input is rebuilt on
     // each change because "now" moves.
-    const input0 = await statusInputFrom(cli, { timeZone: timeZone(), now: clock.now() });
-    void input0;
-    if (!renderEvents.has(key)) {
-      // The first events of a stream are computed here, at once; later ones by the worker.
-      renderEvents.set(key, async () => {
-        const report = await computeStatus({ source: status }, { ...syncStatusInput(cli, timeZone(), clock.now(), input0) });
-        return eventText([
-          { event: 'status', data: statusRows(report, underMobilized) },
-          { event: 'activity', data: { now: toIso(clock.now()), ...fieldActivity(db, toIso(clock.now())) } },
-        ]);
-      });
-      worker.postMessage({ type: 'watch', key, cli, underMobilized } satisfies ToBackground);
+    await db.use(async (ports) => statusInputFrom(cli, { timeZone: await timeZone(ports), now: clock.now() }));
+    if (!watched.has(key)) {
+      watched.set(key, { cli, underMobilized });
+      events.watch(key, { cli, underMobilized });
     }
+    streamTokens.set(presented, true);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -328,23 +342,40 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     });
     res.write('retry: 2000\n\n');
     logRequest(request, 200);
-    hub.add(res, key, () => authenticate(tokens, clock, presented) !== undefined);
+    hub.add(res, key, () => streamTokens.get(presented) !== false);
   });
 
   hub.start();
   /** Stops taking requests, ends the event streams, answers the requests in flight, stops the worker. */
   const stop = async (): Promise<void> => {
     hub.stop();
+    clearInterval(recheck);
     await app.close();
-    await stopWorker();
+    await writing;
+    await events.stop();
   };
   return { app, stop };
 }
 
+/** The PostgreSQL error code behind a turnout error, if any (logged instead of its text). */
+function codeOf(error: Error): string | undefined {
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
 /**
- * The status input for an event: as parsed at connect, with `at` moved to now unless the client
- * fixed it (a dashboard wants the figures as of each change).
+ * Runs a write again when the database aborted it for a conflict with another writer (a
+ * deadlock, or a serialization failure): it was rolled back whole, so running it again records
+ * each check once. Three tries.
  */
-function syncStatusInput(cli: StatusQuery, timeZone: string, now: Date, parsed: Awaited<ReturnType<typeof statusInputFrom>>) {
-  return { ...parsed, timeZone, at: cli.at === undefined ? now : parsed.at };
+async function recordWithRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const code = codeOf(error as Error) ?? (error as { code?: string }).code;
+      if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50));
+    }
+  }
 }

@@ -11,11 +11,12 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startServer(dbPath: string, args: string[] = [], env: Record<string, string> = {}): Promise<RunningServer> {
+/** `db`: a file, or the global options naming a database on any backend (test/helpers/backends.ts). */
+export function startServer(db: string | readonly string[], args: string[] = [], env: Record<string, string> = {}): Promise<RunningServer> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(childEnv)) if (key.startsWith('TURNOUT_')) delete childEnv[key];
   Object.assign(childEnv, env);
-  const child = spawn(process.execPath, [BIN, '--db', dbPath, 'serve', '--port', '0', ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...(typeof db === 'string' ? ['--db', db] : db), 'serve', '--port', '0', ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {

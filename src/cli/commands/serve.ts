@@ -67,16 +67,39 @@ ${examples(
         };
         const https = tls ? { cert: readPem(options.tlsCert!, 'cert'), key: readPem(options.tlsKey!, 'key') } : undefined;
 
-        const { openDatabase } = await import('../../store/db.js');
-        const { settingsStore } = await import('../../store/settings.js');
         const { buildServer } = await import('../../web/server.js');
-        // A write waits at most 3 s for another command's lock (import checks holds it ~0.5 s for
-        // 10,000 checks): better-sqlite3 waits on this thread, so a longer wait would freeze every
-        // request, reads included. Past it the POST gets a 503 and the phone's queue sends it again.
-        const db = openDatabase(ctx.dbPath, { create: false, busyTimeoutMs: 3000 });
-        if (publicUrl !== undefined) settingsStore(db).set('public_url', publicUrl);
-        // Checkpoints run in the server's worker thread (see web/background.ts); other commands keep their own automatic ones.
-        db.pragma('wal_autocheckpoint = 0');
+        const { isPostgresTarget } = await import('../../core/databaseUrl.js');
+        const fixedNow = ctx.env.TURNOUT_NOW ? ctx.clock.now().toISOString() : undefined;
+        let field: import('../../app/fieldServer.js').FieldDatabase;
+        let events: import('../../web/events.js').EventFeed;
+        let closeDatabase: () => Promise<void>;
+        if (isPostgresTarget(ctx.dbPath)) {
+          // PostgreSQL: a pool of connections; dashboard events polled from this thread.
+          const { openPgFieldDatabase } = await import('../../store/pg/fieldDatabase.js');
+          const { pollingEvents } = await import('../../web/events.js');
+          field = await openPgFieldDatabase(ctx.dbPath, {
+            ...(ctx.dbSchema === undefined ? {} : { schema: ctx.dbSchema }),
+            ...(ctx.dbTimeoutMs === undefined ? {} : { statementTimeoutMs: ctx.dbTimeoutMs }),
+          });
+          if (publicUrl !== undefined) await field.use(async (ports) => ports.settings.set('public_url', publicUrl));
+          events = pollingEvents(field, () => ctx.clock.now(), 500);
+          closeDatabase = () => field.close();
+        } else {
+          const { openDatabase } = await import('../../store/db.js');
+          const { settingsStore } = await import('../../store/settings.js');
+          const { sqliteFieldDatabase } = await import('../../store/field.js');
+          const { workerEvents } = await import('../../web/events.js');
+          // A write waits at most 3 s for another command's lock (import checks holds it ~0.5 s for
+          // 10,000 checks): better-sqlite3 waits on this thread, so a longer wait would freeze every
+          // request, reads included. Past it the POST gets a 503 and the phone's queue sends it again.
+          const db = openDatabase(ctx.dbPath, { create: false, busyTimeoutMs: 3000 });
+          if (publicUrl !== undefined) settingsStore(db).set('public_url', publicUrl);
+          // Checkpoints run in the server's worker thread (see web/background.ts); other commands keep their own automatic ones.
+          db.pragma('wal_autocheckpoint = 0');
+          field = sqliteFieldDatabase(db);
+          events = workerEvents({ file: ctx.dbPath, pollMs: 250, checkpointMs: 1000, ...(fixedNow ? { fixedNow } : {}) });
+          closeDatabase = async () => void db.close();
+        }
         // Log lines are gathered and written once per turn of the event loop (a write per request
         // cost ~6 % of a busy server's time), and flushed before it exits.
         let pendingLog = '';
@@ -94,9 +117,8 @@ ${examples(
             ? (e: object) => writeLog(`${JSON.stringify(e)}\n`)
             : (e: { time: string; method: string; path: string; status: number; ms: number }) => writeLog(`${e.time} ${e.method} ${e.path} ${e.status} ${e.ms}ms\n`);
         const { app, stop: stopServer } = await buildServer({
-          db,
-          file: ctx.dbPath,
-          ...(ctx.env.TURNOUT_NOW ? { fixedNow: ctx.clock.now().toISOString() } : {}),
+          db: field,
+          events,
           clock: ctx.clock,
           log,
           ratePerMinute: rate,
@@ -107,7 +129,7 @@ ${examples(
           await app.listen({ host: options.host, port });
         } catch (error) {
           await stopServer();
-          db.close();
+          await closeDatabase();
           const code = (error as NodeJS.ErrnoException).code;
           throw new UsageError(`cannot listen on ${options.host}:${port}: ${(error as Error).message}`, {
             hint: code === 'EADDRINUSE' ? 'Another program uses that port: choose another with --port.' : 'Check --host and --port.',
@@ -132,7 +154,7 @@ ${examples(
           process.on('SIGTERM', onTerm);
         });
         flushLog();
-        db.close();
+        await closeDatabase();
         process.stderr.write('turnout serve: stopped\n');
       }),
     );

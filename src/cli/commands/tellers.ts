@@ -3,7 +3,7 @@ import type { FieldRole, IssuedLink, IssueRequest } from '../../app/fieldAccess.
 import { UsageError } from '../../core/errors.js';
 import { action, examples } from '../action.js';
 import type { CliContext } from '../context.js';
-import { withDatabase } from '../database.js';
+import { withStores } from '../database.js';
 import { addOutputOptions, chooseFormat, RowSink, writeRows, type OutputOptions, type Row } from '../output.js';
 
 interface AddOptions extends OutputOptions {
@@ -57,8 +57,7 @@ function registerRole(parent: Command, role: FieldRole): void {
     .action(
       action<AddOptions>(async (ctx, options) => {
         const { issueLinks, checkPublicUrl } = await import('../../app/fieldAccess.js');
-        const { fieldTokenStore } = await import('../../store/field.js');
-        const { settingsStore, loadSettings } = await import('../../store/settings.js');
+        const { electionSettings } = await import('../../app/settings.js');
         let requests: IssueRequest[];
         if (options.from !== undefined) {
           if (options.precinct !== undefined || options.name !== undefined) throw new UsageError('--from replaces --precinct and --name', { hint: 'Put every teller in the file.' });
@@ -66,20 +65,20 @@ function registerRole(parent: Command, role: FieldRole): void {
         } else {
           requests = [{ role, ...(options.name !== undefined ? { name: options.name } : {}), ...(options.precinct ? { precincts: options.precinct } : {}), ...(options.expires !== undefined ? { expires: options.expires } : {}) }];
         }
-        const links = await withDatabase(
+        const links = await withStores(
           ctx,
-          (db) => {
-            const settings = settingsStore(db);
-            let publicUrl = settings.get('public_url');
+          async (stores) => {
+            const settings = await stores.settings();
+            let publicUrl = await settings.get('public_url');
             if (options.publicUrl !== undefined) {
               publicUrl = checkPublicUrl(options.publicUrl);
-              settings.set('public_url', publicUrl);
+              await settings.set('public_url', publicUrl);
             }
             if (publicUrl === undefined) {
               ctx.reporter.warn(`no public address saved: links use ${DEFAULT_PUBLIC_URL} (give --public-url, here or to turnout serve)`);
               publicUrl = DEFAULT_PUBLIC_URL;
             }
-            return issueLinks(fieldTokenStore(db), ctx.clock, requests, { publicUrl, timeZone: loadSettings(db).timeZone });
+            return issueLinks(await stores.fieldTokens(), ctx.clock, requests, { publicUrl, timeZone: (await electionSettings(settings)).timeZone });
           },
           { create: false },
         );
@@ -93,8 +92,7 @@ function registerRole(parent: Command, role: FieldRole): void {
     .action(
       action<OutputOptions>(async (ctx, options) => {
         const { listLinks } = await import('../../app/fieldAccess.js');
-        const { fieldTokenStore } = await import('../../store/field.js');
-        const rows = await withDatabase(ctx, (db) => listLinks(fieldTokenStore(db), ctx.clock, role), { create: false });
+        const rows = await withStores(ctx, async (stores) => listLinks(await stores.fieldTokens(), ctx.clock, role), { create: false });
         const format = chooseFormat(ctx, options, 'csv');
         const asRows: Row[] = rows.map((r) => ({ ...r, precincts: format === 'json' || format === 'ndjson' ? (r.precincts as unknown as string) : r.precincts.join(';') }));
         await writeRows(ctx, asRows, role === 'teller' ? LIST_FIELDS : LIST_FIELDS.filter((f) => f !== 'precincts'), { format, ...(options.out ? { out: options.out } : {}) });
@@ -109,9 +107,8 @@ function registerRole(parent: Command, role: FieldRole): void {
     .action(
       action(async (ctx, _options, args) => {
         const { revokeLinks } = await import('../../app/fieldAccess.js');
-        const { fieldTokenStore } = await import('../../store/field.js');
         const which = args[0] as string;
-        const count = await withDatabase(ctx, (db) => revokeLinks(fieldTokenStore(db), ctx.clock, role, which), { create: false });
+        const count = await withStores(ctx, async (stores) => revokeLinks(await stores.fieldTokens(), ctx.clock, role, which), { create: false });
         if (count === 0) {
           throw new UsageError(`no live ${role} link named or with the token "${which.length > 40 ? `${which.slice(0, 12)}…` : which}"`, { hint: `See turnout ${cmd} list.` });
         }

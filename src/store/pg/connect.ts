@@ -10,15 +10,15 @@ import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ExitCode, RuntimeError, TurnoutError, UsageError } from '../../core/errors.js';
+import { ExitCode, RuntimeError, TurnoutError, UnavailableError, UsageError } from '../../core/errors.js';
 import { redactUrl } from '../../core/databaseUrl.js';
 
 export { isPostgresTarget, redactUrl } from '../../core/databaseUrl.js';
 
 /** The database did not answer, or the connection dropped mid-command (nothing it began is kept: the transaction is gone). */
-export class DatabaseUnavailableError extends RuntimeError {}
+export class DatabaseUnavailableError extends UnavailableError {}
 /** A statement ran past statement_timeout (or lock_timeout) and PostgreSQL cancelled it, and with it the transaction: exit 5. */
-export class StatementTimeoutError extends RuntimeError {
+export class StatementTimeoutError extends UnavailableError {
   override readonly exitCode: ExitCode = ExitCode.timeout;
 }
 
@@ -119,10 +119,37 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
     });
   }
   const timeoutMs = options.statementTimeoutMs === undefined ? DEFAULT_STATEMENT_TIMEOUT_MS : options.statementTimeoutMs;
-  const limit = timeoutMs === null ? undefined : timeoutMs === 0 ? 'no limit' : `${formatSeconds(timeoutMs)}`;
-  const client = new pg.Client({
+  const limit = timeoutLabel(timeoutMs);
+  const client = new pg.Client(clientConfig(url, options));
+  // A connection that drops while idle emits 'error' on the client: without a listener Node would
+  // crash. The next query fails instead, and is mapped below.
+  let failure: Error | undefined;
+  const onConnectError = (error: Error): void => {
+    failure = error;
+  };
+  client.on('error', onConnectError);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw pgError(error, label, limit);
+  }
+  client.off('error', onConnectError);
+  const rollbackOnly = options.rollbackOnly === true;
+  const db = clientDb(client, { label, schema, limit, rollbackOnly, end: async () => void (await client.end().catch(() => {})) });
+  if (failure) throw pgError(failure, label, limit);
+  if (timeoutMs === 0) await db.query('SET statement_timeout = 0');
+  if (schema !== undefined) await db.query(`SET search_path TO "${schema}"`);
+  if (rollbackOnly) await db.query('BEGIN');
+  return db;
+}
+
+/** The driver's settings for a turnout connection (a pool's clients get the same). */
+export function clientConfig(url: string, options: PgOptions): pg.ClientConfig {
+  const timeoutMs = options.statementTimeoutMs === undefined ? DEFAULT_STATEMENT_TIMEOUT_MS : options.statementTimeoutMs;
+  return {
     connectionString: url,
-    // 0 is sent by SET below: the driver leaves a 0 out of the startup packet (the server's own setting would stay).
+    // 0 is sent by SET (connectPostgres): the driver leaves a 0 out of the startup packet (the server's own setting would stay).
     statement_timeout: timeoutMs === null || timeoutMs === 0 ? false : timeoutMs,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     // Sessions show as 'turnout' in pg_stat_activity, or under PGAPPNAME (which pg reads as libpq
@@ -130,19 +157,31 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
     fallback_application_name: 'turnout',
     keepAlive: true,
     types,
-  });
+  };
+}
+
+/** The statement timeout as messages name it ("5 min", "no limit"), undefined for the server's own. */
+export function timeoutLabel(timeoutMs: number | null): string | undefined {
+  return timeoutMs === null ? undefined : timeoutMs === 0 ? 'no limit' : formatSeconds(timeoutMs);
+}
+
+/**
+ * A connected client (one of its own, or one lent by a pool) as a PgDb: its queries one at a time
+ * and in order, COPY, transactions, and the driver's errors as turnout's. `end` is what close()
+ * does with the client at last (end it, or give it back to the pool, destroyed when it was lost).
+ */
+export function clientDb(
+  client: pg.ClientBase,
+  context: { label: string; schema: string | undefined; limit: string | undefined; rollbackOnly: boolean; end: (lost: Error | undefined) => Promise<void> },
+): PgDb {
+  const { label, schema, limit, rollbackOnly } = context;
   // A connection that drops while idle emits 'error' on the client: without a listener Node would
   // crash. The next query fails instead, and is mapped below.
   let lost: Error | undefined;
-  client.on('error', (error) => {
+  const onError = (error: Error): void => {
     lost = error;
-  });
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw pgError(error, label, limit);
-  }
+  };
+  client.on('error', onError);
   // One query at a time, in the order asked: the sender writes in the background while it
   // sends, and pg 8 warns on stderr ("already executing a query", to be an error in pg 9) when a
   // query is given to a client that is busy. Waiting here keeps the same order pg's own queue
@@ -161,10 +200,6 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
       throw pgError(error, label, limit);
     }
   };
-  if (timeoutMs === 0) await run('SET statement_timeout = 0');
-  if (schema !== undefined) await run(`SET search_path TO "${schema}"`);
-  const rollbackOnly = options.rollbackOnly === true;
-  if (rollbackOnly) await run('BEGIN');
   // Open transactions: a dry run's counts as one, so that transaction() nests in it.
   let depth = rollbackOnly ? 1 : 0;
   const db: PgDb = {
@@ -248,7 +283,8 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
     },
     async close() {
       if (rollbackOnly && !lost) await client.query('ROLLBACK').catch(() => {});
-      await client.end().catch(() => {});
+      client.off('error', onError);
+      await context.end(lost);
     },
   };
   return db;

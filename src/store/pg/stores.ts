@@ -26,5 +26,8 @@ export function pgStores(db: PgDb): Stores {
     sync: async () => (await import('./messages.js')).pgSyncStore(db),
     reminderLog: async () => (await import('./messages.js')).pgReminderLogStore(db),
     importedFiles: async () => (await import('./importedFiles.js')).pgImportedFilesStore(db),
+    fieldTokens: async () => (await import('./field.js')).pgFieldTokenStore(db),
+    fieldChecks: async () => (await import('./field.js')).pgFieldCheckStore(db),
+    fieldActivity: async () => (await import('./field.js')).pgFieldActivitySource(db),
   };
 }

@@ -252,6 +252,9 @@
       if (res.status === 200 && res.data && Array.isArray(res.data.results)) {
         res.data.results.forEach(function (r) { answer(find(r.id), r); });
         save();
+        // The server's own figure again once the sending is over: a /api/me answered while this
+        // batch was being recorded may have counted it already, or not yet.
+        refreshCount();
         return true;
       }
       if (res.status === 400 || res.status === 413 || res.status === 422) {
