@@ -39,9 +39,22 @@ export interface FieldEntry {
   undoneAt: string | null;
 }
 
+/** What a batch of checks is about to ask the store (see FieldCheckStore.lookAhead). */
+export interface FieldLookAhead {
+  entries: Array<{ tokenId: number; clientId: string }>;
+  voterIds: string[];
+  places: Array<{ precinct: string; listNumber: string }>;
+}
+
 export interface FieldCheckStore {
   /** Runs fn in one write transaction (committed when its promise resolves, rolled back when it rejects). */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Optional, inside the transaction: the entries, voters and places the checks about to be
+   * recorded will ask for. A store whose every question is a round trip (PostgreSQL) reads them
+   * all at once here, and may hold its writes until the transaction ends.
+   */
+  lookAhead?(keys: FieldLookAhead): Awaitable<void>;
   entry(tokenId: number, clientId: string): Awaitable<FieldEntry | undefined>;
   saveEntry(entry: FieldEntry): Awaitable<void>;
   markUndone(tokenId: number, clientId: string, at: string): Awaitable<void>;
@@ -104,7 +117,32 @@ export async function recordFieldChecks(
   checks: readonly FieldCheckInput[],
   options: { timeZone: string },
 ): Promise<FieldCheckAnswer[]> {
-  return store.transaction(() => recordInTransaction(store, clock, token, checks, options));
+  return store.transaction(async () => {
+    await lookAhead(store, [{ token, checks }]);
+    return recordInTransaction(store, clock, token, checks, options);
+  });
+}
+
+/** Tells the store what the batches will ask, when it wants to know (the same trimming as below). */
+async function lookAhead(store: FieldCheckStore, batches: ReadonlyArray<{ token: FieldTokenRow; checks: readonly FieldCheckInput[] }>): Promise<void> {
+  if (store.lookAhead === undefined) return;
+  const keys: FieldLookAhead = { entries: [], voterIds: [], places: [] };
+  for (const b of batches) {
+    for (const input of b.checks) {
+      const clientId = text(input?.id);
+      if (clientId === undefined || clientId === '' || clientId.length > MAX_TEXT) continue;
+      keys.entries.push({ tokenId: b.token.id, clientId });
+      const voterId = text(input.voter_id);
+      if (voterId !== undefined && voterId !== '') {
+        if (voterId.length <= MAX_TEXT) keys.voterIds.push(voterId);
+        continue;
+      }
+      const precinct = text(input.precinct);
+      const listNumber = text(input.list_number);
+      if (precinct && listNumber && precinct.length <= MAX_TEXT && listNumber.length <= MAX_TEXT) keys.places.push({ precinct, listNumber });
+    }
+  }
+  await store.lookAhead(keys);
 }
 
 async function recordInTransaction(
@@ -165,6 +203,7 @@ export async function recordFieldCheckBatches(
   options: { timeZone: string },
 ): Promise<FieldCheckAnswer[][]> {
   return store.transaction(async () => {
+    await lookAhead(store, batches);
     const answers: FieldCheckAnswer[][] = [];
     for (const b of batches) answers.push(await recordInTransaction(store, clock, b.token, b.checks, options));
     return answers;

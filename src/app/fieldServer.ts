@@ -23,6 +23,11 @@ export interface FieldDatabase {
    * while the database cannot be reached (the server answers 503 and tries again next request).
    */
   use<T>(fn: (ports: FieldPorts) => Promise<T>): Promise<T>;
+  /**
+   * Who presents a token, asked outside any use: every request asks it. (PostgreSQL looks up the
+   * tokens of requests arriving together in one query.)
+   */
+  readonly tokens: Pick<FieldTokenStore, 'byHash'>;
   /** Changes whenever something the dashboards show was committed, by anyone (another server, `import checks`). */
   version(): Promise<string>;
   close(): Promise<void>;

@@ -163,6 +163,7 @@ export function sqliteFieldDatabase(db: Db): FieldDatabase {
   const version = dataVersion(db);
   return {
     use: (fn) => fn(ports),
+    tokens: ports.tokens,
     version: async () => String(version()),
     close: async () => {},
   };

@@ -69,7 +69,7 @@ export async function requireToken(
 ): Promise<FieldTokenRow> {
   const token = presentedToken(request, allowQuery);
   if (token === undefined) throw new HttpError(401, 'no token: send Authorization: Bearer <token> (the end of your link)');
-  const row = await deps.db.use((ports) => authenticate(ports.tokens, deps.clock, token));
+  const row = await authenticate(deps.db.tokens, deps.clock, token);
   if (row === undefined) throw new HttpError(401, 'this link is unknown, revoked or expired: ask HQ for a new one');
   if (!roles.includes(row.role)) throw new HttpError(403, `a ${row.role} link cannot do this`);
   const wait = deps.limiter.take(row.id, Date.now());

@@ -177,7 +177,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   const recheckStreams = async (): Promise<void> => {
     for (const token of streamTokens.keys()) {
       try {
-        streamTokens.set(token, (await db.use((ports) => authenticate(ports.tokens, clock, token))) !== undefined);
+        streamTokens.set(token, (await authenticate(db.tokens, clock, token)) !== undefined);
       } catch {
         // The database is away: keep the streams as they are until it answers.
       }

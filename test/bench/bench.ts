@@ -23,6 +23,7 @@
  *            psql's LEFT JOIN … GROUP BY (≤ 0.5×), 10,000 new checks (< 0.5 s); the notes give each run's
  *            CPU on both sides: the command's own, and its PostgreSQL sessions' (read from /proc)
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -911,6 +912,31 @@ async function benchPg(files: BenchFiles): Promise<void> {
     result: m.ms < 500 ? 'PASS' : 'MISS',
     note: `runs ${cpuRuns(runs, server)} · ${summaryLine(m.stderr)}`,
   });
+  // serve's intake on PostgreSQL against its intake on SQLite, same voters, same machine, one after the other.
+  const liteDb = path.join(path.dirname(files.voters), 'serve-intake.db');
+  fs.rmSync(liteDb, { force: true });
+  for (const suffix of ['-wal', '-shm']) fs.rmSync(liteDb + suffix, { force: true });
+  log('pg: serve intake; importing the voters into an SQLite file for the comparison (setup)');
+  const liteImport = await turnout(['--db', liteDb, 'import', 'voters', files.voters]);
+  if (liteImport.code !== 0) return notAvailable('pg', 'turnout import voters (SQLite, for serve)', liteImport);
+  const { serveIntakes } = await import('./serve.js');
+  const [pgIntake, liteIntake] = await serveIntakes({ node: NODE, bin: BIN, env: ENV, log }, [
+    { label: 'PostgreSQL', args: on },
+    { label: 'SQLite', args: ['--db', liteDb] },
+  ], { next: 1 });
+  const stored = spawnSync('psql', ['-XAt', '-d', PG_URL, '-c', `SELECT count(*) FROM ${PG_SCHEMA}.field_checks c JOIN ${PG_SCHEMA}.field_tokens t ON t.id = c.token_id WHERE t.name = 'bench intake' AND c.result = 'recorded'`], { env: ENV, encoding: 'utf8' }).stdout.trim();
+  const intakeRatio = pgIntake!.rps / liteIntake!.rps;
+  rows.push({
+    section: 'pg',
+    measure: 'turnout serve intake on PostgreSQL vs on SQLite: closed loop, 200 connections, 1 check per POST, 10 s each',
+    turnout: `${Math.round(pgIntake!.rps)}/s`,
+    reference: `${Math.round(liteIntake!.rps)}/s (SQLite)`,
+    ratio: `${intakeRatio.toFixed(2)}×`,
+    target: '≥ 0.5×',
+    result: intakeRatio >= 0.5 && pgIntake!.errors === 0 ? 'PASS' : 'MISS',
+    note: `PostgreSQL ${pgIntake!.errors} errors, ${pgIntake!.non2xx} non-2xx, ${pgIntake!.acknowledged} acknowledged, ${stored || '?'} recorded in its ledger · SQLite ${liteIntake!.errors} errors, ${liteIntake!.non2xx} non-2xx`,
+  });
+  fs.rmSync(liteDb, { force: true });
   if (!process.argv.includes('--keep')) await psql(`DROP SCHEMA IF EXISTS ${PG_SCHEMA} CASCADE; DROP SCHEMA IF EXISTS ${PG_REF_SCHEMA} CASCADE;`);
 }
 

@@ -223,3 +223,32 @@ export async function benchServe(ctx: BenchContext & { db: string }): Promise<Be
   void path;
   return rows;
 }
+
+/**
+ * The closed loop's intake (checks/s) of `turnout serve` on each database named by its global
+ * options, one after the other, 10 s each: `--only pg` compares PostgreSQL's with SQLite's.
+ * Each server gets a staff link of its own; the first voter id continues across runs.
+ */
+export async function serveIntakes(
+  ctx: Pick<BenchContext, 'node' | 'bin' | 'env' | 'log'>,
+  databases: ReadonlyArray<{ label: string; args: string[] }>,
+  voter: { next: number },
+): Promise<Array<{ label: string; rps: number; errors: number; non2xx: number; acknowledged: number }>> {
+  const out = [];
+  for (const db of databases) {
+    const add = spawnSync(ctx.node, [ctx.bin, ...db.args, 'staff', 'add', '--name', 'bench intake', '--format', 'json'], { env: ctx.env, encoding: 'utf8' });
+    if (add.status !== 0) throw new Error(`staff add on ${db.label} failed: ${add.stderr}`);
+    const token = (JSON.parse(add.stdout) as { token: string }).token;
+    const server = spawn(ctx.node, [ctx.bin, ...db.args, 'serve', '--port', '0', '--rate-limit', '0', '--log', 'json'], { env: ctx.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const url = await listen(server);
+    const acknowledged = new Set<string>();
+    try {
+      ctx.log(`serve: closed loop on turnout serve (${db.label}), 10 s, 200 connections`);
+      const r = await closedLoop(url, token, voter, 10, acknowledged);
+      out.push({ label: db.label, ...r, acknowledged: acknowledged.size });
+    } finally {
+      await stop(server);
+    }
+  }
+  return out;
+}

@@ -11,7 +11,7 @@ import pg from 'pg';
 import type { FieldDatabase, FieldPorts } from '../../app/fieldServer.js';
 import { clientConfig, clientDb, pgError, redactUrl, timeoutLabel, DEFAULT_STATEMENT_TIMEOUT_MS, type PgDb, type PgOptions } from './connect.js';
 import { openPostgres } from './open.js';
-import { pgFieldActivitySource, pgFieldCheckStore, pgFieldTokenStore } from './field.js';
+import { pgFieldActivitySource, pgFieldCheckStore, pgFieldTokenStore, pgTokenLoader } from './field.js';
 import { pgSettingsStore } from './settings.js';
 import { pgStatusStore } from './status.js';
 
@@ -62,6 +62,7 @@ export async function openPgFieldDatabase(url: string, options: PgFieldOptions =
   };
 
   return {
+    tokens: pgTokenLoader(withDb),
     use: (fn) =>
       withDb((db) => {
         const ports: FieldPorts = {
