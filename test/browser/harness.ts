@@ -5,6 +5,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { BIN, ROOT, runTurnout, tempDir } from '../helpers/cli.js';
+import type { Backend } from '../helpers/backends.js';
 
 /**
  * The browser tests' world: Debian's Chromium driven by playwright-core, and the built
@@ -136,15 +137,18 @@ async function freePort(): Promise<number> {
 }
 
 /** The database seeded through the CLI, then `turnout serve` started on it; resolves once it answers. */
-export async function startServer(prefix: string): Promise<Server> {
+export async function startServer(prefix: string, backend?: Backend): Promise<Server> {
   const { dir, cleanup } = tempDir(prefix);
-  const db = path.join(dir, 'election.db');
+  // SQLite by default; on PostgreSQL a schema of its own (test/helpers/backends.ts), dropped at stop.
+  const database = backend === undefined ? undefined : await backend.create(dir);
+  const dbArgs = database?.args ?? ['--db', path.join(dir, 'election.db')];
+  const db = dbArgs.join(' ');
   const votersFile = path.join(dir, 'voters.csv');
   const checksFile = path.join(dir, 'early-checks.csv');
   fs.writeFileSync(votersFile, voterCsv());
   fs.writeFileSync(checksFile, earlyChecksCsv(new Date(Date.now() - 60 * 60_000)));
 
-  const cli = (args: string[]) => runTurnout(['--db', db, ...args]);
+  const cli = (args: string[]) => runTurnout([...dbArgs, ...args]);
   const must = async (args: string[]) => {
     const r = await cli(args);
     if (r.code !== 0) throw new Error(`turnout ${args.join(' ')} failed (exit ${r.code}): ${r.stderr}`);
@@ -157,7 +161,7 @@ export async function startServer(prefix: string): Promise<Server> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let log = '';
-  const child: ChildProcess = spawn(process.execPath, [BIN, '--db', db, 'serve', '--host', '127.0.0.1', '--port', String(port), '--public-url', base], {
+  const child: ChildProcess = spawn(process.execPath, [BIN, ...dbArgs, 'serve', '--host', '127.0.0.1', '--port', String(port), '--public-url', base], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TURNOUT_') && !k.startsWith('TWILIO_'))),
@@ -199,6 +203,7 @@ export async function startServer(prefix: string): Promise<Server> {
         await exited;
         clearTimeout(timer);
       }
+      await database?.drop();
       cleanup();
     },
   };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
+import { testBackends } from '../helpers/backends.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   EARLY_VOTED,
@@ -24,7 +25,7 @@ import {
  * (102) start level, 30 of 100 supporters each; a teller of 101 then posts checks through the
  * API: the dashboard shows each within a second, and Sud, left behind, becomes flagged.
  */
-describe.skipIf(!RUN_BROWSER_TESTS)('the HQ dashboard', () => {
+describe.skipIf(!RUN_BROWSER_TESTS).each(await testBackends())('the HQ dashboard on $name', (backend) => {
   let server: Server;
   let browser: Browser;
   let staff: Link;
@@ -34,7 +35,7 @@ describe.skipIf(!RUN_BROWSER_TESTS)('the HQ dashboard', () => {
   const early = EARLY_VOTED.to - EARLY_VOTED.from + 1;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer('turnout-hq-'), launchChromium()]);
+    [server, browser] = await Promise.all([startServer('turnout-hq-', backend), launchChromium()]);
     [staff, nord] = await Promise.all([server.staff('Permanence'), server.teller(['101'], 'Chloé Modèle')]);
     const context = await browser.newContext({ viewport: LAPTOP });
     pageErrors = watchPageErrors(context);

@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { testBackends } from '../helpers/backends.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   EARLY_VOTED,
@@ -26,13 +27,13 @@ import {
  * loses the network, keeps recording, reloads, gets the network back; the database must then
  * hold every number exactly once.
  */
-describe.skipIf(!RUN_BROWSER_TESTS)('the teller page', () => {
+describe.skipIf(!RUN_BROWSER_TESTS).each(await testBackends())('the teller page on $name', (backend) => {
   let server: Server;
   let browser: Browser;
   let teller: Link;
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startServer('turnout-teller-'), launchChromium()]);
+    [server, browser] = await Promise.all([startServer('turnout-teller-', backend), launchChromium()]);
     teller = await server.teller(['101'], 'Ana Exemple');
   });
   afterAll(async () => {
