@@ -1,32 +1,13 @@
-import type { FieldActivity, FieldActivitySource, FieldCheckStore, FieldEntry, FieldResult, PrecinctActivity } from '../app/fieldChecks.js';
-import type { FieldRole, FieldTokenRow, FieldTokenStore } from '../app/fieldAccess.js';
+import type { FieldActivity, FieldActivitySource, FieldCheckStore, PrecinctActivity } from '../app/fieldChecks.js';
+import type { FieldTokenStore } from '../app/fieldAccess.js';
 import { markStore, unmatchedKeeper } from './checks.js';
 import { writeTransaction, type Db } from './db.js';
 import type { FieldDatabase, FieldPorts } from '../app/fieldServer.js';
 import { settingsStore } from './settings.js';
 import { statusStore } from './status.js';
+import { asEntry, asToken, type EntryRecord, type TokenRecord } from './fieldRows.js';
 
-interface TokenRecord {
-  id: number;
-  role: FieldRole;
-  name: string;
-  token_hash: Buffer;
-  precincts: string;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
 
-const asToken = (r: TokenRecord): FieldTokenRow => ({
-  id: r.id,
-  role: r.role,
-  name: r.name,
-  hash: r.token_hash,
-  precincts: JSON.parse(r.precincts) as string[],
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  revokedAt: r.revoked_at,
-});
 
 export function fieldTokenStore(db: Db): FieldTokenStore {
   const insert = db.prepare(
@@ -50,19 +31,6 @@ export function fieldTokenStore(db: Db): FieldTokenStore {
   };
 }
 
-interface EntryRecord {
-  token_id: number;
-  client_id: string;
-  result: FieldResult;
-  reason: string | null;
-  voter_id: string | null;
-  precinct: string | null;
-  list_number: string | null;
-  unmatched_key: string | null;
-  checked_at: string;
-  recorded_at: string;
-  undone_at: string | null;
-}
 
 /** The teller page's checks: the same check and unmatched-check writes as `mark` and `import checks`. */
 export function fieldCheckStore(db: Db): FieldCheckStore {
@@ -86,20 +54,7 @@ export function fieldCheckStore(db: Db): FieldCheckStore {
     transaction: (fn) => writeTransaction(db, fn),
     entry: (tokenId, clientId) => {
       const r = entry.get(tokenId, clientId);
-      if (r === undefined) return undefined;
-      return {
-        tokenId: r.token_id,
-        clientId: r.client_id,
-        result: r.result,
-        reason: r.reason,
-        voterId: r.voter_id,
-        precinct: r.precinct,
-        listNumber: r.list_number,
-        unmatchedKey: r.unmatched_key,
-        checkedAt: r.checked_at,
-        recordedAt: r.recorded_at,
-        undoneAt: r.undone_at,
-      } satisfies FieldEntry;
+      return r === undefined ? undefined : asEntry(r);
     },
     saveEntry: (e) => void save.run(e),
     markUndone: (tokenId, clientId, at) => void undone.run(at, tokenId, clientId),

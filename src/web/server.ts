@@ -18,7 +18,7 @@ import type { Clock } from '../app/ports.js';
 import { DataError, TurnoutError, UnavailableError, UsageError } from '../core/errors.js';
 import { readSettings } from '../core/settings.js';
 import { toIso } from '../core/time.js';
-import { eventText, renderWatched, type EventFeed } from './events.js';
+import { renderWatched, type EventFeed } from './events.js';
 import { statusInputFrom, type StatusQuery } from '../app/statusQuery.js';
 import { statusRows, timelineRows, timelineSeries } from '../app/statusRows.js';
 import { HttpError, presentedToken, RateLimiter, requireToken } from './auth.js';

@@ -4,33 +4,14 @@
  * locked, then one upsert; the statement triggers move the tallies under their row locks), so
  * several servers and `import checks` runs writing at once keep every tally exact.
  */
-import type { FieldRole, FieldTokenRow, FieldTokenStore } from '../../app/fieldAccess.js';
-import type { FieldActivitySource, FieldCheckStore, FieldEntry, FieldResult, PrecinctActivity } from '../../app/fieldChecks.js';
+import type { FieldTokenRow, FieldTokenStore } from '../../app/fieldAccess.js';
+import type { FieldActivitySource, FieldCheckStore, FieldEntry, PrecinctActivity } from '../../app/fieldChecks.js';
 import { unmatchedKey } from '../checks.js';
 import { pgMarkStore } from './checks.js';
 import type { PgDb } from './connect.js';
+import { asEntry, asToken, type EntryRecord, type TokenRecord } from '../fieldRows.js';
 
-interface TokenRecord {
-  id: number;
-  role: FieldRole;
-  name: string;
-  token_hash: Buffer;
-  precincts: string;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
 
-const asToken = (r: TokenRecord): FieldTokenRow => ({
-  id: Number(r.id),
-  role: r.role,
-  name: r.name,
-  hash: r.token_hash,
-  precincts: JSON.parse(r.precincts) as string[],
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  revokedAt: r.revoked_at,
-});
 
 /**
  * Who presents a token, for a server answering many requests at once: the tokens asked in the same
@@ -90,33 +71,7 @@ export function pgFieldTokenStore(db: PgDb): FieldTokenStore {
   };
 }
 
-interface EntryRecord {
-  token_id: number;
-  client_id: string;
-  result: FieldResult;
-  reason: string | null;
-  voter_id: string | null;
-  precinct: string | null;
-  list_number: string | null;
-  unmatched_key: string | null;
-  checked_at: string;
-  recorded_at: string;
-  undone_at: string | null;
-}
 
-const asEntry = (r: EntryRecord): FieldEntry => ({
-  tokenId: Number(r.token_id),
-  clientId: r.client_id,
-  result: r.result,
-  reason: r.reason,
-  voterId: r.voter_id,
-  precinct: r.precinct,
-  listNumber: r.list_number,
-  unmatchedKey: r.unmatched_key,
-  checkedAt: r.checked_at,
-  recordedAt: r.recorded_at,
-  undoneAt: r.undone_at,
-});
 
 const entryKey = (tokenId: number, clientId: string): string => `${tokenId}\u0000${clientId}`;
 const placeKey = (precinct: string, listNumber: string): string => `${precinct}\u0000${listNumber}`;
