@@ -13,10 +13,10 @@ import fastifyStatic from '@fastify/static';
 import { computeStatus } from '../app/computeStatus.js';
 import { MAX_CHECKS_PER_REQUEST, recordFieldCheckBatches, undoFieldCheck, type FieldCheckAnswer, type FieldCheckInput } from '../app/fieldChecks.js';
 import type { FieldTokenRow } from '../app/fieldAccess.js';
-import type { FieldDatabase } from '../app/fieldServer.js';
+import type { FieldDatabase, FieldPorts } from '../app/fieldServer.js';
 import type { Clock } from '../app/ports.js';
 import { DataError, TurnoutError, UnavailableError, UsageError } from '../core/errors.js';
-import { readSettings } from '../core/settings.js';
+import { electionSettings } from '../app/settings.js';
 import { toIso } from '../core/time.js';
 import { renderWatched, type EventFeed } from './events.js';
 import { statusInputFrom, type StatusQuery } from '../app/statusQuery.js';
@@ -109,8 +109,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   const limiter = new RateLimiter(options.ratePerMinute ?? 600, options.rateBurst ?? 120);
   const auth = { db, clock, limiter };
   // Read on each use: init --timezone may change it while the server runs.
-  const timeZone = async (ports: { settings: { all(): unknown } }): Promise<string> =>
-    readSettings((await ports.settings.all()) as Record<string, string>).timeZone;
+  const timeZone = async (ports: FieldPorts): Promise<string> => (await electionSettings(ports.settings)).timeZone;
   // The server's write transactions, one at a time and in order: on SQLite they share its one
   // connection; on PostgreSQL one at a time keeps the group commit's batches whole.
   let writing: Promise<unknown> = Promise.resolve();
@@ -172,16 +171,19 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     return db.use(async (ports) => (await renderWatched(ports, new Map([[key, w]]), clock.now()))[key] ?? '');
   });
   // Whether each streaming token is still live, checked again before each publication (a revoked
-  // or expired link's stream is cut at its next event) and every 15 s.
-  const streamTokens = new Map<string, boolean>();
+  // or expired link's stream is cut at its next event) and every 15 s. A token is forgotten when
+  // its last stream closes. The checks run together, so PostgreSQL looks them up in one query.
+  const streamTokens = new Map<string, { live: boolean; streams: number }>();
   const recheckStreams = async (): Promise<void> => {
-    for (const token of streamTokens.keys()) {
-      try {
-        streamTokens.set(token, (await authenticate(db.tokens, clock, token)) !== undefined);
-      } catch {
-        // The database is away: keep the streams as they are until it answers.
-      }
-    }
+    await Promise.all(
+      [...streamTokens].map(async ([token, entry]) => {
+        try {
+          entry.live = (await authenticate(db.tokens, clock, token)) !== undefined;
+        } catch {
+          // The database is away: keep the streams as they are until it answers.
+        }
+      }),
+    );
   };
   events.start(
     (texts) => void recheckStreams().then(() => hub.publish(texts)),
@@ -294,8 +296,8 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     const who = await requireToken(request, undefined as never, auth, ['teller', 'staff']);
     const id = (request.params as { id: string }).id;
     const outcome = await serially(() => recordWithRetry(() => db.use((ports) => undoFieldCheck(ports.checks, clock, who, id))));
-    if (outcome !== 'not-found') events.nudge();
     if (outcome === 'not-found') throw new HttpError(404, 'no check with this id from this link');
+    events.nudge();
     return { id, result: 'undone' };
   });
 
@@ -330,7 +332,9 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
       watched.set(key, { cli, underMobilized });
       events.watch(key, { cli, underMobilized });
     }
-    streamTokens.set(presented, true);
+    const entry = streamTokens.get(presented) ?? { live: true, streams: 0 };
+    entry.streams += 1;
+    streamTokens.set(presented, entry);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -342,7 +346,11 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     });
     res.write('retry: 2000\n\n');
     logRequest(request, 200);
-    hub.add(res, key, () => streamTokens.get(presented) !== false);
+    res.on('close', () => {
+      entry.streams -= 1;
+      if (entry.streams === 0 && streamTokens.get(presented) === entry) streamTokens.delete(presented);
+    });
+    hub.add(res, key, () => entry.live);
   });
 
   hub.start();
