@@ -6,6 +6,7 @@
  * tally change is an upsert under its row lock, and every writer locks in key order.
  */
 import type { CheckOutcome, CheckToRecord } from '../../app/importChecks.js';
+import { unmatchedKey } from '../checks.js';
 import type { PgDb } from './connect.js';
 import { copyLine } from './copy.js';
 
@@ -59,6 +60,27 @@ type Match = { i: number; id: string; neighborhood: string; precinct: string; su
 type Row = [voterId: string, checkedAt: string, source: string | null, recordedAt: string, neighborhood: string, precinct: string, support: number];
 type Unmatched = [key: string, voterId: string | null, precinct: string | null, listNumber: string | null, checkedAt: string, source: string | null, file: string, line: number, recordedAt: string];
 
+/** An unmatched check as the row of unmatched_checks it becomes, in the table's column order. */
+export function unmatchedRow(check: CheckToRecord): Unmatched {
+  const t = check.target;
+  const byId = 'voterId' in t;
+  return [
+    unmatchedKey(t),
+    byId ? t.voterId : null,
+    byId ? null : t.precinct,
+    byId ? null : t.listNumber,
+    check.checkedAt,
+    check.source,
+    check.file,
+    check.line,
+    check.recordedAt,
+  ];
+}
+
+/** Keeping an unmatched check: the earliest time wins (the same rule as SQLite's unmatchedKeeper). */
+export const UNMATCHED_UPSERT = `ON CONFLICT (key) DO UPDATE SET checked_at = excluded.checked_at, source = excluded.source, file = excluded.file, line = excluded.line
+           WHERE excluded.checked_at < unmatched_checks.checked_at`;
+
 const KEYS = `v.id, coalesce(v.neighborhood, '') AS neighborhood, coalesce(v.precinct, '') AS precinct, coalesce(v.support, 0) AS support`;
 
 export function pgCheckImportStore(db: PgDb): PgCheckImportStore {
@@ -78,8 +100,7 @@ export function pgCheckImportStore(db: PgDb): PgCheckImportStore {
       await db.copyIn('COPY unmatched_in (key, voter_id, precinct, list_number, checked_at, source, file, line, recorded_at) FROM STDIN', rows.map(copyLine));
       await db.query(
         `INSERT INTO unmatched_checks SELECT * FROM unmatched_in ORDER BY key
-         ON CONFLICT (key) DO UPDATE SET checked_at = excluded.checked_at, source = excluded.source, file = excluded.file, line = excluded.line
-           WHERE excluded.checked_at < unmatched_checks.checked_at`,
+         ${UNMATCHED_UPSERT}`,
       );
     }
     if (queued.size === 0) return;
@@ -193,22 +214,9 @@ export function pgCheckImportStore(db: PgDb): PgCheckImportStore {
         }
         const voter = matches?.[0];
         if (voter === undefined) {
-          const t = check.target;
-          const key = 'voterId' in t ? `id:${t.voterId}` : `pl:${t.precinct}\u001f${t.listNumber}`;
-          const earlier = unmatched.get(key);
-          if (earlier === undefined || check.checkedAt < earlier[4]) {
-            unmatched.set(key, [
-              key,
-              'voterId' in t ? t.voterId : null,
-              'voterId' in t ? null : t.precinct,
-              'voterId' in t ? null : t.listNumber,
-              check.checkedAt,
-              check.source,
-              check.file,
-              check.line,
-              check.recordedAt,
-            ]);
-          }
+          const row = unmatchedRow(check);
+          const earlier = unmatched.get(row[0]);
+          if (earlier === undefined || check.checkedAt < earlier[4]) unmatched.set(row[0], row);
           outcomes[i] = 'unmatched';
           continue;
         }

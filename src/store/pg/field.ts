@@ -6,10 +6,9 @@
  */
 import type { FieldTokenRow, FieldTokenStore } from '../../app/fieldAccess.js';
 import type { FieldActivitySource, FieldCheckStore, FieldEntry, PrecinctActivity } from '../../app/fieldChecks.js';
-import { unmatchedKey } from '../checks.js';
-import { pgMarkStore } from './checks.js';
+import { pgMarkStore, UNMATCHED_UPSERT, unmatchedRow } from './checks.js';
 import type { PgDb } from './connect.js';
-import { asEntry, asToken, type EntryRecord, type TokenRecord } from '../fieldRows.js';
+import { asEntry, asTellerActivity, asToken, PRECINCT_ACTIVITY_SQL, TELLER_ACTIVITY_SQL, type EntryRecord, type TellerActivityRecord, type TokenRecord } from '../fieldRows.js';
 
 
 
@@ -222,26 +221,14 @@ export function pgFieldCheckStore(db: PgDb): FieldCheckStore {
       return ((await db.query('DELETE FROM checks WHERE voter_id = $1', [voterId])).rowCount ?? 0) > 0;
     },
     async keepUnmatched(check) {
-      const t = check.target;
-      const key = unmatchedKey(t);
+      const row = unmatchedRow(check);
       await db.query(
         `INSERT INTO unmatched_checks (key, voter_id, precinct, list_number, checked_at, source, file, line, recorded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (key) DO UPDATE SET checked_at = excluded.checked_at, source = excluded.source, file = excluded.file, line = excluded.line
-         WHERE excluded.checked_at < unmatched_checks.checked_at`,
-        [
-          key,
-          'voterId' in t ? t.voterId : null,
-          'voterId' in t ? null : t.precinct,
-          'voterId' in t ? null : t.listNumber,
-          check.checkedAt,
-          check.source,
-          check.file,
-          check.line,
-          check.recordedAt,
-        ],
+         ${UNMATCHED_UPSERT}`,
+        row,
       );
-      return key;
+      return row[0];
     },
     async removeUnmatched(key) {
       return ((await db.query('DELETE FROM unmatched_checks WHERE key = $1', [key])).rowCount ?? 0) > 0;
@@ -260,26 +247,8 @@ export function pgFieldCheckStore(db: PgDb): FieldCheckStore {
 export function pgFieldActivitySource(db: PgDb): FieldActivitySource {
   return {
     async activity(now) {
-      const precincts = (
-        await db.query<PrecinctActivity>(
-          `SELECT precinct, max(recorded_at) AS last_check, count(*) AS checks FROM field_checks
-            WHERE precinct IS NOT NULL AND result <> 'rejected' AND undone_at IS NULL GROUP BY precinct ORDER BY precinct`,
-        )
-      ).rows;
-      const tellers = (
-        await db.query<{ name: string; precincts: string; last_check: string | null; checks: number; expires_at: string | null; revoked_at: string | null }>(
-          `SELECT t.name, t.precincts, t.expires_at, t.revoked_at, max(c.recorded_at) AS last_check,
-                  count(c.client_id) FILTER (WHERE c.result <> 'rejected' AND c.undone_at IS NULL) AS checks
-             FROM field_tokens t LEFT JOIN field_checks c ON c.token_id = t.id
-            WHERE t.role = 'teller' GROUP BY t.id ORDER BY t.id`,
-        )
-      ).rows.map((r) => ({
-        name: r.name,
-        precincts: JSON.parse(r.precincts) as string[],
-        last_check: r.last_check,
-        checks: r.checks,
-        state: r.revoked_at !== null ? ('revoked' as const) : r.expires_at !== null && r.expires_at <= now ? ('expired' as const) : ('active' as const),
-      }));
+      const precincts = (await db.query<PrecinctActivity>(PRECINCT_ACTIVITY_SQL)).rows;
+      const tellers = (await db.query<TellerActivityRecord>(TELLER_ACTIVITY_SQL)).rows.map(asTellerActivity(now));
       return { precincts, tellers };
     },
   };
