@@ -5,7 +5,7 @@ import { writeTransaction, type Db } from './db.js';
 import type { FieldDatabase, FieldPorts } from '../app/fieldServer.js';
 import { settingsStore } from './settings.js';
 import { statusStore } from './status.js';
-import { asEntry, asToken, type EntryRecord, type TokenRecord } from './fieldRows.js';
+import { asEntry, asTellerActivity, asToken, PRECINCT_ACTIVITY_SQL, TELLER_ACTIVITY_SQL, type EntryRecord, type TellerActivityRecord, type TokenRecord } from './fieldRows.js';
 
 
 
@@ -70,27 +70,8 @@ export function fieldCheckStore(db: Db): FieldCheckStore {
 
 /** When each precinct and each teller last sent a check (the HQ spots a station gone silent). */
 export function fieldActivity(db: Db, now: string): FieldActivity {
-  const precincts = db
-    .prepare<[], PrecinctActivity>(
-      `SELECT precinct, max(recorded_at) AS last_check, count(*) AS checks FROM field_checks
-        WHERE precinct IS NOT NULL AND result <> 'rejected' AND undone_at IS NULL GROUP BY precinct ORDER BY precinct`,
-    )
-    .all();
-  const tellers = db
-    .prepare<[], { name: string; precincts: string; last_check: string | null; checks: number; expires_at: string | null; revoked_at: string | null }>(
-      `SELECT t.name, t.precincts, t.expires_at, t.revoked_at, max(c.recorded_at) AS last_check,
-              count(c.client_id) FILTER (WHERE c.result <> 'rejected' AND c.undone_at IS NULL) AS checks
-         FROM field_tokens t LEFT JOIN field_checks c ON c.token_id = t.id
-        WHERE t.role = 'teller' GROUP BY t.id ORDER BY t.id`,
-    )
-    .all()
-    .map((r) => ({
-      name: r.name,
-      precincts: JSON.parse(r.precincts) as string[],
-      last_check: r.last_check,
-      checks: r.checks,
-      state: r.revoked_at !== null ? ('revoked' as const) : r.expires_at !== null && r.expires_at <= now ? ('expired' as const) : ('active' as const),
-    }));
+  const precincts = db.prepare<[], PrecinctActivity>(PRECINCT_ACTIVITY_SQL).all();
+  const tellers = db.prepare<[], TellerActivityRecord>(TELLER_ACTIVITY_SQL).all().map(asTellerActivity(now));
   return { precincts, tellers };
 }
 
