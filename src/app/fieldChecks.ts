@@ -105,6 +105,29 @@ const FUTURE_SLACK_MS = 10 * 60_000;
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' ? value.trim() : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
 
+/** A check's client id, trimmed, or undefined when it has none that can be kept. */
+function clientIdOf(input: FieldCheckInput | undefined): string | undefined {
+  const clientId = text(input?.id);
+  return clientId === undefined || clientId === '' || clientId.length > MAX_TEXT ? undefined : clientId;
+}
+
+/**
+ * Whom a check names: a voter id, else a precinct and list number, trimmed and bounded, or why it
+ * names no one. The one reading of a teller's input, for the look-ahead and for recording.
+ */
+function targetOf(input: FieldCheckInput): { target: CheckTarget } | { reason: string } {
+  const voterId = text(input.voter_id);
+  if (voterId !== undefined && voterId !== '') {
+    return voterId.length > MAX_TEXT ? { reason: 'voter id too long' } : { target: { voterId } };
+  }
+  const precinct = text(input.precinct);
+  const listNumber = text(input.list_number);
+  if (precinct === undefined || precinct === '') return { reason: 'no precinct' };
+  if (listNumber === undefined || listNumber === '') return { reason: 'no list number' };
+  if (precinct.length > MAX_TEXT || listNumber.length > MAX_TEXT) return { reason: 'precinct or list number too long' };
+  return { target: { precinct, listNumber } };
+}
+
 /**
  * Records a batch of checks for a token. A teller may record only for the precincts of its link:
  * a check for another precinct is answered `rejected` (reason given), the others in the batch
@@ -123,23 +146,19 @@ export async function recordFieldChecks(
   });
 }
 
-/** Tells the store what the batches will ask, when it wants to know (the same trimming as below). */
+/** Tells the store what the batches will ask, when it wants to know (read as recording reads them). */
 async function lookAhead(store: FieldCheckStore, batches: ReadonlyArray<{ token: FieldTokenRow; checks: readonly FieldCheckInput[] }>): Promise<void> {
   if (store.lookAhead === undefined) return;
   const keys: FieldLookAhead = { entries: [], voterIds: [], places: [] };
   for (const b of batches) {
     for (const input of b.checks) {
-      const clientId = text(input?.id);
-      if (clientId === undefined || clientId === '' || clientId.length > MAX_TEXT) continue;
+      const clientId = clientIdOf(input);
+      if (clientId === undefined) continue;
       keys.entries.push({ tokenId: b.token.id, clientId });
-      const voterId = text(input.voter_id);
-      if (voterId !== undefined && voterId !== '') {
-        if (voterId.length <= MAX_TEXT) keys.voterIds.push(voterId);
-        continue;
-      }
-      const precinct = text(input.precinct);
-      const listNumber = text(input.list_number);
-      if (precinct && listNumber && precinct.length <= MAX_TEXT && listNumber.length <= MAX_TEXT) keys.places.push({ precinct, listNumber });
+      const read = targetOf(input);
+      if ('reason' in read) continue;
+      if ('voterId' in read.target) keys.voterIds.push(read.target.voterId);
+      else keys.places.push(read.target);
     }
   }
   await store.lookAhead(keys);
@@ -161,33 +180,33 @@ async function recordInTransaction(
   return answers;
 
   async function recordOne(index: number, input: FieldCheckInput): Promise<FieldCheckAnswer> {
-      const clientId = text(input?.id);
-      if (clientId === undefined || clientId === '' || clientId.length > MAX_TEXT) {
-        return { id: clientId ?? `#${index}`, result: 'rejected', reason: 'each check needs an "id" (a text of 1 to 100 characters)' };
-      }
-      const earlier = await store.entry(token.id, clientId);
-      if (earlier !== undefined) {
-        if (earlier.undoneAt !== null) return { id: clientId, result: 'rejected', reason: 'this entry was undone' };
-        return earlier.reason === null ? { id: clientId, result: earlier.result } : { id: clientId, result: earlier.result, reason: earlier.reason };
-      }
-      const entry: FieldEntry = {
-        tokenId: token.id,
-        clientId,
-        result: 'rejected',
-        reason: null,
-        voterId: null,
-        precinct: null,
-        listNumber: null,
-        unmatchedKey: null,
-        checkedAt: recordedAt,
-        recordedAt,
-        undoneAt: null,
-      };
-      const answer = await decide(store, entry, input, { now, allowed, source, timeZone: options.timeZone });
-      entry.result = answer.result;
-      entry.reason = answer.reason ?? null;
-      await store.saveEntry(entry);
-      return answer.reason === undefined ? { id: clientId, result: answer.result } : { id: clientId, result: answer.result, reason: answer.reason };
+    const clientId = clientIdOf(input);
+    if (clientId === undefined) {
+      return { id: text(input?.id) ?? `#${index}`, result: 'rejected', reason: 'each check needs an "id" (a text of 1 to 100 characters)' };
+    }
+    const earlier = await store.entry(token.id, clientId);
+    if (earlier !== undefined) {
+      if (earlier.undoneAt !== null) return { id: clientId, result: 'rejected', reason: 'this entry was undone' };
+      return earlier.reason === null ? { id: clientId, result: earlier.result } : { id: clientId, result: earlier.result, reason: earlier.reason };
+    }
+    const entry: FieldEntry = {
+      tokenId: token.id,
+      clientId,
+      result: 'rejected',
+      reason: null,
+      voterId: null,
+      precinct: null,
+      listNumber: null,
+      unmatchedKey: null,
+      checkedAt: recordedAt,
+      recordedAt,
+      undoneAt: null,
+    };
+    const answer = await decide(store, entry, input, { now, allowed, source, timeZone: options.timeZone });
+    entry.result = answer.result;
+    entry.reason = answer.reason ?? null;
+    await store.saveEntry(entry);
+    return answer.reason === undefined ? { id: clientId, result: answer.result } : { id: clientId, result: answer.result, reason: answer.reason };
   }
 }
 
@@ -224,33 +243,27 @@ async function decide(
     if (Date.parse(time) > context.now.getTime() + FUTURE_SLACK_MS) return reject('check time is in the future');
     entry.checkedAt = time;
   }
-  const voterId = text(input.voter_id);
-  let target: CheckTarget;
+  const read = targetOf(input);
+  if ('reason' in read) return reject(read.reason);
+  const target = read.target;
   let voter: string | undefined;
-  if (voterId !== undefined && voterId !== '') {
-    if (voterId.length > MAX_TEXT) return reject('voter id too long');
-    const found = await store.voterById(voterId);
+  if ('voterId' in target) {
+    const found = await store.voterById(target.voterId);
     if (context.allowed !== undefined) {
       // A teller's scope is its precincts: a voter id is accepted only for a voter known to be in one.
       if (found === undefined) return reject('unknown voter id; type the list number instead');
       if (!context.allowed.has(found.precinct)) return reject(`this voter is not in your precincts (${[...context.allowed].join(', ')})`);
     }
-    entry.voterId = voterId;
+    entry.voterId = target.voterId;
     entry.precinct = found?.precinct ?? null;
-    target = { voterId };
     voter = found?.id;
   } else {
-    const precinct = text(input.precinct);
-    const listNumber = text(input.list_number);
-    if (precinct === undefined || precinct === '') return reject('no precinct');
-    if (listNumber === undefined || listNumber === '') return reject('no list number');
-    if (precinct.length > MAX_TEXT || listNumber.length > MAX_TEXT) return reject('precinct or list number too long');
+    const { precinct, listNumber } = target;
     if (context.allowed !== undefined && !context.allowed.has(precinct)) {
       return reject(`precinct ${precinct} is not on this link (${[...context.allowed].join(', ')})`);
     }
     entry.precinct = precinct;
     entry.listNumber = listNumber;
-    target = { precinct, listNumber };
     const found = await store.votersAt(precinct, listNumber);
     if (found.length > 1) return reject('this precinct and list number match several voters');
     voter = found[0];
