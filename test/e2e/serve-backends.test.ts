@@ -9,40 +9,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
-import { call, startServer, type RunningServer } from '../helpers/server.js';
+import { call, listenEvents, startServer, type RunningServer, type StreamEvent } from '../helpers/server.js';
 import { seedElection } from '../helpers/seedStatus.js';
 import { testBackends, type TestDatabase } from '../helpers/backends.js';
 
 const NOW = { TURNOUT_NOW: '2026-03-15T15:00:00Z' };
 // remind-voters.csv: precinct 101 (Belsunce) list numbers 11-21, 102 (Panier) 1-5, 201 (Noailles) 1-4.
-
-type Event = { event: string; data: any };
-
-/** Reads an event stream into `events` until aborted. */
-async function listen(url: string, events: Event[]): Promise<AbortController> {
-  const controller = new AbortController();
-  const response = await fetch(url, { signal: controller.signal });
-  expect(response.status).toBe(200);
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data) });
-      }
-    }
-  })().catch(() => {});
-  return controller;
-}
 
 async function waitFor(test: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
   const until = Date.now() + ms;
@@ -141,8 +113,9 @@ describe.each(await testBackends())('serve, tellers and staff on $name', (backen
     expect(api.status).toBe(200);
     expect(api.body).toEqual(JSON.parse(cli.stdout));
 
-    const events: Event[] = [];
-    const controller = await listen(`${server.url}/api/events?token=${staff}`, events);
+    const events: StreamEvent[] = [];
+    const { response, stop } = await listenEvents(`${server.url}/api/events?token=${staff}`, events);
+    expect(response.status).toBe(200);
     try {
       expect(await waitFor(() => events.some((e) => e.event === 'status'), 5000)).toBe(true);
       const before = total(events.find((e) => e.event === 'status')!.data);
@@ -158,7 +131,7 @@ describe.each(await testBackends())('serve, tellers and staff on $name', (backen
       expect(activity.tellers.find((t: { name: string }) => t.name === 'Ana')).toMatchObject({ precincts: ['101'], state: 'active' });
       expect(activity.precincts.map((p: { precinct: string }) => p.precinct)).toContain('101');
     } finally {
-      controller.abort();
+      await stop();
     }
   });
 

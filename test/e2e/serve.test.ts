@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, runTurnout, tempDir } from '../helpers/cli.js';
-import { call, startServer, type RunningServer } from '../helpers/server.js';
+import { call, listenEvents, startServer, type RunningServer, type StreamEvent } from '../helpers/server.js';
 import { seedElection } from '../helpers/seedStatus.js';
 
 // remind-voters.csv: precinct 101 (Belsunce) list numbers 11-21, 102 (Panier) 1-5, 201 (Noailles) 1-4.
@@ -245,29 +245,10 @@ describe('HQ', () => {
   });
 
   it('streams a status event within a second of a check imported by another process', async () => {
-    const controller = new AbortController();
-    const response = await fetch(`${server.url}/api/events?token=${staff}`, { signal: controller.signal });
+    const events: StreamEvent[] = [];
+    const { response, stop } = await listenEvents(`${server.url}/api/events?token=${staff}`, events);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    const events: Array<{ event: string; data: any; at: number }> = [];
-    const pump = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data), at: Date.now() });
-        }
-      }
-    })().catch(() => {});
     const waitFor = async (test: () => boolean, ms: number): Promise<void> => {
       const until = Date.now() + ms;
       while (!test() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
@@ -283,8 +264,7 @@ describe('HQ', () => {
     const doneAt = Date.now();
     await waitFor(() => events.some((e) => e.event === 'status' && total(e) === votedBefore + 1), 3000);
     const seen = events.find((e) => e.event === 'status' && total(e) === votedBefore + 1);
-    controller.abort();
-    await pump;
+    await stop();
     expect(seen, 'a status event with the imported check').toBeDefined();
     expect(seen!.at - doneAt).toBeLessThan(1000);
     expect(server.stderr()).not.toContain(staff);

@@ -66,3 +66,41 @@ export async function call(
   }
   return { status: response.status, body: parsed, text, headers: response.headers };
 }
+
+/** One event of a server's event stream, and when it arrived. */
+export type StreamEvent = { event: string; data: any; at: number };
+
+/**
+ * Opens a server's event stream and reads its events into `events` (in arrival order) until
+ * `stop()`. The response is returned for its status and headers.
+ */
+export async function listenEvents(url: string, events: StreamEvent[]): Promise<{ response: Response; stop(): Promise<void> }> {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal });
+  if (response.body === null) return { response, stop: async () => {} };
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const pump = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) events.push({ event, data: JSON.parse(data), at: Date.now() });
+      }
+    }
+  })().catch(() => {});
+  return {
+    response,
+    stop: async () => {
+      controller.abort();
+      await pump;
+    },
+  };
+}
