@@ -135,12 +135,20 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
     throw pgError(error, label, limit);
   }
   client.off('error', onConnectError);
+  if (failure) {
+    await client.end().catch(() => {});
+    throw pgError(failure, label, limit);
+  }
   const rollbackOnly = options.rollbackOnly === true;
   const db = clientDb(client, { label, schema, limit, rollbackOnly, end: async () => void (await client.end().catch(() => {})) });
-  if (failure) throw pgError(failure, label, limit);
-  if (timeoutMs === 0) await db.query('SET statement_timeout = 0');
-  if (schema !== undefined) await db.query(`SET search_path TO "${schema}"`);
-  if (rollbackOnly) await db.query('BEGIN');
+  try {
+    if (timeoutMs === 0) await db.query('SET statement_timeout = 0');
+    if (schema !== undefined) await db.query(`SET search_path TO "${schema}"`);
+    if (rollbackOnly) await db.query('BEGIN');
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
   return db;
 }
 

@@ -76,7 +76,7 @@ export async function openPgFieldDatabase(url: string, options: PgFieldOptions =
       }),
     // What the dashboards show moves with these: the tallies (checks and voters, kept by the
     // triggers whoever writes), the unmatched checks, and the tellers' entries (undo included).
-    // A few hundred tally rows; the field checks by their primary key's last page.
+    // A few hundred tally rows, and the field checks in one scan.
     version: () =>
       withDb(async (db) => {
         const r = await db.query<{ v: string }>(
@@ -85,8 +85,7 @@ export async function openPgFieldDatabase(url: string, options: PgFieldOptions =
              (SELECT count(*) FROM vote_tally),
              (SELECT coalesce(sum(voters), 0) FROM voter_tally),
              (SELECT count(*) FROM unmatched_checks),
-             (SELECT count(*) FROM field_checks),
-             (SELECT count(*) FROM field_checks WHERE undone_at IS NOT NULL),
+             (SELECT concat(count(*), '/', count(*) FILTER (WHERE undone_at IS NOT NULL)) FROM field_checks),
              (SELECT count(*) FROM field_tokens WHERE revoked_at IS NOT NULL)) AS v`,
         );
         return r.rows[0]!.v;
