@@ -140,14 +140,11 @@ export async function recordFieldChecks(
   checks: readonly FieldCheckInput[],
   options: { timeZone: string },
 ): Promise<FieldCheckAnswer[]> {
-  return store.transaction(async () => {
-    await lookAhead(store, [{ token, checks }]);
-    return recordInTransaction(store, clock, token, checks, options);
-  });
+  return (await recordFieldCheckBatches(store, clock, [{ token, checks }], options))[0]!;
 }
 
 /** Tells the store what the batches will ask, when it wants to know (read as recording reads them). */
-async function lookAhead(store: FieldCheckStore, batches: ReadonlyArray<{ token: FieldTokenRow; checks: readonly FieldCheckInput[] }>): Promise<void> {
+async function lookAhead(store: FieldCheckStore, batches: readonly TokenBatch[]): Promise<void> {
   if (store.lookAhead === undefined) return;
   const keys: FieldLookAhead = { entries: [], voterIds: [], places: [] };
   for (const b of batches) {
@@ -164,13 +161,10 @@ async function lookAhead(store: FieldCheckStore, batches: ReadonlyArray<{ token:
   await store.lookAhead(keys);
 }
 
-async function recordInTransaction(
-  store: FieldCheckStore,
-  clock: Clock,
-  token: FieldTokenRow,
-  checks: readonly FieldCheckInput[],
-  options: { timeZone: string },
-): Promise<FieldCheckAnswer[]> {
+/** One request's checks, under its link. */
+type TokenBatch = { token: FieldTokenRow; checks: readonly FieldCheckInput[] };
+
+async function recordInTransaction(store: FieldCheckStore, clock: Clock, { token, checks }: TokenBatch, options: { timeZone: string }): Promise<FieldCheckAnswer[]> {
   const now = clock.now();
   const recordedAt = toIso(now);
   const source = `${token.role} ${token.name}`;
@@ -218,13 +212,13 @@ async function recordInTransaction(
 export async function recordFieldCheckBatches(
   store: FieldCheckStore,
   clock: Clock,
-  batches: ReadonlyArray<{ token: FieldTokenRow; checks: readonly FieldCheckInput[] }>,
+  batches: readonly TokenBatch[],
   options: { timeZone: string },
 ): Promise<FieldCheckAnswer[][]> {
   return store.transaction(async () => {
     await lookAhead(store, batches);
     const answers: FieldCheckAnswer[][] = [];
-    for (const b of batches) answers.push(await recordInTransaction(store, clock, b.token, b.checks, options));
+    for (const b of batches) answers.push(await recordInTransaction(store, clock, b, options));
     return answers;
   });
 }
