@@ -100,6 +100,23 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
     expect(tables).toEqual(expect.arrayContaining(['voters', 'checks', 'unmatched_checks', 'voter_tally', 'vote_tally', 'messages', 'optouts', 'settings', 'imported_files']));
   });
 
+  it('refuses a check for no voter without a foreign key (migration 10): a row-at-a-time writer is turned away by checks_fill_area', async () => {
+    const db = await fresh();
+    open.push(db);
+    const keys = await db.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'checks'::regclass AND contype = 'f'`);
+    expect(keys.rows).toEqual([]);
+    expect(await importVoters(db, [{ id: 'V1', last_name: 'Un', neighborhood: 'Nord', precinct: 'P1', list_number: '1', support: '1' }])).toBe(1);
+    const insert = (id: string) => db.query(`INSERT INTO checks (voter_id, checked_at, recorded_at) VALUES ($1, '2026-03-15T09:00:00.000Z', '2026-03-15T09:00:00.000Z')`, [id]);
+    const refused = await insert('NOBODY').then(
+      () => undefined,
+      (error: { cause?: { code?: string }; code?: string }) => error.cause?.code ?? error.code,
+    );
+    expect(refused).toBe('23503');
+    await insert('V1');
+    expect((await db.query('SELECT voter_id, neighborhood, precinct, support FROM checks')).rows).toEqual([{ voter_id: 'V1', neighborhood: 'Nord', precinct: 'P1', support: 1 }]);
+    await expectExactTallies(db, '2026-03-15T20:00:00.000Z');
+  });
+
   it('imports voters by COPY, re-imports with moves, imports checks, and keeps the tallies exact', async () => {
     const db = await fresh();
     open.push(db);

@@ -8,6 +8,7 @@ import { contacts } from './006-contacts.js';
 import { purge } from './007-purge.js';
 import { areas } from './008-areas.js';
 import { field } from './009-field.js';
+import { checksKey } from './010-checks-key.js';
 
 export interface Migration {
   name: string;
@@ -15,4 +16,4 @@ export interface Migration {
 }
 
 /** In order; the database's `user_version` is the number applied. Never edit one that has shipped: add another. */
-export const migrations: readonly Migration[] = [foundation, status, reminders, tallies, lists, contacts, purge, areas, field];
+export const migrations: readonly Migration[] = [foundation, status, reminders, tallies, lists, contacts, purge, areas, field, checksKey];
