@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import { Option, type Command } from 'commander';
 import type { CliContext } from './context.js';
+import { youngGenerationCap } from './heap.js';
 
 export const FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -195,6 +196,8 @@ export async function writeValues(
         ? (values: readonly Cell[]): string => `${object(values)}\n`
         : (values: readonly Cell[]): string => `${count === 0 ? '\n' : ',\n'}${object(values)}`;
   let count = 0;
+  // Flat memory however many rows: the nursery may grow to 16 MB, no further (heap.ts).
+  const capNursery = youngGenerationCap(16);
   try {
     if (options.format === 'csv') sink.add(csvRecord(columns));
     else if (options.format === 'json') sink.add('[');
@@ -202,12 +205,14 @@ export async function writeValues(
       for (const values of rows) {
         const full = sink.add(line(values));
         count++;
+        if ((count & 4095) === 0) capNursery();
         if (full) await sink.flush();
       }
     } else {
       for await (const values of rows) {
         const full = sink.add(line(values));
         count++;
+        if ((count & 4095) === 0) capNursery();
         if (full) await sink.flush();
       }
     }

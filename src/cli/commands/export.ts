@@ -1,7 +1,6 @@
 import { Argument, type Command } from 'commander';
 import { action, examples } from '../action.js';
 import { withStores } from '../database.js';
-import { keepYoungGenerationSmall } from '../heap.js';
 import { addOutputOptions, chooseFormat, writeValues, type Format, type OutputOptions } from '../output.js';
 
 export function registerExport(program: Command): void {
@@ -21,8 +20,6 @@ export function registerExport(program: Command): void {
         const { exportVoters, exportChecks } = await import('../../app/exportData.js');
         // No table here: the command's --format choices leave it out.
         const format = chooseFormat(ctx, options, 'csv', false) as Exclude<Format, 'table'>;
-        // Flat memory however many rows: the nursery does not grow with the run (heap.ts).
-        keepYoungGenerationSmall();
         await withStores(
           ctx,
           async (stores) => {
