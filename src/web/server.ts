@@ -185,8 +185,16 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
       }),
     );
   };
+  // Publications one after the other, in order: an older one finishing its recheck last would
+  // otherwise leave older figures on the dashboards until the next change.
+  let publishing: Promise<void> = Promise.resolve();
   events.start(
-    (texts) => void recheckStreams().then(() => hub.publish(texts)),
+    (texts) => {
+      publishing = publishing
+        .then(recheckStreams)
+        .then(() => hub.publish(texts))
+        .catch((error: unknown) => void process.stderr.write(`turnout serve: the dashboard events failed: ${(error as Error).name}\n`));
+    },
     (message) => process.stderr.write(`turnout serve: the dashboard events failed: ${message}\n`),
   );
   const recheck = setInterval(() => void recheckStreams(), 15_000);
@@ -332,11 +340,17 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
       watched.set(key, { cli, underMobilized });
       events.watch(key, { cli, underMobilized });
     }
+    reply.hijack();
+    const res = reply.raw;
+    // The dashboard may have gone during the awaits above: its 'close' has been emitted already,
+    // and a stream counted now would never be let go.
+    if (res.destroyed || request.raw.destroyed || res.socket === null || res.socket.destroyed) {
+      res.destroy();
+      return;
+    }
     const entry = streamTokens.get(presented) ?? { live: true, streams: 0 };
     entry.streams += 1;
     streamTokens.set(presented, entry);
-    reply.hijack();
-    const res = reply.raw;
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'content-type': 'text/event-stream; charset=utf-8',
