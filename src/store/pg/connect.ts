@@ -134,11 +134,12 @@ export async function connectPostgres(url: string, options: PgOptions = {}): Pro
     await client.end().catch(() => {});
     throw pgError(error, label, limit);
   }
-  client.off('error', onConnectError);
   if (failure) {
+    // The listener stays until the end settles: an error while ending must not go unhandled.
     await client.end().catch(() => {});
     throw pgError(failure, label, limit);
   }
+  client.off('error', onConnectError);
   const rollbackOnly = options.rollbackOnly === true;
   const db = clientDb(client, { label, schema, limit, rollbackOnly, end: async () => void (await client.end().catch(() => {})) });
   try {
