@@ -188,15 +188,13 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   // Publications one after the other, in order: an older one finishing its recheck last would
   // otherwise leave older figures on the dashboards until the next change.
   let publishing: Promise<void> = Promise.resolve();
-  events.start(
-    (texts) => {
-      publishing = publishing
-        .then(recheckStreams)
-        .then(() => hub.publish(texts))
-        .catch((error: unknown) => void process.stderr.write(`turnout serve: the dashboard events failed: ${(error as Error).name}\n`));
-    },
-    (message) => process.stderr.write(`turnout serve: the dashboard events failed: ${message}\n`),
-  );
+  const eventsFailed = (message: string): void => void process.stderr.write(`turnout serve: the dashboard events failed: ${message}\n`);
+  events.start((texts) => {
+    publishing = publishing
+      .then(recheckStreams)
+      .then(() => hub.publish(texts))
+      .catch((error: unknown) => eventsFailed((error as Error).name));
+  }, eventsFailed);
   const recheck = setInterval(() => void recheckStreams(), 15_000);
   recheck.unref();
 
