@@ -46,13 +46,23 @@ export interface ListTypeCount {
   counted: boolean;
 }
 
+/**
+ * How a store takes the batches: as values, or (a store that streams them on, as PostgreSQL's
+ * COPY does) already written as lines of PostgreSQL's COPY text format, on the reading thread, so
+ * that the writing thread only passes them on (src/core/copyText.ts).
+ */
+export type VoterBatchForm = 'values' | 'copy-text';
+
 export interface VoterBatch {
   /**
    * `rows` voters, one value for each of the header's suppliedColumns (in that order; the columns
    * the file does not supply are not sent), flat, as text: null for none (empty cells are never
-   * stored as ''), numbers as their decimal text (the columns' types convert them).
+   * stored as ''), numbers as their decimal text (the columns' types convert them). Empty when the
+   * batch comes as copyText.
    */
   values: readonly (string | null)[];
+  /** The same rows as COPY text lines, UTF-8 encoded, when the store asked for the 'copy-text' form. */
+  copyText?: Uint8Array;
   rows: number;
   rejects: RejectedRow[];
   /** Data rows read from the file for this batch (accepted + rejected). */
@@ -93,7 +103,9 @@ export interface VoterImportStore {
    * changed (a store that streams the batches, as PostgreSQL's COPY does, may count them only in
    * endVoterWrites).
    */
-  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly (string | null)[], rows: number) => Awaitable<number>;
+  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly (string | null)[], rows: number, copyText?: Uint8Array) => Awaitable<number>;
+  /** The form this store takes batches in; the reader is opened with it. Undefined: 'values'. */
+  readonly batchForm?: VoterBatchForm;
   /** After the last batch: finishes the writes; returns the voters inserted or changed not yet counted by the writer. */
   endVoterWrites(): Awaitable<number>;
   /**
@@ -203,7 +215,7 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
     let changed = 0;
     let accepted = 0;
     for await (const batch of reading.batches) {
-      if (batch.rows > 0) changed += await write(batch.values, batch.rows);
+      if (batch.rows > 0) changed += await write(batch.values, batch.rows, batch.copyText);
       accepted += batch.rows;
       summary.read += batch.read;
       summary.phonesInvalid += batch.phonesInvalid;

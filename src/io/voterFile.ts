@@ -3,7 +3,7 @@
  * (voterFileWorker.ts), so that parsing and SQLite writing run on both cores at once.
  */
 import { Worker } from 'node:worker_threads';
-import type { ListTypeCount, VoterBatch, VoterFileHeader, VoterFileReading } from '../app/importVoters.js';
+import type { ListTypeCount, VoterBatch, VoterBatchForm, VoterFileHeader, VoterFileReading } from '../app/importVoters.js';
 import type { VoterKey } from '../core/listLayout.js';
 import { DataError, InternalError, RuntimeError, TurnoutError, UsageError } from '../core/errors.js';
 import type { VoterField } from '../core/fields.js';
@@ -29,6 +29,8 @@ export interface VoterFileOptions {
   key?: VoterKey;
   /** --lists; undefined: every list type counts. */
   lists?: string[];
+  /** The store's VoterImportStore.batchForm; undefined: 'values'. */
+  form?: VoterBatchForm;
 }
 
 /**
@@ -40,6 +42,16 @@ export interface VoterFileOptions {
  * at 12 MB, objects are promoted early and it costs more of both (212-217 MB, 7.8-8.2 s).
  */
 const WORKER_YOUNG_GENERATION_MB = 24;
+
+/**
+ * A batch's values: the worker sends '' for none (one joined string cannot hold null), nulled
+ * here, cheaper than nullif(?,'') on every bound value in SQL.
+ */
+function valuesOf(message: { values: string | string[]; rows: number }): Array<string | null> {
+  const values: Array<string | null> = typeof message.values === 'string' ? (message.rows === 0 ? [] : message.values.split(SEPARATOR)) : message.values;
+  for (let i = 0; i < values.length; i++) if (values[i] === '') values[i] = null;
+  return values;
+}
 
 export function revive(error: SerializedError): TurnoutError {
   const options = { hint: error.hint, where: error.where };
@@ -67,6 +79,7 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
     batchRows: options.batchRows ?? 250,
     key: options.key,
     lists: options.lists,
+    form: options.form ?? 'values',
     taken: new SharedArrayBuffer(4),
   };
   const taken = new Int32Array(data.taken);
@@ -146,11 +159,7 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
         return;
       }
       if (message.type !== 'batch') throw new InternalError(`unexpected message "${message.type}" from the import worker`);
-      // The worker sends '' for none (one joined string cannot hold null): null it here, cheaper
-      // than nullif(?,'') on every bound value in SQL.
-      const values: Array<string | null> = typeof message.values === 'string' ? (message.rows === 0 ? [] : message.values.split(SEPARATOR)) : message.values;
-      for (let i = 0; i < values.length; i++) if (values[i] === '') values[i] = null;
-      yield { ...message, values };
+      yield message.copyText !== undefined ? { ...message, values: [], copyText: message.copyText } : { ...message, values: valuesOf(message) };
       Atomics.add(taken, 0, 1);
       Atomics.notify(taken, 0);
       // Reading stdin, the worker waits for the next chunk from here, not on the counter.

@@ -1,7 +1,8 @@
 /**
  * The import worker joins a batch's values with U+0001 to hand them to the writer in one string
- * (src/io/voterFileWorker.ts); a file that holds that character in a value must still be stored
- * exactly, whether it is read from a file or from stdin.
+ * (src/io/voterFileWorker.ts), or, for PostgreSQL, writes them as COPY text (tabs, newlines,
+ * backslash escapes, \N for none: src/core/copyText.ts); a file that holds those characters in
+ * its values must still be stored exactly, whether it is read from a file or from stdin.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,6 +58,36 @@ describe('turnout import voters: values holding the batch separator U+0001', () 
     const result = await runTurnout([...db.args, 'import', 'voters', '-'], { input: FILE });
     expect(result.code).toBe(0);
     expect(await stored()).toEqual(EXPECTED);
+  });
+});
+
+// COPY's own characters, among plain rows (the batch with them is escaped, the others are not).
+const COPY_FILE = [
+  'id;first_name;last_name;precinct;Note',
+  ...Array.from({ length: 300 }, (_, i) => `B${String(i).padStart(3, '0')};Ana;Plain;P1;`),
+  'C1;Jo\\sé;\\N;P\t2;a\tb',
+  'C2;"two\nlines";"cr\rhere";P3;"\\.\n\\N"',
+  'C3;\\;Lé\\on;P1;\\N',
+  '',
+].join('\n');
+
+const COPY_EXPECTED = [
+  { id: 'C1', first_name: 'Jo\\sé', last_name: '\\N', precinct: 'P\t2', extra: '{"Note":"a\\tb"}' },
+  { id: 'C2', first_name: 'two\nlines', last_name: 'cr\rhere', precinct: 'P3', extra: '{"Note":"\\\\.\\n\\\\N"}' },
+  { id: 'C3', first_name: '\\', last_name: 'Lé\\on', precinct: 'P1', extra: '{"Note":"\\\\N"}' },
+];
+
+describe('turnout import voters: values holding tabs, newlines, backslashes and a literal \\N', () => {
+  it('stores them exactly, and the plain rows around them too', async () => {
+    const file = path.join(dir, 'voters.csv');
+    fs.writeFileSync(file, COPY_FILE);
+    const result = await runTurnout([...db.args, 'import', 'voters', file]);
+    expect(result.stderr).toMatch(/inserted\s+303/);
+    expect(result.code).toBe(0);
+    const rows = await stored();
+    expect(rows.slice(300)).toEqual(COPY_EXPECTED);
+    expect(rows[0]).toEqual({ id: 'B000', first_name: 'Ana', last_name: 'Plain', precinct: 'P1', extra: null });
+    expect(rows.slice(0, 300).every((r) => JSON.stringify(r).includes('"Plain"'))).toBe(true);
   });
 });
 });

@@ -190,8 +190,9 @@ async function demoImports(ctx: CliContext, stores: Stores): Promise<DemoImports
   const settings = async () => electionSettings(await stores.settings());
   return {
     async voters(file, { region }) {
-      const reading = await openVoterFile(openInput(file, ctx.stdin), { encoding: 'auto', region, map: {} });
-      const s = await importVoters({ ...ports, store: await stores.voterImport() }, reading);
+      const store = await stores.voterImport();
+      const reading = await openVoterFile(openInput(file, ctx.stdin), { encoding: 'auto', region, map: {}, form: store.batchForm });
+      const s = await importVoters({ ...ports, store }, reading);
       return { read: s.read, inserted: s.inserted, updated: s.updated, rejected: s.rejected, phonesInvalid: s.phonesInvalid };
     },
     async areas(file) {

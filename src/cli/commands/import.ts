@@ -224,9 +224,10 @@ async function importVotersCommand(ctx: CliContext, file: string, options: Voter
     let region: string | undefined;
     const summary = await withStores(ctx, async (stores) => {
       region = regionOption ?? (await electionSettings(await stores.settings())).region;
-      const reading = await openVoterFile(input, { delimiter, encoding, region, map, key, lists: options.lists });
+      const store = await stores.voterImport();
+      const reading = await openVoterFile(input, { delimiter, encoding, region, map, key, lists: options.lists, form: store.batchForm });
       const rejects = options.rejects !== undefined && rejectFile ? rejectFile(options.rejects) : undefined;
-      return importVoters({ store: await stores.voterImport(), reporter, clock: ctx.clock }, reading, {
+      return importVoters({ store, reporter, clock: ctx.clock }, reading, {
         dryRun: options.dryRun,
         strict: options.strict,
         rejects,

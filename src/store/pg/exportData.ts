@@ -2,7 +2,7 @@
 import type { ExportStore, ExportValue } from '../../app/exportData.js';
 import { VOTER_FIELDS } from '../../core/fields.js';
 import type { PgDb } from './connect.js';
-import { parseCopyLine } from './copy.js';
+import { parseCopyLine } from '../../core/copyText.js';
 import { extraColumnsPg } from './status.js';
 
 const NUMERIC = new Set(['phone_valid', 'support', 'turnout_score', 'birth_date_valid']);

@@ -7,7 +7,7 @@
 import { VOTER_ROW_COLUMNS, type VoterRowColumn } from '../../core/voterRecord.js';
 import type { VoterTallyRow } from '../../core/voterTally.js';
 import type { CopyWriter, PgDb } from './connect.js';
-import { copyRows } from './copy.js';
+import { copyRows } from '../../core/copyText.js';
 import { applyUnmatchedChecksPg } from './checks.js';
 import { RuntimeError } from '../../core/errors.js';
 
@@ -53,7 +53,8 @@ export interface PgVoterImportStore {
   rollback(): Promise<void>;
   countVoters(): Promise<number>;
   addExtraColumns(names: readonly string[]): Promise<void>;
-  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly (string | null)[], rows: number) => Promise<number> | number;
+  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly (string | null)[], rows: number, copyText?: Uint8Array) => Promise<number> | number;
+  readonly batchForm: 'copy-text';
   /** Ends the COPY (and merges the staged rows); returns the voters inserted or changed by it. */
   endVoterWrites(): Promise<number>;
   bulkLoad(phase: 'before' | 'after', tally?: readonly VoterTallyRow[]): Promise<void>;
@@ -104,6 +105,8 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
   let deferred: DeferredIndex[] = [];
   let triggerOff = false;
   return {
+    // The reader writes the COPY text on its own thread; this one only sends it on.
+    batchForm: 'copy-text',
     async begin() {
       await db.begin();
       open = true;
@@ -151,9 +154,9 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
         // Only the columns the file supplies travel (in that order); the others take their default, NULL.
         copy = db.copyWriter(`COPY ${bulk ? 'voters' : 'voters_in'} (${supplied.join(', ')}) FROM STDIN`);
       };
-      return (values, rows) => {
+      return (values, rows, copyText) => {
         if (rows === 0) return 0;
-        const text = copyRows(values, rows, supplied.length);
+        const text = copyText ?? copyRows(values, rows, supplied.length);
         if (copy !== undefined) {
           const wrote = copy.write(text);
           return wrote === undefined ? 0 : wrote.then(() => 0);

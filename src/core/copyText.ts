@@ -1,4 +1,8 @@
-/** COPY's text format: one line per row, tab-separated, \N for NULL, backslash escapes. */
+/**
+ * PostgreSQL's COPY text format: one line per row, tab-separated, \N for NULL, backslash escapes.
+ * Pure text, so that the voter reader can write it on its own thread for a store that streams it
+ * (see VoterBatchForm in src/app/importVoters.ts).
+ */
 
 const SPECIAL = /[\\\t\n\r]/;
 
@@ -37,6 +41,23 @@ export function copyRows(values: ReadonlyArray<string | null>, rows: number, wid
       text += v === null || v === undefined ? '\\N' : escape(v);
     }
     text += '\n';
+  }
+  return text;
+}
+
+/**
+ * A reader batch as COPY text: `values` flat, `width` to a row, '' for none (empty cells are
+ * never stored as ''). One native scan of the batch's joined values decides whether anything
+ * needs escaping; usually nothing does, and each value is then copied as it is.
+ */
+export function copyRowsOfText(values: readonly string[], width: number): string {
+  const plain = !SPECIAL.test(values.join(''));
+  let text = '';
+  for (let base = 0; base < values.length; base += width) {
+    for (let c = 0; c < width; c++) {
+      const v = values[base + c]!;
+      text += (v === '' ? '\\N' : plain ? v : escape(v)) + (c === width - 1 ? '\n' : '\t');
+    }
   }
   return text;
 }
