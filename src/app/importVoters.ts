@@ -61,8 +61,8 @@ export interface VoterBatch {
    * batch comes as copyText.
    */
   values: readonly (string | null)[];
-  /** The same rows as COPY text lines, UTF-8 encoded, when the store asked for the 'copy-text' form. */
-  copyText?: Uint8Array;
+  /** The same rows as COPY text lines, when the store asked for the 'copy-text' form. */
+  copyText?: string;
   rows: number;
   rejects: RejectedRow[];
   /** Data rows read from the file for this batch (accepted + rejected). */
@@ -103,7 +103,7 @@ export interface VoterImportStore {
    * changed (a store that streams the batches, as PostgreSQL's COPY does, may count them only in
    * endVoterWrites).
    */
-  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly (string | null)[], rows: number, copyText?: Uint8Array) => Awaitable<number>;
+  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly (string | null)[], rows: number, copyText?: string) => Awaitable<number>;
   /** The form this store takes batches in; the reader is opened with it. Undefined: 'values'. */
   readonly batchForm?: VoterBatchForm;
   /** After the last batch: finishes the writes; returns the voters inserted or changed not yet counted by the writer. */

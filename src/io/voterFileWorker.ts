@@ -51,8 +51,8 @@ export type FromWorker =
       type: 'batch';
       /** The values joined by SEPARATOR (one string copies between threads far faster than an array), or the array when a value holds it. */
       values: string | string[];
-      /** The batch as COPY text, UTF-8 (form 'copy-text'); values is then ''. */
-      copyText?: Uint8Array;
+      /** The batch as COPY text (form 'copy-text'); values is then ''. */
+      copyText?: string;
       rows: number;
       rejects: RejectedRow[];
       read: number;
@@ -122,19 +122,8 @@ const inFlight = (): number => sent - Atomics.load(taken, 0);
 let wantInput = false;
 let failed = false;
 
-function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
-  port.postMessage(message, transfer);
-}
-
-/**
- * A batch's COPY text, UTF-8 encoded here in a buffer of its own, so that it moves to the main
- * thread without a copy and goes to the socket as it is: posting it as a string (flattened, then
- * copied between the threads) cost this thread ~0.4 s per million voters.
- */
-function copyBytes(): Uint8Array {
-  const bytes = Buffer.from(copyRowsOfText(values, emitted.length), 'utf8');
-  // Short texts come from Buffer's shared pool: copy those out, so the transfer takes only theirs.
-  return bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length ? bytes : new Uint8Array(bytes);
+function post(message: FromWorker): void {
+  port.postMessage(message);
 }
 
 function setUp(): void {
@@ -246,7 +235,7 @@ function take(records: CsvRecord[]): void {
 
 function flush(): void {
   if (read === 0 && rejects.length === 0) return;
-  const copyText = options.form === 'copy-text' ? copyBytes() : undefined;
+  const copyText = options.form === 'copy-text' ? copyRowsOfText(values, emitted.length) : undefined;
   post({
     type: 'batch',
     values: copyText !== undefined ? '' : separatorInInput ? values : values.join(SEPARATOR),
@@ -258,7 +247,7 @@ function flush(): void {
     badScores,
     badBirthDates,
     skipped,
-  }, copyText === undefined ? undefined : [copyText.buffer as ArrayBuffer]);
+  });
   sent++;
   values = [];
   rows = 0;

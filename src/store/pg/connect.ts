@@ -74,8 +74,8 @@ export interface PgDb {
 }
 
 export interface CopyWriter {
-  /** Resolves at once unless the server is behind (then when it has drained). Bytes are UTF-8. */
-  write(chunk: string | Uint8Array): Promise<void> | void;
+  /** Resolves at once unless the server is behind (then when it has drained). */
+  write(chunk: string): Promise<void> | void;
   end(): Promise<number>;
 }
 

@@ -53,7 +53,7 @@ export interface PgVoterImportStore {
   rollback(): Promise<void>;
   countVoters(): Promise<number>;
   addExtraColumns(names: readonly string[]): Promise<void>;
-  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly (string | null)[], rows: number, copyText?: Uint8Array) => Promise<number> | number;
+  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly (string | null)[], rows: number, copyText?: string) => Promise<number> | number;
   readonly batchForm: 'copy-text';
   /** Ends the COPY (and merges the staged rows); returns the voters inserted or changed by it. */
   endVoterWrites(): Promise<number>;
