@@ -3,6 +3,7 @@ import type { VoterImportStore } from '../app/importVoters.js';
 import type { Db } from './db.js';
 import { applyUnmatchedChecks } from './checks.js';
 import { applyAreas, hasAreas } from './areas.js';
+import { importTransaction } from './journal.js';
 
 /** Voters per INSERT statement (a batch from the reader is 250): fewer statement executions, under SQLite's 32,766 parameters. */
 const ROWS_PER_STATEMENT = 250;
@@ -123,73 +124,17 @@ function withSorter(db: Db, fn: () => void): void {
   }
 }
 
-/**
- * Takes the database out of WAL into a rollback journal for a first load into an empty voters
- * table, when nobody else has it open; true when it did. In WAL every page of the load is written
- * twice (into the WAL, then by the checkpoint into the database); a rollback journal holds only
- * the pages the database had before the transaction (pages past the old end of the file are not
- * journaled), so a load into a nearly empty file is written once. A failed or killed import still
- * leaves the database as it was: the journal restores the old pages and cuts the file back to its
- * old size. synchronous=FULL while out of WAL, as SQLite advises for a rollback journal.
- */
-function leaveWal(db: Db): boolean {
-  if (db.inTransaction || db.memory || db.pragma('journal_mode', { simple: true }) !== 'wal') return false;
-  const empty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM voters) AS empty').get() as { empty: number };
-  if (empty.empty !== 1) return false;
-  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
-  try {
-    // Leaving WAL needs the only connection: another one (turnout status, watch) makes it fail at
-    // once (SQLITE_BUSY, no waiting): the import then runs in WAL as usual.
-    db.pragma('busy_timeout = 0');
-    if (db.pragma('journal_mode = DELETE', { simple: true }) !== 'delete') return false;
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
-    return false;
-  } finally {
-    db.pragma(`busy_timeout = ${timeout}`);
-  }
-  db.pragma('synchronous = FULL');
-  return true;
-}
-
-/** Back to WAL after leaveWal. Best effort: the import is already committed or rolled back, and openDatabase switches to WAL anyway. */
-function returnToWal(db: Db): void {
-  try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-  } catch {
-    // Busy for longer than the busy timeout: the next openDatabase does it.
-  }
-}
-
 export function voterImportStore(db: Db): VoterImportStore {
   let deferredSchema: Array<{ type: string; name: string; sql: string }> = [];
-  let outOfWal = false;
   let bulk = false;
   /** The columns of the staging table while a first load goes through it. */
   let stage: readonly VoterRowColumn[] | undefined;
-  const endOfLoad = (): void => {
-    if (outOfWal) returnToWal(db);
-    outOfWal = false;
-  };
+  // A first load into an empty table runs out of WAL: a rollback journal holds only the pages the
+  // database had before (pages past its old end are not journaled), so the load is written once,
+  // where WAL writes every page twice (into the WAL, then by the checkpoint).
+  const transaction = importTransaction(db, () => (db.prepare('SELECT NOT EXISTS (SELECT 1 FROM voters) AS empty').get() as { empty: number }).empty === 1);
   return {
-    begin: () => {
-      outOfWal = leaveWal(db);
-      try {
-        db.exec('BEGIN IMMEDIATE');
-      } catch (error) {
-        endOfLoad();
-        throw error;
-      }
-    },
-    commit: () => {
-      db.exec('COMMIT');
-      endOfLoad();
-    },
-    rollback: () => {
-      if (db.inTransaction) db.exec('ROLLBACK');
-      endOfLoad();
-    },
+    ...transaction,
     // From the tally (kept by triggers, or written by bulkLoad before this is asked): count(*)
     // would read all the voters, ~0.2 s per million.
     countVoters: () => (db.prepare('SELECT ifnull(sum(voters), 0) AS n FROM voter_tally').get() as { n: number }).n,

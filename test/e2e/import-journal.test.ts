@@ -1,8 +1,8 @@
 /**
- * A first load into an empty voters table runs out of WAL, with a rollback journal (see leaveWal in
- * src/store/voters.ts): these tests hold it to the same guarantees as the WAL path. A killed import
- * leaves the database as it was, the database is back in WAL afterwards, and another open
- * connection makes the import fall back to WAL instead of failing.
+ * A first load into an empty voters table, and a contacts import, run out of WAL, with a rollback
+ * journal (see leaveWal in src/store/journal.ts): these tests hold them to the same guarantees as
+ * the WAL path. A killed import leaves the database as it was, the database is back in WAL
+ * afterwards, and another open connection makes the import fall back to WAL instead of failing.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -135,6 +135,69 @@ describe('turnout import voters: a first load outside WAL', () => {
       // The other connection still reads, in WAL, and sees the committed voters.
       expect(other.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(other.prepare('SELECT count(*) AS n FROM voters').get()).toEqual({ n: 3_000 });
+    } finally {
+      other.close();
+    }
+  });
+});
+
+/** Contacts for the voters of voterLines, by voter id: a new phone and support for every third voter. */
+function contactLines(count: number): string {
+  let text = 'id,phone,support,Note\n';
+  for (let i = 0; i < count; i += 3) text += `V${String(i).padStart(8, '0')},07 ${String(20_000_000 + i).slice(-8).replace(/(..)(?=.)/g, '$1 ')},${((i + 2) % 5) + 1},n${i}\n`;
+  return text;
+}
+
+describe('turnout import contacts: outside WAL', () => {
+  it('leaves the database as it was when killed (kill -9) while writing, and the next import applies every contact', async () => {
+    expect((await turnout(['init', '--region', 'FR', '--timezone', 'Europe/Paris', '--quiet'])).code).toBe(0);
+    expect((await turnout(['import', 'voters', '-', '--quiet'], HEADER + voterLines(0, 150_000))).code).toBe(0);
+    expect((await turnout(['import', 'checks', '-', '--at', '2026-03-15 09:00', '--quiet'], 'id\nV00000003\nV00000004\n')).code).toBe(0);
+    const before = dump();
+    expect(journalMode()).toBe('wal');
+
+    // The contacts are written after the whole file is read: the journal fills with the old pages
+    // as they are changed, and the process is killed once it holds some (an empty journal left by
+    // a kill at its creation is not hot, and nothing was written yet).
+    const child = spawn(process.execPath, [BIN, '--db', db, 'import', 'contacts', '-'], { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+    child.stdin.on('error', () => {});
+    child.stdin.end(contactLines(150_000));
+    await until(() => (fs.statSync(`${db}-journal`, { throwIfNoEntry: false })?.size ?? 0) > 1 << 20, 'the contacts import to be writing');
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    // The changed pages had not reached the file yet (a rollback journal writes them at the
+    // commit, or when the page cache spills): the journal holds the old ones all the same.
+    expect(dump()).toBe(before);
+
+    const again = await turnout(['import', 'contacts', '-'], contactLines(150_000));
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/matched by voter id: 50,000/);
+    expect(journalMode()).toBe('wal');
+    expect(fs.existsSync(`${db}-journal`)).toBe(false);
+    const conn = new Database(db, { readonly: true });
+    try {
+      expect(conn.prepare("SELECT phone, support, extra FROM voters WHERE id = 'V00000003'").get()).toEqual({ phone: '07 20 00 00 03', support: 1, extra: '{"Note":"n3"}' });
+      // The tallies followed the new support levels: the voters' and the checked voter's.
+      expect(conn.prepare('SELECT sum(voters) AS n FROM voter_tally WHERE support = 1').get()).toEqual(conn.prepare('SELECT count(*) AS n FROM voters WHERE support = 1').get());
+      expect(conn.prepare("SELECT support FROM checks WHERE voter_id = 'V00000003'").get()).toEqual({ support: 1 });
+      expect(conn.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      conn.close();
+    }
+  });
+
+  it('falls back to WAL when another connection has the database open, and applies the contacts', async () => {
+    expect((await turnout(['init', '--region', 'FR', '--timezone', 'Europe/Paris', '--quiet'])).code).toBe(0);
+    expect((await turnout(['import', 'voters', '-', '--quiet'], HEADER + voterLines(0, 3_000))).code).toBe(0);
+    const other = new Database(db, { readonly: true });
+    try {
+      const result = await turnout(['import', 'contacts', '-'], contactLines(3_000));
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/matched by voter id: 1,000/);
+      expect(other.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(other.prepare("SELECT phone FROM voters WHERE id = 'V00000003'").get()).toEqual({ phone: '07 20 00 00 03' });
     } finally {
       other.close();
     }

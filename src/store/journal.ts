@@ -1,0 +1,76 @@
+import type { Db } from './db.js';
+
+/**
+ * Takes the database out of WAL into a rollback journal for one big write transaction, when
+ * nobody else has it open and `worth` says so; true when it did. Two imports use it:
+ * - a first load into an empty voters table: a rollback journal holds only the pages the database
+ *   had before the transaction (pages past the old end of the file are not journaled), so the load
+ *   is written once, where WAL writes every page twice (into the WAL, then by the checkpoint);
+ * - contacts, whose updates touch nearly every page of the voters: in WAL each UPDATE statement
+ *   also copies every page it changes into its own statement journal (a temporary file; 294 MB for
+ *   100,000 contacts onto 1M voters), because a trigger or an UPDATE … FROM may abort halfway. In
+ *   a rollback journal a page goes to the journal once, before its first change, and that copy
+ *   also serves the statement.
+ * A failed or killed import still leaves the database as it was: the journal restores the old pages
+ * and cuts the file back to its old size. synchronous=FULL while out of WAL, as SQLite advises for
+ * a rollback journal.
+ */
+function leaveWal(db: Db, worth: () => boolean = () => true): boolean {
+  if (db.inTransaction || db.memory || db.pragma('journal_mode', { simple: true }) !== 'wal') return false;
+  if (!worth()) return false;
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  try {
+    // Leaving WAL needs the only connection: another one (turnout status, watch, serve) makes it
+    // fail at once (SQLITE_BUSY, no waiting): the import then runs in WAL as usual.
+    db.pragma('busy_timeout = 0');
+    if (db.pragma('journal_mode = DELETE', { simple: true }) !== 'delete') return false;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+    return false;
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+  db.pragma('synchronous = FULL');
+  return true;
+}
+
+/** Back to WAL after leaveWal. Best effort: the import is already committed or rolled back, and openDatabase switches to WAL anyway. */
+function returnToWal(db: Db): void {
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  } catch {
+    // Busy for longer than the busy timeout: the next openDatabase does it.
+  }
+}
+
+/**
+ * An import's transaction (BEGIN IMMEDIATE … COMMIT or ROLLBACK), out of WAL while it runs when
+ * leaveWal can and `worth` says so, back in WAL after.
+ */
+export function importTransaction(db: Db, worth?: () => boolean): { begin(): void; commit(): void; rollback(): void } {
+  let outOfWal = false;
+  const end = (): void => {
+    if (outOfWal) returnToWal(db);
+    outOfWal = false;
+  };
+  return {
+    begin() {
+      outOfWal = leaveWal(db, worth);
+      try {
+        db.exec('BEGIN IMMEDIATE');
+      } catch (error) {
+        end();
+        throw error;
+      }
+    },
+    commit() {
+      db.exec('COMMIT');
+      end();
+    },
+    rollback() {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      end();
+    },
+  };
+}
