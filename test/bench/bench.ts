@@ -874,7 +874,12 @@ async function benchPg(files: BenchFiles): Promise<void> {
   });
   const refChecks = await psql(`\\copy ${PG_REF_SCHEMA}.checks FROM '${files.checks}' WITH (FORMAT csv, HEADER true)`);
   if (refChecks.code !== 0) return notAvailable('pg', 'psql \\copy checks', refChecks);
-  await psql(`VACUUM ANALYZE ${PG_REF_SCHEMA}.voters; VACUUM ANALYZE ${PG_REF_SCHEMA}.checks;`);
+  // One statement per psql call: psql -c runs several in one transaction, where VACUUM fails (it
+  // did, unnoticed, until 4 December: the reference tables were never analyzed).
+  for (const table of ['voters', 'checks']) {
+    const vacuum = await psql(`VACUUM ANALYZE ${PG_REF_SCHEMA}.${table}`);
+    if (vacuum.code !== 0) return notAvailable('pg', `VACUUM ANALYZE of the reference ${table}`, vacuum);
+  }
   log('pg: status vs psql LEFT JOIN … GROUP BY, 3 runs each');
   const statusRuns: Measured[] = [];
   const statusRefRuns: Measured[] = [];
