@@ -6,28 +6,10 @@
 
 const SPECIAL = /[\\\t\n\r]/;
 
-function escape(text: string): string {
+/** A value as COPY text writes it: backslash, tab, LF and CR escaped. */
+export function escape(text: string): string {
   if (!SPECIAL.test(text)) return text;
   return text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
-}
-
-/** One row as a COPY text line, ending in a newline. */
-export function copyLine(values: ReadonlyArray<string | number | bigint | Uint8Array | null | undefined>): string {
-  let line = '';
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (i > 0) line += '\t';
-    // A BLOB (SQLite) is bytea's hex form, its backslash escaped for COPY.
-    line +=
-      v === null || v === undefined
-        ? '\\N'
-        : typeof v === 'string'
-          ? escape(v)
-          : v instanceof Uint8Array
-            ? `\\\\x${Buffer.from(v).toString('hex')}`
-            : String(v);
-  }
-  return `${line}\n`;
 }
 
 /** `rows` rows of `width` values each, flat (a voter batch), as COPY text. */

@@ -2,15 +2,17 @@ import type { Db } from './db.js';
 
 /**
  * Takes the database out of WAL into a rollback journal for one big write transaction, when
- * nobody else has it open and `worth` says so; true when it did. Two imports use it:
- * - a first load into an empty voters table: a rollback journal holds only the pages the database
- *   had before the transaction (pages past the old end of the file are not journaled), so the load
- *   is written once, where WAL writes every page twice (into the WAL, then by the checkpoint);
- * - contacts, whose updates touch nearly every page of the voters: in WAL each UPDATE statement
- *   also copies every page it changes into its own statement journal (a temporary file; 294 MB for
- *   100,000 contacts onto 1M voters), because a trigger or an UPDATE … FROM may abort halfway. In
- *   a rollback journal a page goes to the journal once, before its first change, and that copy
- *   also serves the statement.
+ * nobody else has it open and `worth` says so; true when it did. For a first load into an empty
+ * voters table: a rollback journal holds only the pages the database had before the transaction
+ * (pages past the old end of the file are not journaled), so the load is written once, where WAL
+ * writes every page twice (into the WAL, then by the checkpoint).
+ *
+ * The price: while the transaction runs, a command started after it cannot even open the file
+ * (opening sets WAL, which needs the lock the import holds) and fails after its busy timeout.
+ * Acceptable for a first load, before anything else has a reason to run; not for an import into a
+ * campaign's live database (contacts were measured here, then kept in WAL: see
+ * test/bench/README.md, 4 December 06:27).
+ *
  * A failed or killed import still leaves the database as it was: the journal restores the old pages
  * and cuts the file back to its old size. synchronous=FULL while out of WAL, as SQLite advises for
  * a rollback journal.

@@ -88,6 +88,19 @@ describe('turnout import voters: values holding tabs, newlines, backslashes and 
     expect(rows.slice(300)).toEqual(COPY_EXPECTED);
     expect(rows[0]).toEqual({ id: 'B000', first_name: 'Ana', last_name: 'Plain', precinct: 'P1', extra: null });
     expect(rows.slice(0, 300).every((r) => JSON.stringify(r).includes('"Plain"'))).toBe(true);
+
+    // Again from stdin, into the voters now there (PostgreSQL: the staging table and its merge):
+    // the same file changes nothing; a changed one is stored exactly.
+    const same = await runTurnout([...db.args, 'import', 'voters', '-'], { input: COPY_FILE });
+    expect(same.code).toBe(0);
+    expect(same.stderr).toMatch(/unchanged\s+303/);
+    const changed = COPY_FILE.replace('C1;Jo\\sé;\\N;P\t2;a\tb', 'C1;\\N\\;"x\r\ny";P\t2;\\t');
+    const update = await runTurnout([...db.args, 'import', 'voters', '-'], { input: changed });
+    expect(update.code).toBe(0);
+    expect(update.stderr).toMatch(/updated\s+1\b/);
+    const after = await stored();
+    expect(after[300]).toEqual({ id: 'C1', first_name: '\\N\\', last_name: 'x\r\ny', precinct: 'P\t2', extra: '{"Note":"\\\\t"}' });
+    expect(after.slice(301)).toEqual(COPY_EXPECTED.slice(1));
   });
 });
 });

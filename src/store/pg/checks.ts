@@ -8,7 +8,7 @@
 import type { CheckOutcome, CheckToRecord } from '../../app/importChecks.js';
 import { unmatchedKey } from '../checks.js';
 import type { PgDb } from './connect.js';
-import { copyLine } from '../../core/copyText.js';
+import { copyLine } from './copy.js';
 
 /** Unmatched checks whose voter now exists become checks (earliest time kept); returns how many voters got one. */
 export async function applyUnmatchedChecksPg(db: PgDb): Promise<number> {

@@ -8,7 +8,7 @@
 import type { ContactImportStore, IdentityCandidate, VoterName } from '../../app/importContacts.js';
 import { CONTACT_COLUMNS, type ContactColumn } from '../../core/contact.js';
 import type { PgDb } from './connect.js';
-import { copyLine } from '../../core/copyText.js';
+import { copyLine } from './copy.js';
 import { pgVoterImportStore } from './voters.js';
 
 /** The staging table of one slice: the voters' contact columns, with their types. */

@@ -7,7 +7,8 @@
 import type { Db } from '../db.js';
 import { RuntimeError } from '../../core/errors.js';
 import type { PgDb } from './connect.js';
-import { copyLine, parseCopyLine } from '../../core/copyText.js';
+import { parseCopyLine } from '../../core/copyText.js';
+import { copyLine } from './copy.js';
 
 /** Tables in an order that satisfies the foreign keys; tallies are derived, the schema version is each engine's own. */
 const DERIVED = new Set(['voter_tally', 'vote_tally', 'turnout_schema']);
