@@ -12,33 +12,19 @@ export function escape(text: string): string {
   return text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
-/** `rows` rows of `width` values each, flat (a voter batch), as COPY text. */
-export function copyRows(values: ReadonlyArray<string | null>, rows: number, width: number): string {
-  let text = '';
-  for (let r = 0; r < rows; r++) {
-    const base = r * width;
-    for (let c = 0; c < width; c++) {
-      const v = values[base + c];
-      if (c > 0) text += '\t';
-      text += v === null || v === undefined ? '\\N' : escape(v);
-    }
-    text += '\n';
-  }
-  return text;
-}
-
 /**
- * A reader batch as COPY text: `values` flat, `width` to a row, '' for none (empty cells are
- * never stored as ''). One native scan of the batch's joined values decides whether anything
- * needs escaping; usually nothing does, and each value is then copied as it is.
+ * `rows` rows of `width` values each, flat (a voter batch), as COPY text; null, undefined and ''
+ * are none (a batch never stores '': the reader sends it for none, the writer gets null). One
+ * native scan of the batch's joined values decides whether anything needs escaping; usually
+ * nothing does, and each value is then copied as it is.
  */
-export function copyRowsOfText(values: readonly string[], width: number): string {
+export function copyRows(values: ReadonlyArray<string | null | undefined>, rows: number, width: number): string {
   const plain = !SPECIAL.test(values.join(''));
   let text = '';
-  for (let base = 0; base < values.length; base += width) {
+  for (let base = 0, end = rows * width; base < end; base += width) {
     for (let c = 0; c < width; c++) {
-      const v = values[base + c]!;
-      text += (v === '' ? '\\N' : plain ? v : escape(v)) + (c === width - 1 ? '\n' : '\t');
+      const v = values[base + c];
+      text += (v === null || v === undefined || v === '' ? '\\N' : plain ? v : escape(v)) + (c === width - 1 ? '\n' : '\t');
     }
   }
   return text;

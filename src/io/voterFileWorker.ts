@@ -18,7 +18,7 @@ import { VoterTally, type VoterTallyRow } from '../core/voterTally.js';
 import { DataError, TurnoutError } from '../core/errors.js';
 import type { VoterField } from '../core/fields.js';
 import type { ListTypeCount, RejectedRow, VoterBatchForm, VoterFileHeader } from '../app/importVoters.js';
-import { copyRowsOfText } from '../core/copyText.js';
+import { copyRows } from '../core/copyText.js';
 import { CsvTable } from './csv/table.js';
 import { REJECT_COLUMNS } from './rejectColumns.js';
 import type { CsvRecord } from './csv/parser.js';
@@ -235,7 +235,7 @@ function take(records: CsvRecord[]): void {
 
 function flush(): void {
   if (read === 0 && rejects.length === 0) return;
-  const copyText = options.form === 'copy-text' ? copyRowsOfText(values, emitted.length) : undefined;
+  const copyText = options.form === 'copy-text' ? copyRows(values, rows, emitted.length) : undefined;
   post({
     type: 'batch',
     values: copyText !== undefined ? '' : separatorInInput ? values : values.join(SEPARATOR),

@@ -17,7 +17,7 @@ import type { Db } from './db.js';
  * and cuts the file back to its old size. synchronous=FULL while out of WAL, as SQLite advises for
  * a rollback journal.
  */
-function leaveWal(db: Db, worth: () => boolean = () => true): boolean {
+function leaveWal(db: Db, worth: () => boolean): boolean {
   if (db.inTransaction || db.memory || db.pragma('journal_mode', { simple: true }) !== 'wal') return false;
   if (!worth()) return false;
   const timeout = db.pragma('busy_timeout', { simple: true }) as number;
@@ -50,7 +50,7 @@ function returnToWal(db: Db): void {
  * An import's transaction (BEGIN IMMEDIATE … COMMIT or ROLLBACK), out of WAL while it runs when
  * leaveWal can and `worth` says so, back in WAL after.
  */
-export function importTransaction(db: Db, worth?: () => boolean): { begin(): void; commit(): void; rollback(): void } {
+export function importTransaction(db: Db, worth: () => boolean): { begin(): void; commit(): void; rollback(): void } {
   let outOfWal = false;
   const end = (): void => {
     if (outOfWal) returnToWal(db);
