@@ -47,23 +47,32 @@ export interface ListTypeCount {
 }
 
 /**
- * How a store takes the batches: as values, or (a store that streams them on, as PostgreSQL's
- * COPY does) already written as lines of PostgreSQL's COPY text format, on the reading thread, so
- * that the writing thread only passes them on (src/core/copyText.ts).
+ * The text a store takes each batch as, written on the reading thread so that the writing thread
+ * (the import's bottleneck) only passes it on:
+ * - 'copy-text': lines of PostgreSQL's COPY text format, streamed on by COPY (src/core/copyText.ts);
+ * - 'json-rows': one JSON array of rows, unpacked in SQL by SQLite's jsonb_each (src/core/jsonRows.ts):
+ *   one string bound per batch instead of each value split out and bound.
  */
-export type VoterBatchForm = 'values' | 'copy-text';
+export type VoterBatchForm = 'copy-text' | 'json-rows';
 
-export interface VoterBatch {
+/** What the writer gets of a batch. */
+export interface VoterRows {
   /**
-   * `rows` voters, one value for each of the header's suppliedColumns (in that order; the columns
-   * the file does not supply are not sent), flat, as text: null for none (empty cells are never
-   * stored as ''), numbers as their decimal text (the columns' types convert them). Empty when the
-   * batch comes as copyText.
+   * `rows` voters in the store's VoterBatchForm, each with one value for each of the header's
+   * suppliedColumns (in that order; the columns the file does not supply are not sent), as text:
+   * none for an empty cell (never stored as ''), numbers as their decimal text (the columns' types
+   * convert them).
    */
-  values: readonly (string | null)[];
-  /** The same rows as COPY text lines, when the store asked for the 'copy-text' form. */
-  copyText?: string;
+  text: string;
   rows: number;
+  /**
+   * Whether these voters' ids ascend, from the previous batch's last id through this batch: a first
+   * load whose ids ascend is an append to an id-ordered table (see the SQLite store).
+   */
+  ascending: boolean;
+}
+
+export interface VoterBatch extends VoterRows {
   rejects: RejectedRow[];
   /** Data rows read from the file for this batch (accepted + rejected). */
   read: number;
@@ -103,9 +112,9 @@ export interface VoterImportStore {
    * changed (a store that streams the batches, as PostgreSQL's COPY does, may count them only in
    * endVoterWrites).
    */
-  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly (string | null)[], rows: number, copyText?: string) => Awaitable<number>;
-  /** The form this store takes batches in; the reader is opened with it. Undefined: 'values'. */
-  readonly batchForm?: VoterBatchForm;
+  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (batch: VoterRows) => Awaitable<number>;
+  /** The form this store takes batches in; the reader is opened with it. */
+  readonly batchForm: VoterBatchForm;
   /** After the last batch: finishes the writes; returns the voters inserted or changed not yet counted by the writer. */
   endVoterWrites(): Awaitable<number>;
   /**
@@ -215,7 +224,7 @@ export async function importVoters(ports: ImportVotersPorts, reading: VoterFileR
     let changed = 0;
     let accepted = 0;
     for await (const batch of reading.batches) {
-      if (batch.rows > 0) changed += await write(batch.values, batch.rows, batch.copyText);
+      if (batch.rows > 0) changed += await write(batch);
       accepted += batch.rows;
       summary.read += batch.read;
       summary.phonesInvalid += batch.phonesInvalid;

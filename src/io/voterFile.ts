@@ -13,7 +13,6 @@ import type { ByteInput } from './input.js';
 import type { FromWorker, SerializedError, ToWorker, VoterWorkerData } from './voterFileWorker.js';
 
 /** Joins a batch's values between the threads (see voterFileWorker.ts). */
-const SEPARATOR = '\u0001';
 
 export interface VoterFileOptions {
   delimiter?: string;
@@ -21,7 +20,7 @@ export interface VoterFileOptions {
   region: string | undefined;
   map: Partial<Record<VoterField, string>>;
   /**
-   * Voters per batch handed to the store. Small enough that a batch's joined values stay under
+   * Voters per batch handed to the store. Small enough that a batch's text stays under
    * V8's 128 KiB large-object threshold (see CHUNK in voterFileWorker.ts).
    */
   batchRows?: number;
@@ -29,8 +28,8 @@ export interface VoterFileOptions {
   key?: VoterKey;
   /** --lists; undefined: every list type counts. */
   lists?: string[];
-  /** The store's VoterImportStore.batchForm; undefined: 'values'. */
-  form?: VoterBatchForm;
+  /** The store's VoterImportStore.batchForm. */
+  form: VoterBatchForm;
 }
 
 /**
@@ -47,12 +46,6 @@ const WORKER_YOUNG_GENERATION_MB = 24;
  * A batch's values: the worker sends '' for none (one joined string cannot hold null), nulled
  * here, cheaper than nullif(?,'') on every bound value in SQL.
  */
-function valuesOf(message: { values: string | string[]; rows: number }): Array<string | null> {
-  const values: Array<string | null> = typeof message.values === 'string' ? (message.rows === 0 ? [] : message.values.split(SEPARATOR)) : message.values;
-  for (let i = 0; i < values.length; i++) if (values[i] === '') values[i] = null;
-  return values;
-}
-
 export function revive(error: SerializedError): TurnoutError {
   const options = { hint: error.hint, where: error.where };
   switch (error.kind) {
@@ -79,7 +72,7 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
     batchRows: options.batchRows ?? 250,
     key: options.key,
     lists: options.lists,
-    form: options.form ?? 'values',
+    form: options.form,
     taken: new SharedArrayBuffer(4),
   };
   const taken = new Int32Array(data.taken);
@@ -159,7 +152,7 @@ export async function openVoterFile(input: ByteInput, options: VoterFileOptions)
         return;
       }
       if (message.type !== 'batch') throw new InternalError(`unexpected message "${message.type}" from the import worker`);
-      yield message.copyText !== undefined ? { ...message, values: [], copyText: message.copyText } : { ...message, values: valuesOf(message) };
+      yield message;
       Atomics.add(taken, 0, 1);
       Atomics.notify(taken, 0);
       // Reading stdin, the worker waits for the next chunk from here, not on the counter.

@@ -19,6 +19,7 @@ import { DataError, TurnoutError } from '../core/errors.js';
 import type { VoterField } from '../core/fields.js';
 import type { ListTypeCount, RejectedRow, VoterBatchForm, VoterFileHeader } from '../app/importVoters.js';
 import { copyRows } from '../core/copyText.js';
+import { jsonRows } from '../core/jsonRows.js';
 import { CsvTable } from './csv/table.js';
 import { REJECT_COLUMNS } from './rejectColumns.js';
 import type { CsvRecord } from './csv/parser.js';
@@ -37,7 +38,7 @@ export interface VoterWorkerData {
   key: VoterKey | undefined;
   /** --lists: the list types that count; undefined: all. */
   lists: string[] | undefined;
-  /** 'copy-text': each batch goes as COPY text, written here, instead of as values. */
+  /** The text each batch goes as, written here (see VoterBatchForm). */
   form: VoterBatchForm;
   /** One Int32: the batches the main thread has taken so far. */
   taken: SharedArrayBuffer;
@@ -49,11 +50,11 @@ export type FromWorker =
   | { type: 'header'; header: VoterFileHeader }
   | {
       type: 'batch';
-      /** The values joined by SEPARATOR (one string copies between threads far faster than an array), or the array when a value holds it. */
-      values: string | string[];
-      /** The batch as COPY text (form 'copy-text'); values is then ''. */
-      copyText?: string;
+      /** The batch in the form asked for (one string copies between threads far faster than an array). */
+      text: string;
       rows: number;
+      /** See VoterRows.ascending. */
+      ascending: boolean;
       rejects: RejectedRow[];
       read: number;
       phonesInvalid: number;
@@ -99,16 +100,11 @@ let byList = false;
 // Counted here, on this thread, for a first load (see src/core/voterTally.ts).
 const tally = new VoterTally();
 let preparer: VoterPreparer | undefined;
-let values: string[] = [];
-/**
- * Whether the input may hold SEPARATOR: then batches go as arrays. Decided on the raw bytes (one
- * native memchr per chunk) rather than on every value: in UTF-8, Windows-1252 and Latin-1 the
- * character U+0001 is the byte 0x01 and nothing else is. Sticky: once seen, every later batch (and
- * the one being filled) goes as an array.
- */
-let separatorInInput = false;
-export const SEPARATOR = '\u0001';
+let values: Array<string | null> = [];
 let rows = 0;
+/** The last id sent, and whether the ids of the batch being filled ascend from it (see VoterRows.ascending). */
+let lastId: string | undefined;
+let ascending = true;
 let rejects: RejectedRow[] = [];
 let read = 0;
 let phonesInvalid = 0;
@@ -221,10 +217,10 @@ function take(records: CsvRecord[]): void {
     tally.add(v[NEIGHBORHOOD] as string | null, v[PRECINCT] as string | null, v[SUPPORT] as number | null);
     for (let c = 0; c < emitted.length; c++) {
       const value = v[emitted[c]!] ?? null;
-      if (value === null) values.push('');
-      else if (typeof value === 'number') values.push(String(value));
-      else values.push(value);
+      values.push(typeof value === 'number' ? String(value) : value);
     }
+    if (lastId !== undefined && !(id > lastId)) ascending = false;
+    lastId = id;
     rows++;
     if (prepared.phoneInvalid) phonesInvalid++;
     if (prepared.badScore) badScores++;
@@ -235,12 +231,11 @@ function take(records: CsvRecord[]): void {
 
 function flush(): void {
   if (read === 0 && rejects.length === 0) return;
-  const copyText = options.form === 'copy-text' ? copyRows(values, rows, emitted.length) : undefined;
   post({
     type: 'batch',
-    values: copyText !== undefined ? '' : separatorInInput ? values : values.join(SEPARATOR),
-    copyText,
+    text: options.form === 'copy-text' ? copyRows(values, rows, emitted.length) : jsonRows(values, rows, emitted.length),
     rows,
+    ascending,
     rejects,
     read,
     phonesInvalid,
@@ -251,6 +246,7 @@ function flush(): void {
   sent++;
   values = [];
   rows = 0;
+  ascending = true;
   rejects = [];
   read = 0;
   phonesInvalid = 0;
@@ -289,7 +285,6 @@ function pump(): void {
     }
     const bytes = readBuffer.subarray(0, n);
     ids ??= new IdSet(expectedRows(fd, bytes));
-    if (!separatorInInput && bytes.indexOf(1) !== -1) separatorInInput = true;
     take(table.push(bytes));
   }
 }
@@ -335,7 +330,6 @@ port.on('message', (message: ToWorker) => {
   try {
     switch (message.type) {
       case 'chunk':
-        if (!separatorInInput && Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength).indexOf(1) !== -1) separatorInInput = true;
         take(table.push(message.data));
         askForInput();
         break;

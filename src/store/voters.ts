@@ -5,9 +5,6 @@ import { applyUnmatchedChecks } from './checks.js';
 import { applyAreas, hasAreas } from './areas.js';
 import { importTransaction } from './journal.js';
 
-/** Voters per INSERT statement (a batch from the reader is 250): fewer statement executions, under SQLite's 32,766 parameters. */
-const ROWS_PER_STATEMENT = 250;
-
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -23,9 +20,8 @@ function jsonPath(key: string): string {
  * when something differs (so "unchanged" voters are not written and not counted). Extras merge:
  * this file's extra columns replace the voter's values for those columns, others stay.
  */
-export function upsertSql(rows: number, supplied: readonly VoterRowColumn[], extras: readonly string[]): string {
-  // Values arrive as text or null (see VoterBatch); the column types turn '2' into 2. Plain
-  // placeholders: nullif(?,'') on every value cost ~0.2 s of 3.9 s CPU per 200k voters.
+export function upsertSql(supplied: readonly VoterRowColumn[], extras: readonly string[]): string {
+  // Values arrive as text or null (see VoterRows); the column types turn '2' into 2.
   const updated = supplied.filter((c) => c !== 'id');
   const sets: string[] = [];
   const differs: string[] = [];
@@ -41,7 +37,8 @@ export function upsertSql(rows: number, supplied: readonly VoterRowColumn[], ext
       differs.push(`json_extract(voters.extra, ${jsonPath(key)}) IS NOT json_extract(excluded.extra, ${jsonPath(key)})`);
     }
   }
-  const head = insertHead(rows, supplied);
+  // WHERE true: an INSERT … SELECT's upsert clause needs one, or ON would be read as a join's.
+  const head = `${insertHead(supplied)} WHERE true`;
   if (sets.length === 0) return `${head} ON CONFLICT (id) DO NOTHING`;
   return `${head} ON CONFLICT (id) DO UPDATE SET ${sets.join(', ')} WHERE ${differs.join(' OR ')}`;
 }
@@ -51,8 +48,8 @@ export function upsertSql(rows: number, supplied: readonly VoterRowColumn[], ext
  * evaluate, since the reader already rejects duplicate ids (one that slipped through would fail
  * the import, never be dropped silently).
  */
-export function insertSql(rows: number, supplied: readonly VoterRowColumn[]): string {
-  return insertHead(rows, supplied);
+export function insertSql(supplied: readonly VoterRowColumn[]): string {
+  return insertHead(supplied);
 }
 
 /**
@@ -61,44 +58,29 @@ export function insertSql(rows: number, supplied: readonly VoterRowColumn[]): st
  * of temporary-file writes for 1M voters. The import never needs a statement undone on its own:
  * any error rolls the whole import transaction back.
  */
-function insertHead(rows: number, supplied: readonly VoterRowColumn[]): string {
-  return `INSERT OR FAIL INTO voters (${supplied.join(', ')}) VALUES ${rowPlaceholders(rows, supplied.length)}`;
+function insertHead(supplied: readonly VoterRowColumn[]): string {
+  return `INSERT OR FAIL INTO voters (${supplied.join(', ')}) ${rowsOfBatch(supplied.length)}`;
 }
 
-function rowPlaceholders(rows: number, width: number): string {
-  return new Array(rows).fill(`(${new Array(width).fill('?').join(',')})`).join(',');
+/**
+ * A batch's rows out of its JSON text (VoterBatchForm 'json-rows', src/core/jsonRows.ts), in file
+ * order: the writing thread binds one string per batch. Measured on 1M voters of 14 columns, the
+ * main thread alone: 1.9-2.0 s, where splitting the batches' joined values back into strings
+ * (0.4 s) and binding them 250 rows per statement (2.2-2.3 s) took 2.7 s. jsonb_each, not
+ * json_each: its rows are JSONB, which `->>` reads without parsing each row's text again
+ * (4.4 s so).
+ */
+function rowsOfBatch(width: number): string {
+  return `SELECT ${Array.from({ length: width }, (_, i) => `value ->> ${i}`).join(', ')} FROM jsonb_each(?)`;
 }
 
 /** The staging table of a first load whose ids are out of order (see voterWriter). */
 const STAGE = 'voters_load';
 
-/**
- * A writer of reader batches (`rows` voters of `width` values each) through the statements
- * `sqlFor` makes: whole batches through one prepared statement, a last short one through another.
- */
-function batchInserter(db: Db, sqlFor: (rows: number) => string, width: number): (values: readonly (string | null)[], rows: number) => number {
-  const full = db.prepare<Array<string | null>>(sqlFor(ROWS_PER_STATEMENT));
-  const partial = new Map<number, typeof full>();
-  const stride = ROWS_PER_STATEMENT * width;
-  return (values, rows) => {
-    let changes = 0;
-    let offset = 0;
-    while (rows - offset / width >= ROWS_PER_STATEMENT) {
-      // A whole reader batch is one statement: bind it as it is, without a copy. Spread as
-      // arguments, not passed as one array: better-sqlite3 then binds from the call's arguments
-      // instead of reading the array element by element through V8's API (measured on 200k
-      // voters: 14 % less time in the insert).
-      changes += full.run(...(offset === 0 && values.length === stride ? values : values.slice(offset, offset + stride))).changes;
-      offset += stride;
-    }
-    const rest = rows - offset / width;
-    if (rest > 0) {
-      let stmt = partial.get(rest);
-      if (!stmt) partial.set(rest, (stmt = db.prepare<Array<string | null>>(sqlFor(rest))));
-      changes += stmt.run(...values.slice(offset, offset + rest * width)).changes;
-    }
-    return changes;
-  };
+/** A writer of reader batches through one statement taking a batch's JSON text. */
+function batchInserter(db: Db, sql: string): (text: string) => number {
+  const statement = db.prepare<[string]>(sql);
+  return (text) => statement.run(text).changes;
 }
 
 /**
@@ -135,6 +117,7 @@ export function voterImportStore(db: Db): VoterImportStore {
   const transaction = importTransaction(db, () => (db.prepare('SELECT NOT EXISTS (SELECT 1 FROM voters) AS empty').get() as { empty: number }).empty === 1);
   return {
     ...transaction,
+    batchForm: 'json-rows',
     // From the tally (kept by triggers, or written by bulkLoad before this is asked): count(*)
     // would read all the voters, ~0.2 s per million.
     countVoters: () => (db.prepare('SELECT ifnull(sum(voters), 0) AS n FROM voter_tally').get() as { n: number }).n,
@@ -158,9 +141,7 @@ export function voterImportStore(db: Db): VoterImportStore {
       }
       // After bulkLoad('before') the table is empty: plain inserts.
       // Each voter's values are the file's supplied columns, in that order (the reader sends no others).
-      const WIDTH = supplied.length;
-      const sqlFor = bulk ? (rows: number) => insertSql(rows, supplied) : (rows: number) => upsertSql(rows, supplied, extras);
-      let insert = batchInserter(db, sqlFor, WIDTH);
+      let insert = batchInserter(db, bulk ? insertSql(supplied) : upsertSql(supplied, extras));
       // A first load whose ids come in ascending order (most voter files) is an append to the
       // voters B-tree. One that does not (an official list in bureau order, whose ids are
       // "<bureau>/<numéro>", or a file in name order) would insert all over a table far larger
@@ -168,22 +149,15 @@ export function voterImportStore(db: Db): VoterImportStore {
       // 1M voters spent 7.5 s of system time so). From the first id out of order, the rest of the
       // load goes to an unindexed staging table, appended, then into voters sorted by id (see
       // endVoterWrites).
-      let lastId: string | undefined;
       stage = undefined;
-      return (values: readonly (string | null)[], rows: number): number => {
-        if (bulk && stage === undefined) {
-          for (let r = 0; r < rows; r++) {
-            const id = values[r * WIDTH] as string;
-            if (lastId !== undefined && !(id > lastId)) {
-              stage = supplied;
-              db.exec(`CREATE TEMP TABLE ${STAGE} (${supplied.join(', ')})`);
-              insert = batchInserter(db, (n) => `INSERT INTO temp.${STAGE} (${supplied.join(', ')}) VALUES ${rowPlaceholders(n, WIDTH)}`, WIDTH);
-              break;
-            }
-            lastId = id;
-          }
+      return ({ text, rows, ascending }): number => {
+        if (rows === 0) return 0;
+        if (bulk && stage === undefined && !ascending) {
+          stage = supplied;
+          db.exec(`CREATE TEMP TABLE ${STAGE} (${supplied.join(', ')})`);
+          insert = batchInserter(db, `INSERT INTO temp.${STAGE} (${supplied.join(', ')}) ${rowsOfBatch(supplied.length)}`);
         }
-        return insert(values, rows);
+        return insert(text);
       };
     },
     endVoterWrites: () => {

@@ -1,8 +1,9 @@
 /**
- * The import worker joins a batch's values with U+0001 to hand them to the writer in one string
- * (src/io/voterFileWorker.ts), or, for PostgreSQL, writes them as COPY text (tabs, newlines,
- * backslash escapes, \N for none: src/core/copyText.ts); a file that holds those characters in
- * its values must still be stored exactly, whether it is read from a file or from stdin.
+ * The import worker hands each batch to the writer as one string it writes itself: for SQLite a
+ * JSON array of rows, unpacked in SQL by jsonb_each (src/core/jsonRows.ts); for PostgreSQL COPY
+ * text (tabs, newlines, backslash escapes, \N for none: src/core/copyText.ts). A file that holds
+ * those formats' own characters in its values must still be stored exactly, whether it is read
+ * from a file or from stdin. (U+0001 separated the values in an earlier form: kept as a case.)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -101,6 +102,37 @@ describe('turnout import voters: values holding tabs, newlines, backslashes and 
     const after = await stored();
     expect(after[300]).toEqual({ id: 'C1', first_name: '\\N\\', last_name: 'x\r\ny', precinct: 'P\t2', extra: '{"Note":"\\\\t"}' });
     expect(after.slice(301)).toEqual(COPY_EXPECTED.slice(1));
+  });
+});
+
+// JSON's own characters, and text that reads as JSON or as a number.
+const JSON_FILE = [
+  'id;first_name;last_name;precinct;zip;Note',
+  'J1;"say ""hi""";a\\"b;[1,2];007;{"x":1}',
+  'J2;null;true;1e3;06000;\\u0041',
+  'J3;line\u2028sep;tab\u0009x;P\u001f1;;😀 ok',
+  '',
+].join('\n');
+
+const JSON_EXPECTED = [
+  { id: 'J1', first_name: 'say "hi"', last_name: 'a\\"b', precinct: '[1,2]', zip: '007', extra: JSON.stringify({ Note: '{"x":1}' }) },
+  { id: 'J2', first_name: 'null', last_name: 'true', precinct: '1e3', zip: '06000', extra: JSON.stringify({ Note: '\\u0041' }) },
+  { id: 'J3', first_name: 'line\u2028sep', last_name: 'tab\tx', precinct: 'P\u001f1', zip: null, extra: JSON.stringify({ Note: '😀 ok' }) },
+];
+
+describe("turnout import voters: values holding JSON's own characters", () => {
+  it('stores them exactly, as text, from a file, then finds them unchanged from stdin', async () => {
+    const file = path.join(dir, 'voters.csv');
+    fs.writeFileSync(file, JSON_FILE);
+    const result = await runTurnout([...db.args, 'import', 'voters', file]);
+    expect(result.stderr).toMatch(/inserted\s+3/);
+    expect(result.code).toBe(0);
+    const rows = await db.query<Record<string, unknown>>('SELECT id, first_name, last_name, precinct, zip, extra FROM voters ORDER BY id');
+    // PostgreSQL keeps extra as jsonb (an object here), SQLite as JSON text.
+    expect(rows.map((r) => ({ ...r, extra: r.extra !== null && typeof r.extra === 'object' ? JSON.stringify(r.extra) : r.extra }))).toEqual(JSON_EXPECTED);
+    const again = await runTurnout([...db.args, 'import', 'voters', '-'], { input: JSON_FILE });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/unchanged\s+3/);
   });
 });
 });

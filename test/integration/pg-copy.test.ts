@@ -21,6 +21,7 @@ import { copyPgToSqlite, copySqliteToPg } from '../../src/store/pg/copyDatabase.
 import { pgStatusStore } from '../../src/store/pg/status.js';
 import { tallyOf } from '../helpers/tally.js';
 import { testBackends } from '../helpers/backends.js';
+import { voterRowsFor } from '../helpers/voterRows.js';
 
 const pgBackend = (await testBackends()).find((b) => b.name === 'postgres');
 const URL = process.env.TURNOUT_TEST_PG && /^postgres/.test(process.env.TURNOUT_TEST_PG) ? process.env.TURNOUT_TEST_PG : 'postgres://postgres@127.0.0.1:5432/test';
@@ -56,7 +57,7 @@ function seed(db: Db): void {
     };
     for (const c of VOTER_ROW_COLUMNS) values.push(row[c] ?? null);
   }
-  voters.voterWriter([...VOTER_ROW_COLUMNS], ['Bureau', 'Note'])(values, 300);
+  voters.voterWriter([...VOTER_ROW_COLUMNS], ['Bureau', 'Note'])(voterRowsFor(voters.batchForm, VOTER_ROW_COLUMNS.length)(values, 300));
   voters.bulkLoad('after', tallyOf(values, 300, VOTER_ROW_COLUMNS));
   voters.commit();
   const checks = checkImportStore(db);

@@ -15,6 +15,7 @@ import { exportVoters } from '../../src/app/exportData.js';
 import { pgMessageLog, pgReminderSource, pgSendLock } from '../../src/store/pg/messages.js';
 import { testBackends } from '../helpers/backends.js';
 import type { CheckToRecord } from '../../src/app/importChecks.js';
+import { voterRowsFor } from '../helpers/voterRows.js';
 
 const backends = await testBackends();
 const pgBackend = backends.find((b) => b.name === 'postgres');
@@ -52,9 +53,10 @@ async function importVoters(db: PgDb, rows: Parameters<typeof voters>[0], suppli
   const bulk = (await store.countVoters()) === 0;
   if (bulk) await store.bulkLoad('before');
   const write = store.voterWriter([...supplied], []);
+  const batchOf = voterRowsFor(store.batchForm, supplied.length);
   for (let i = 0; i < rows.length; i += 250) {
     const batch = rows.slice(i, i + 250);
-    await write(voters(batch, supplied), batch.length);
+    await write(batchOf(voters(batch, supplied), batch.length));
   }
   const changed = await store.endVoterWrites();
   if (bulk) await store.bulkLoad('after');
@@ -185,13 +187,14 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
     await store.begin();
     await store.bulkLoad('before');
     const write = store.voterWriter(['id', 'last_name'], []);
-    await write(voters([{ id: 'A1', last_name: 'X' }], ['id', 'last_name']), 1);
+    const batchOf = voterRowsFor(store.batchForm, 2);
+    await write(batchOf(voters([{ id: 'A1', last_name: 'X' }], ['id', 'last_name']), 1));
     const killer = await connectPostgres(URL);
     open.push(killer);
     const killed = await killer.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND query LIKE 'COPY voters%'`, [backend]);
     expect(killed.rowCount).toBe(1);
     await expect((async () => {
-      await write(voters([{ id: 'A2', last_name: 'Y' }], ['id', 'last_name']), 1);
+      await write(batchOf(voters([{ id: 'A2', last_name: 'Y' }], ['id', 'last_name']), 1));
       await store.endVoterWrites();
       await store.commit();
     })()).rejects.toBeInstanceOf(DatabaseUnavailableError);

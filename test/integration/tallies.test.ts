@@ -20,6 +20,7 @@ import { voterImportStore } from '../../src/store/voters.js';
 import { VOTER_TALLY_TRIGGERS } from '../../src/store/migrations/004-tallies.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import Database from 'better-sqlite3';
+import { voterRowsFor } from '../helpers/voterRows.js';
 
 /** A small deterministic generator (mulberry32): the same history on every run. */
 function random(seed: number): () => number {
@@ -68,7 +69,7 @@ function importVoters(ids: string[], pick: () => number): void {
   if (bulk) store.bulkLoad('before');
   const write = store.voterWriter(SUPPLIED, []);
   const values = voterValues(ids, pick);
-  write(values, ids.length);
+  write(voterRowsFor(store.batchForm, SUPPLIED.length)(values, ids.length));
   if (bulk) store.bulkLoad('after', tallyOf(values, ids.length, SUPPLIED));
   store.applyUnmatchedChecks();
   store.commit();

@@ -7,6 +7,7 @@ import type { VoterRowColumn } from '../../src/core/voterRecord.js';
 import { tallyOf } from '../helpers/tally.js';
 import { openDatabase, type Db } from '../../src/store/db.js';
 import { voterImportStore } from '../../src/store/voters.js';
+import { voterRowsFor } from '../helpers/voterRows.js';
 
 let db: Db;
 beforeEach(() => {
@@ -29,7 +30,7 @@ function load(values: (string | null)[], count: number): number {
     const bulk = store.countVoters() === 0;
     if (bulk) store.bulkLoad('before');
     // The use case's sequence (src/app/importVoters.ts): write, end the writes, then rebuild.
-    const changed = (store.voterWriter(SUPPLIED, [])(values, count) as number) + (store.endVoterWrites() as number);
+    const changed = (store.voterWriter(SUPPLIED, [])(voterRowsFor(store.batchForm, SUPPLIED.length)(values, count)) as number) + (store.endVoterWrites() as number);
     if (bulk) store.bulkLoad('after', tallyOf(values, count, SUPPLIED));
     store.commit();
     return changed;
@@ -40,13 +41,34 @@ function load(values: (string | null)[], count: number): number {
 }
 
 describe('voterImportStore writer', () => {
-  it('loads an empty table with plain inserts, in statements of up to 250 rows, and rebuilds its indexes', () => {
+  it('loads an empty table with plain inserts and rebuilds its indexes', () => {
     const voters = Array.from({ length: 600 }, (_, i) => voter(i + 1));
     expect(load(rows(...voters), voters.length)).toBe(600);
     expect(db.prepare('SELECT count(*) AS n, sum(support) AS s FROM voters').get()).toEqual({ n: 600, s: voters.reduce((s, v) => s + Number(v.support), 0) });
     expect(db.prepare("SELECT id, first_name, precinct, list_number, support FROM voters WHERE id = 'V0042'").get()).toEqual({ ...voter(42), support: 3 });
     const indexes = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'voters' AND sql IS NOT NULL").all();
     expect(indexes).toContainEqual({ name: 'voters_precinct_list' });
+  });
+
+  it('loads a first file whose ids stop ascending in a later batch: every voter stored once', () => {
+    const store = voterImportStore(db);
+    store.begin();
+    store.bulkLoad('before');
+    const write = store.voterWriter(SUPPLIED, []);
+    const batchOf = voterRowsFor(store.batchForm, SUPPLIED.length);
+    // Two batches in id order (appended), then one going back (staged, then sorted in).
+    const batches = [[1, 2, 3], [10, 11, 12], [5, 4, 13]].map((ns) => ns.map((n) => voter(n)));
+    let changed = 0;
+    for (const batch of batches) changed += write(batchOf(rows(...batch), batch.length)) as number;
+    expect(changed).toBe(9);
+    // The batch that went back waits in the staging table; the two before it were appended.
+    expect(db.prepare('SELECT id FROM temp.voters_load ORDER BY id').all()).toEqual([4, 5, 13].map((n) => ({ id: voter(n).id })));
+    store.endVoterWrites();
+    const all = batches.flat();
+    store.bulkLoad('after', tallyOf(rows(...all), all.length, SUPPLIED));
+    store.commit();
+    expect(db.prepare('SELECT id FROM voters ORDER BY id').all()).toEqual([1, 2, 3, 4, 5, 10, 11, 12, 13].map((n) => ({ id: voter(n).id })));
+    expect(db.prepare('SELECT sum(voters) AS n FROM voter_tally').get()).toEqual({ n: 9 });
   });
 
   it('fails a first load on a duplicate id instead of dropping it, and leaves nothing behind', () => {

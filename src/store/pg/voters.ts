@@ -7,7 +7,7 @@
 import { VOTER_ROW_COLUMNS, type VoterRowColumn } from '../../core/voterRecord.js';
 import type { VoterTallyRow } from '../../core/voterTally.js';
 import type { CopyWriter, PgDb } from './connect.js';
-import { copyRows } from '../../core/copyText.js';
+import type { VoterRows } from '../../app/importVoters.js';
 import { applyUnmatchedChecksPg } from './checks.js';
 import { RuntimeError } from '../../core/errors.js';
 
@@ -53,7 +53,7 @@ export interface PgVoterImportStore {
   rollback(): Promise<void>;
   countVoters(): Promise<number>;
   addExtraColumns(names: readonly string[]): Promise<void>;
-  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (values: readonly (string | null)[], rows: number, copyText?: string) => Promise<number> | number;
+  voterWriter(supplied: readonly VoterRowColumn[], extras: readonly string[]): (batch: VoterRows) => Promise<number> | number;
   readonly batchForm: 'copy-text';
   /** Ends the COPY (and merges the staged rows); returns the voters inserted or changed by it. */
   endVoterWrites(): Promise<number>;
@@ -154,9 +154,8 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
         // Only the columns the file supplies travel (in that order); the others take their default, NULL.
         copy = db.copyWriter(`COPY ${bulk ? 'voters' : 'voters_in'} (${supplied.join(', ')}) FROM STDIN`);
       };
-      return (values, rows, copyText) => {
+      return ({ text, rows }) => {
         if (rows === 0) return 0;
-        const text = copyText ?? copyRows(values, rows, supplied.length);
         if (copy !== undefined) {
           const wrote = copy.write(text);
           return wrote === undefined ? 0 : wrote.then(() => 0);
