@@ -8,7 +8,27 @@ import type { Db } from './db.js';
  * 1M-voter bench, 100,000 identity lookups one by one took 0.8 s of 4.5 s). Identity lookups read
  * only the partial, covering index of migration 006 (identity_key, last_name, birth_name).
  */
+/**
+ * The page cache while contacts are looked up by identity: room for the whole identity index of a
+ * few million voters (47 MB for 1M), which 100,000 lookups read all over. With the default 16 MB
+ * cache each lookup read its pages again from the file (106,000 reads of 16 KiB): 735 -> 527 ms
+ * on the 1M-voter bench. Only while looking up: kept during the writes, it made them twice as
+ * slow (567 -> 1,119 ms), so the writes go back to the connection's own size.
+ */
+const LOOKUP_CACHE_KIB = 64 * 1024;
+
 export function contactImportStore(db: Db): ContactImportStore {
+  let ownCacheSize: number | undefined;
+  /** The lookup cache on (the first lookup) or off again (the first write, the end). */
+  const lookupCache = (on: boolean): void => {
+    if (on && ownCacheSize === undefined) {
+      ownCacheSize = db.pragma('cache_size', { simple: true }) as number;
+      db.pragma(`cache_size = -${LOOKUP_CACHE_KIB}`);
+    } else if (!on && ownCacheSize !== undefined) {
+      db.pragma(`cache_size = ${ownCacheSize}`);
+      ownCacheSize = undefined;
+    }
+  };
   const exists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM voters WHERE id = ?');
   const at = db.prepare<[string, string], { id: string }>('SELECT id FROM voters WHERE precinct = ? AND list_number = ? LIMIT 2');
   const identities = db
@@ -28,20 +48,34 @@ export function contactImportStore(db: Db): ContactImportStore {
     const values = columns.map((c, i) => `value ->> ${i + 1} AS ${c}`).join(', ');
     return db.prepare<[string]>(
       `UPDATE voters SET ${columns.map((c) => `${c} = u.${c}`).join(', ')}
-         FROM (SELECT value ->> 0 AS id, ${values} FROM json_each(?)) AS u
+         FROM (SELECT value ->> 0 AS id, ${values} FROM jsonb_each(?)) AS u
         WHERE voters.id = u.id`,
     );
   }
   return {
-    begin: () => void db.exec('BEGIN IMMEDIATE'),
-    commit: () => void db.exec('COMMIT'),
-    rollback: () => {
+    // temp_store MEMORY: SQLite's statement journal (a copy of each page a multi-row UPDATE
+    // changes, to undo that statement alone; see test/bench/README.md) stays in memory instead of
+    // a temporary file: a write slice's, ~1.5 MB at a time, where the file took 294 MB of writes
+    // for 100,000 contacts. Back to the default after, for the staging tables of voter imports.
+    begin() {
+      db.pragma('temp_store = MEMORY');
+      db.exec('BEGIN IMMEDIATE');
+    },
+    commit() {
+      lookupCache(false);
+      db.exec('COMMIT');
+      db.pragma('temp_store = DEFAULT');
+    },
+    rollback() {
+      lookupCache(false);
       if (db.inTransaction) db.exec('ROLLBACK');
+      db.pragma('temp_store = DEFAULT');
     },
     // One indexed lookup per key: as fast here as a join, and no round trips to save on SQLite.
     votersWithIds: (ids) => new Set(ids.filter((id) => exists.get(id) !== undefined)),
     votersAtPlaces: (places) => places.map(([precinct, listNumber]) => at.all(precinct, listNumber).map((r) => r.id)),
     votersWithIdentities(keys) {
+      lookupCache(true);
       const found = new Map<string, IdentityCandidate[]>();
       for (const [key, id, last_name, birth_name] of identities.iterate(JSON.stringify(keys))) {
         const list = found.get(key);
@@ -53,6 +87,7 @@ export function contactImportStore(db: Db): ContactImportStore {
     },
     everyVoterName: () => db.prepare<[], VoterName>('SELECT id, first_name, last_name, birth_name FROM voters').iterate(),
     currentOf(ids) {
+      lookupCache(false);
       const result = new Map<string, Record<ContactColumn, string | number | null>>();
       for (const row of currents.iterate(JSON.stringify(ids))) result.set(row.id, row);
       return result;
