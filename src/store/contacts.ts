@@ -57,6 +57,8 @@ export function contactImportStore(db: Db): ContactImportStore {
     // changes, to undo that statement alone; see test/bench/README.md) stays in memory instead of
     // a temporary file: a write slice's, ~1.5 MB at a time, where the file took 294 MB of writes
     // for 100,000 contacts. Back to the default after, for the staging tables of voter imports.
+    // (Changing temp_store drops the connection's TEMP tables: none is open here; the voter
+    // import drops its staging table before its transaction ends.)
     begin() {
       db.pragma('temp_store = MEMORY');
       db.exec('BEGIN IMMEDIATE');
