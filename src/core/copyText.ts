@@ -14,7 +14,7 @@ export function escape(text: string): string {
 
 /**
  * `rows` rows of `width` values each, flat (a voter batch), as COPY text; null, undefined and ''
- * are none (a batch never stores '': the reader sends it for none, the writer gets null). One
+ * are none (empty cells are never stored as ''). One
  * native scan of the batch's joined values decides whether anything needs escaping; usually
  * nothing does, and each value is then copied as it is.
  */

@@ -12,8 +12,6 @@ import type { VoterTallyRow } from '../core/voterTally.js';
 import type { ByteInput } from './input.js';
 import type { FromWorker, SerializedError, ToWorker, VoterWorkerData } from './voterFileWorker.js';
 
-/** Joins a batch's values between the threads (see voterFileWorker.ts). */
-
 export interface VoterFileOptions {
   delimiter?: string;
   encoding: EncodingChoice;
@@ -42,10 +40,6 @@ export interface VoterFileOptions {
  */
 const WORKER_YOUNG_GENERATION_MB = 24;
 
-/**
- * A batch's values: the worker sends '' for none (one joined string cannot hold null), nulled
- * here, cheaper than nullif(?,'') on every bound value in SQL.
- */
 export function revive(error: SerializedError): TurnoutError {
   const options = { hint: error.hint, where: error.where };
   switch (error.kind) {
