@@ -1,13 +1,8 @@
 import type { ContactImportStore, IdentityCandidate, VoterName } from '../app/importContacts.js';
 import { CONTACT_COLUMNS, type ContactColumn } from '../core/contact.js';
 import type { Db } from './db.js';
+import { importTransaction } from './journal.js';
 
-/**
- * Contacts onto voters (`turnout import contacts`). Lookups and writes go a batch at a time, as
- * JSON arrays through json_each: one statement per batch instead of one per contact (on the
- * 1M-voter bench, 100,000 identity lookups one by one took 0.8 s of 4.5 s). Identity lookups read
- * only the partial, covering index of migration 006 (identity_key, last_name, birth_name).
- */
 /**
  * The page cache while contacts are looked up by identity: room for the whole identity index of a
  * few million voters (47 MB for 1M), which 100,000 lookups read all over. With the default 16 MB
@@ -17,6 +12,12 @@ import type { Db } from './db.js';
  */
 const LOOKUP_CACHE_KIB = 64 * 1024;
 
+/**
+ * Contacts onto voters (`turnout import contacts`). Lookups and writes go a batch at a time, as
+ * JSON arrays through json_each: one statement per batch instead of one per contact (on the
+ * 1M-voter bench, 100,000 identity lookups one by one took 0.8 s of 4.5 s). Identity lookups read
+ * only the partial, covering index of migration 006 (identity_key, last_name, birth_name).
+ */
 export function contactImportStore(db: Db): ContactImportStore {
   let ownCacheSize: number | undefined;
   /** The lookup cache on (the first lookup) or off again (the first write, the end). */
@@ -29,6 +30,7 @@ export function contactImportStore(db: Db): ContactImportStore {
       ownCacheSize = undefined;
     }
   };
+  const transaction = importTransaction(db, () => false);
   const exists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM voters WHERE id = ?');
   const at = db.prepare<[string, string], { id: string }>('SELECT id FROM voters WHERE precinct = ? AND list_number = ? LIMIT 2');
   const identities = db
@@ -53,25 +55,16 @@ export function contactImportStore(db: Db): ContactImportStore {
     );
   }
   return {
-    // temp_store MEMORY: SQLite's statement journal (a copy of each page a multi-row UPDATE
-    // changes, to undo that statement alone; see test/bench/README.md) stays in memory instead of
-    // a temporary file: a write slice's, ~1.5 MB at a time, where the file took 294 MB of writes
-    // for 100,000 contacts. Back to the default after, for the staging tables of voter imports.
-    // (Changing temp_store drops the connection's TEMP tables: none is open here; the voter
-    // import drops its staging table before its transaction ends.)
-    begin() {
-      db.pragma('temp_store = MEMORY');
-      db.exec('BEGIN IMMEDIATE');
-    },
+    // Never a first load (contacts need voters): in WAL, with each write slice's statement journal
+    // in memory (see beginWithJournalInMemory).
+    begin: transaction.begin,
     commit() {
       lookupCache(false);
-      db.exec('COMMIT');
-      db.pragma('temp_store = DEFAULT');
+      transaction.commit();
     },
     rollback() {
       lookupCache(false);
-      if (db.inTransaction) db.exec('ROLLBACK');
-      db.pragma('temp_store = DEFAULT');
+      transaction.rollback();
     },
     // One indexed lookup per key: as fast here as a join, and no round trips to save on SQLite.
     votersWithIds: (ids) => new Set(ids.filter((id) => exists.get(id) !== undefined)),

@@ -2,8 +2,7 @@ import type { Db } from './db.js';
 
 /**
  * Takes the database out of WAL into a rollback journal for one big write transaction, when
- * nobody else has it open and `worth` says so; true when it did. For a first load into an empty
- * voters table: a rollback journal holds only the pages the database had before the transaction
+ * nobody else has it open; true when it did. For a first load into an empty voters table: a rollback journal holds only the pages the database had before the transaction
  * (pages past the old end of the file are not journaled), so the load is written once, where WAL
  * writes every page twice (into the WAL, then by the checkpoint).
  *
@@ -17,9 +16,8 @@ import type { Db } from './db.js';
  * and cuts the file back to its old size. synchronous=FULL while out of WAL, as SQLite advises for
  * a rollback journal.
  */
-function leaveWal(db: Db, worth: () => boolean): boolean {
+function leaveWal(db: Db): boolean {
   if (db.inTransaction || db.memory || db.pragma('journal_mode', { simple: true }) !== 'wal') return false;
-  if (!worth()) return false;
   const timeout = db.pragma('busy_timeout', { simple: true }) as number;
   try {
     // Leaving WAL needs the only connection: another one (turnout status, watch, serve) makes it
@@ -47,10 +45,36 @@ function returnToWal(db: Db): void {
 }
 
 /**
- * An import's transaction (BEGIN IMMEDIATE … COMMIT or ROLLBACK), out of WAL while it runs when
- * leaveWal can and `worth` says so, back in WAL after.
+ * BEGIN IMMEDIATE, with SQLite's statement journals in memory for the whole transaction.
+ *
+ * An import writes in multi-row statements, and SQLite keeps a statement journal for each (a copy
+ * of every page the statement changes that the database had before it, to undo it alone) whenever
+ * a trigger fires or a JSON function feeds the rows, whatever the OR clause (see
+ * test/bench/README.md, 4 December 09:27). In a temporary file that was, on 1M voters: 354 MB for
+ * a first load, 7 GB for re-importing them with a third changed, 294 MB for 100,000 contacts. One
+ * statement's journal is a batch's pages at most, so it may as well stay in memory.
+ *
+ * SQLite decides where when the write transaction begins (from temp_store), so temp_store is
+ * MEMORY for the BEGIN only and the connection's own again right after: TEMP tables (a first
+ * load's staging table) and big sorts (its indexes) still go to temporary files. Setting it closes
+ * the connection's TEMP database, which an import holds nothing in between transactions.
  */
-export function importTransaction(db: Db, worth: () => boolean): { begin(): void; commit(): void; rollback(): void } {
+export function beginWithJournalInMemory(db: Db): void {
+  const own = db.pragma('temp_store', { simple: true }) as number;
+  db.pragma('temp_store = MEMORY');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+  } finally {
+    db.pragma(`temp_store = ${own}`);
+  }
+}
+
+/**
+ * An import's transaction (beginWithJournalInMemory … COMMIT or ROLLBACK). A first load
+ * (`firstLoad` says so, before the transaction begins) runs out of WAL when leaveWal can, back in
+ * WAL after.
+ */
+export function importTransaction(db: Db, firstLoad: () => boolean): { begin(): void; commit(): void; rollback(): void } {
   let outOfWal = false;
   const end = (): void => {
     if (outOfWal) returnToWal(db);
@@ -58,9 +82,9 @@ export function importTransaction(db: Db, worth: () => boolean): { begin(): void
   };
   return {
     begin() {
-      outOfWal = leaveWal(db, worth);
+      if (firstLoad()) outOfWal = leaveWal(db);
       try {
-        db.exec('BEGIN IMMEDIATE');
+        beginWithJournalInMemory(db);
       } catch (error) {
         end();
         throw error;

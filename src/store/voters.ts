@@ -53,10 +53,10 @@ export function insertSql(supplied: readonly VoterRowColumn[]): string {
 }
 
 /**
- * OR FAIL, not the default ABORT: an ABORT statement that writes several rows keeps a statement
- * journal (a copy of every page it touches, so that it can undo itself alone), measured at ~1 GB
- * of temporary-file writes for 1M voters. The import never needs a statement undone on its own:
- * any error rolls the whole import transaction back.
+ * OR FAIL, not the default ABORT: the import never needs a statement undone on its own (any error
+ * rolls the whole import transaction back). It kept multi-row VALUES statements from keeping a
+ * statement journal (~1 GB of temporary-file writes for 1M voters); the JSON functions that now
+ * feed the rows make SQLite keep one anyway, in memory (see beginWithJournalInMemory).
  */
 function insertHead(supplied: readonly VoterRowColumn[]): string {
   return `INSERT OR FAIL INTO voters (${supplied.join(', ')}) ${rowsOfBatch(supplied.length)}`;

@@ -1,8 +1,8 @@
 /**
  * The contact store of src/store/contacts.ts on a real database file: while an import looks
- * contacts up it takes a bigger page cache, and for the whole import it keeps SQLite's statement
- * journal in memory; both are the connection's own settings again once the import commits or
- * rolls back, and what it wrote is there.
+ * contacts up it takes a bigger page cache, the connection's own again for the writes and once the
+ * import commits or rolls back; what it wrote is there. (Its statement journal in memory:
+ * test/integration/journal.test.ts.)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,11 +27,10 @@ const settings = (): { cache: unknown; temp: unknown } => ({ cache: db.pragma('c
 
 describe('contactImportStore', () => {
   for (const end of ['commit', 'rollback'] as const) {
-    it(`gives the connection its own page cache and temp store back after a ${end}`, () => {
+    it(`gives the connection its own page cache back for the writes and after a ${end}`, () => {
       const before = settings();
       const store = contactImportStore(db);
       store.begin();
-      expect(db.pragma('temp_store', { simple: true })).toBe(2); // MEMORY
       const found = store.votersWithIdentities(['marie|1962-03-14']) as Map<string, unknown[]>;
       expect([...found.keys()]).toEqual(['marie|1962-03-14']);
       expect(db.pragma('cache_size', { simple: true })).toBe(-64 * 1024);
