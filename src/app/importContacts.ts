@@ -129,6 +129,23 @@ type Match = { ids: string[] } | { reason: string };
 /** Voters read and written per statement. */
 const WRITE_SLICE = 500;
 
+/**
+ * Contacts prepared, looked up and matched together. Smaller than a read batch (a 64 KiB chunk,
+ * some 1,600 rows of a contact export): what a slice holds (its rows, their keys, the voters
+ * found) is still alive when the young generation is collected, so large slices were copied and
+ * promoted rather than dropped. On the 1M-voter bench, 1,600 -> 200 rows: garbage collection
+ * 0.41-0.50 s -> 0.24-0.29 s, peak memory 225 -> 190 MB; the extra statements cost nothing seen.
+ */
+const LINK_SLICE = 200;
+
+/** The reading's batches cut into slices of at most `size` rows. */
+async function* readingSlices<T>(batches: AsyncIterable<T[]>, size: number): AsyncGenerator<T[]> {
+  for await (const batch of batches) {
+    if (batch.length <= size) yield batch;
+    else for (let start = 0; start < batch.length; start += size) yield batch.slice(start, start + size);
+  }
+}
+
 export async function importContacts(ports: ImportContactsPorts, reading: ContactFileReading, options: ImportContactsOptions = {}): Promise<ImportContactsSummary> {
   const { store, reporter } = ports;
   const mapping = mapHeaders(reading.headers, CONTACT_SYNONYMS, options.map ?? {}, ['reject_line', 'reject_reason']);
@@ -250,7 +267,7 @@ export async function importContacts(ports: ImportContactsPorts, reading: Contac
     /** Voter id → what to apply (the later row wins). */
     const queued = new Map<string, Pick<PreparedContact, 'values' | 'extras'>>();
     const twice = new Set<string>();
-    for await (const batch of reading.rows) {
+    for await (const batch of readingSlices(reading.rows, LINK_SLICE)) {
       const prepared: Array<{ row: { fields: string[]; line: number }; contact: PreparedContact; rule: ContactRule | undefined }> = [];
       const wanted = new Set<string>();
       const wantedIds = new Set<string>();

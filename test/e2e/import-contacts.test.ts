@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PG_URL, testBackends, type TestDatabase } from '../helpers/backends.js';
 import { BIN, FIXTURES, ROOT, runTurnout, tempDir } from '../helpers/cli.js';
-import { listFixtures, type Contact } from '../bench/lists.js';
+import { listFixtures, renderContacts, type Contact } from '../bench/lists.js';
 
 const NOW = { TURNOUT_NOW: '2026-03-15T16:00:00+01:00' };
 const fixture = (name: string): string => path.join(FIXTURES, 'lists', name);
@@ -128,6 +128,38 @@ describe('turnout import contacts', () => {
     expect(await phoneOf("D'AUBIGNÉ")).toBe(contactOf('Daubigne').mobile); // "Jean Pierre" = "Jean-Pierre", 14.03.1962
     expect(await phoneOf('BEN AHMED')).toBe(contactOf('Benahmed').mobile);
     expect(await phoneOf('LE GALL')).toBe(contactOf('Le Gall').mobile); // birth name of N'DIAYE, "Maelys" = "Maëlys"
+  });
+
+  it('a file read in many slices: the later row wins across them, and every row not applied keeps its own line', async () => {
+    // The fixture's contacts 40 times over (1,560 rows, two read chunks, linked 200 rows at a
+    // time), each round with its own phones: the last round must win everywhere.
+    await listImported();
+    const rounds = 40;
+    const phoneOf = (round: number, index: number): string => `07 ${40 + round} ${String(index).padStart(2, '0')} 00 00`; // 074x-077x: valid mobiles
+    const contacts = Array.from({ length: rounds }, (_, round) => truth.contacts.map((c, index) => ({ ...c, mobile: phoneOf(round, index) }))).flat();
+    const unmatchedFile = path.join(dir, 'non-relies.csv');
+    const result = await turnout(['import', 'contacts', '-', '--unmatched', unmatchedFile], renderContacts(contacts));
+    expect(result.code, result.stderr).toBe(0);
+    const notApplied = truth.contacts.filter((c) => typeof c.outcome !== 'object').length;
+    const n = (count: number): string => count.toLocaleString('en-US');
+    expect(result.stderr).toContain(`read        ${n(contacts.length)} rows`);
+    expect(result.stderr).toContain(`matched by name + birth date: ${n(contacts.length - rounds * notApplied)}\n`);
+    expect(result.stderr).not.toContain('phones invalid');
+    expect(result.stderr).toContain(`voters named by more than one row: ${applied().size} (the later row was applied)`);
+    expect(result.stderr).toContain(`voters updated ${applied().size}, unchanged 0`);
+
+    const last = new Map<string, string>();
+    truth.contacts.forEach((c, index) => {
+      if (typeof c.outcome === 'object') last.set(c.outcome.voter, e164(phoneOf(rounds - 1, index)));
+    });
+    const linked = await query<{ id: string; phone_e164: string }>('SELECT id, phone_e164 FROM voters WHERE phone_e164 IS NOT NULL ORDER BY id');
+    expect(linked).toEqual([...last].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, phone_e164]) => ({ id, phone_e164 })));
+
+    // Each row not applied, at its own line (the header is line 1), with its own phone.
+    const expected = contacts.flatMap((c, row) => (typeof c.outcome === 'object' ? [] : [`${c.mobile},${c.support},${c.tags},${row + 2},`]));
+    const lines = fs.readFileSync(unmatchedFile, 'utf8').trim().split('\n').slice(1);
+    expect(lines).toHaveLength(rounds * notApplied);
+    expect(lines.map((l) => /[^,]*,[^,]*,[^,]*,\d+,/.exec(l.slice(l.indexOf('07 ')))?.[0])).toEqual(expected);
   });
 
   it('changes nothing the second time, writes nothing in a dry run, and survives a fresh import of the list', async () => {
