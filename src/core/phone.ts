@@ -143,6 +143,10 @@ export function phoneNormalizer(region: string | undefined): PhoneNormalizer {
     if (phone === '') return { phone: null, e164: null, valid: null };
     const fast = plan ? fastE164(plan, phone) : undefined;
     const international = region ? phone : phone.replace(ZERO_ZERO, '+');
+    // Without a region, libphonenumber reads a number only from its "+" (as "+", or the fullwidth
+    // "＋" of Asian keyboards): without one it answers "invalid", after 8 µs a call. A voter file
+    // of national numbers imported before `init --region` spent 8 s per million rows there.
+    if (!region && !/[+\uff0b]/.test(international)) return { phone, e164: null, valid: 0 };
     const e164 = fast === undefined ? slowE164(international, region) : fast;
     return e164 === undefined || e164 === null ? { phone, e164: null, valid: 0 } : { phone, e164, valid: 1 };
   };
