@@ -131,6 +131,32 @@ export function slowE164(text: string, region: string | undefined): string | und
 const ZERO_ZERO = /^00[\s.\-/\u00a0]*(?=[1-9])/;
 
 /**
+ * Without a region: the fast plan of a "+" number's calling code, that of the code's main region
+ * (the one libphonenumber tries first: US for +1, GB for +44), built once per code. Calling codes
+ * are 1 to 3 digits and none is the start of another.
+ */
+function callingCodePlans(): (international: string) => FastPlan | undefined {
+  const metadata = new Metadata() as unknown as { getCountryCodesForCallingCode(code: string): string[] | undefined };
+  const plans = new Map<string, FastPlan | 'none'>();
+  return (international) => {
+    if (international.charCodeAt(0) !== 43 /* + */) return undefined;
+    const digits = international.slice(1).replace(SEPARATORS, '');
+    for (let length = 1; length <= 3; length++) {
+      const code = digits.slice(0, length);
+      let plan = plans.get(code);
+      if (plan === undefined) {
+        if (!/^\d+$/.test(code)) return undefined;
+        const main = metadata.getCountryCodesForCallingCode(code)?.[0];
+        if (main === undefined) continue; // not a calling code: try one digit more
+        plans.set(code, (plan = fastPlanFor(main) ?? 'none'));
+      }
+      return plan === 'none' ? undefined : plan;
+    }
+    return undefined;
+  };
+}
+
+/**
  * A normalizer for numbers of `region` (ISO 3166 alpha-2). Without a region only international
  * numbers can be read: `+33…`, or `0033…` (a national number cannot be told from a number
  * dialled with "00" there, so "00" is read as the international prefix; with a region,
@@ -138,15 +164,18 @@ const ZERO_ZERO = /^00[\s.\-/\u00a0]*(?=[1-9])/;
  */
 export function phoneNormalizer(region: string | undefined): PhoneNormalizer {
   const plan = region ? fastPlanFor(region) : undefined;
+  const planOf = region ? undefined : callingCodePlans();
   return (raw) => {
     const phone = raw.trim();
     if (phone === '') return { phone: null, e164: null, valid: null };
-    const fast = plan ? fastE164(plan, phone) : undefined;
     const international = region ? phone : phone.replace(ZERO_ZERO, '+');
     // Without a region, libphonenumber reads a number only from its "+" (as "+", or the fullwidth
     // "＋" of Asian keyboards): without one it answers "invalid", after 8 µs a call. A voter file
     // of national numbers imported before `init --region` spent 8 s per million rows there.
     if (!region && !/[+\uff0b]/.test(international)) return { phone, e164: null, valid: 0 };
+    // A "+" number takes the fast path of its calling code's main region.
+    const fastPlan = plan ?? planOf?.(international);
+    const fast = fastPlan ? fastE164(fastPlan, international) : undefined;
     const e164 = fast === undefined ? slowE164(international, region) : fast;
     return e164 === undefined || e164 === null ? { phone, e164: null, valid: 0 } : { phone, e164, valid: 1 };
   };

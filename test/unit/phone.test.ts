@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { getCountryCallingCode, type CountryCode } from 'libphonenumber-js/max';
+import mobileExamples from 'libphonenumber-js/mobile/examples';
 import { phoneNormalizer, slowE164 } from '../../src/core/phone.js';
 
 function random(seed: number): () => number {
@@ -79,6 +81,27 @@ describe('phoneNormalizer', () => {
     expect(unreadable).toBeGreaterThan(400);
   });
 
+  it('without a region, agrees with libphonenumber-js on international numbers of every country', () => {
+    // Each country's example mobile, its last four digits changed, written with "+" or "00".
+    const normalize = phoneNormalizer(undefined);
+    const next = random(5);
+    let valid = 0;
+    let checked = 0;
+    for (const [country, national] of Object.entries(mobileExamples as Record<string, string>)) {
+      const code = getCountryCallingCode(country as CountryCode);
+      for (let i = 0; i < 10; i++) {
+        const nsn = national.slice(0, -4) + String(Math.floor(next() * 10_000)).padStart(4, '0');
+        const written = `${next() < 0.7 ? '+' : '00'}${code} ${nsn.replace(/\d{3}(?=\d)/g, '$& ')}`;
+        const expected = slowE164(written.replace(/^00/, '+'), undefined) ?? null;
+        if (expected !== null) valid++;
+        checked++;
+        expect(normalize(written).e164, `${country} ${written}`).toBe(expected);
+      }
+    }
+    expect(checked).toBeGreaterThan(2000);
+    expect(valid).toBeGreaterThan(checked / 2);
+  });
+
   it('leaves "00" to libphonenumber when there is a region (its own international prefix: 00 in FR, 011 in the US)', () => {
     expect(phoneNormalizer('FR')('00 44 7911 123456').e164).toBe('+447911123456');
     expect(phoneNormalizer('US')('011 44 7911 123456').e164).toBe('+447911123456');
@@ -89,7 +112,8 @@ describe('phoneNormalizer', () => {
     const next = random(7);
     const digits = (n: number): string => Array.from({ length: n }, () => Math.floor(next() * 10)).join('');
     const separators = ['', ' ', '.', '-'];
-    for (const region of ['FR', 'US', 'GB', 'BE', 'DE', 'CA', 'CH', 'ES', 'IT', 'NL']) {
+    // undefined: no region, where "+" numbers take the fast path of their calling code's main region.
+    for (const region of ['FR', 'US', 'GB', 'BE', 'DE', 'CA', 'CH', 'ES', 'IT', 'NL', undefined]) {
       const normalize = phoneNormalizer(region);
       for (let i = 0; i < 1500; i++) {
         const length = 6 + Math.floor(next() * 8);
@@ -100,7 +124,8 @@ describe('phoneNormalizer', () => {
         else if (shape < 0.7) number = `1${number}`;
         const sep = separators[Math.floor(next() * separators.length)]!;
         const written = number.replace(/(\d{2})(?=\d)/g, `$1${sep}`);
-        const expected = slowE164(written, region) ?? null;
+        // (Without a region, "00" is read as the international prefix: see the test above.)
+        const expected = slowE164(region ? written : written.replace(/^00[\s.-]*(?=[1-9])/, '+'), region) ?? null;
         expect(normalize(written).e164, `${region} ${written}`).toBe(expected);
       }
     }
