@@ -137,20 +137,22 @@ const ZERO_ZERO = /^00[\s.\-/\u00a0]*(?=[1-9])/;
  */
 function callingCodePlans(): (international: string) => FastPlan | undefined {
   const metadata = new Metadata() as unknown as { getCountryCodesForCallingCode(code: string): string[] | undefined };
-  const plans = new Map<string, FastPlan | 'none'>();
+  /** Per prefix of 1 to 3 digits: its region's plan, 'slow' (a calling code without a fast plan) or 'no code'. */
+  const plans = new Map<string, FastPlan | 'slow' | 'no code'>();
   return (international) => {
     if (international.charCodeAt(0) !== 43 /* + */) return undefined;
     const digits = international.slice(1).replace(SEPARATORS, '');
-    for (let length = 1; length <= 3; length++) {
+    for (let length = 1; length <= 3 && length <= digits.length; length++) {
       const code = digits.slice(0, length);
       let plan = plans.get(code);
       if (plan === undefined) {
         if (!/^\d+$/.test(code)) return undefined;
         const main = metadata.getCountryCodesForCallingCode(code)?.[0];
-        if (main === undefined) continue; // not a calling code: try one digit more
-        plans.set(code, (plan = fastPlanFor(main) ?? 'none'));
+        plan = main === undefined ? 'no code' : (fastPlanFor(main) ?? 'slow');
+        plans.set(code, plan);
       }
-      return plan === 'none' ? undefined : plan;
+      if (plan === 'no code') continue; // try one digit more
+      return plan === 'slow' ? undefined : plan;
     }
     return undefined;
   };
@@ -169,9 +171,10 @@ export function phoneNormalizer(region: string | undefined): PhoneNormalizer {
     const phone = raw.trim();
     if (phone === '') return { phone: null, e164: null, valid: null };
     const international = region ? phone : phone.replace(ZERO_ZERO, '+');
-    // Without a region, libphonenumber reads a number only from its "+" (as "+", or the fullwidth
-    // "＋" of Asian keyboards): without one it answers "invalid", after 8 µs a call. A voter file
-    // of national numbers imported before `init --region` spent 8 s per million rows there.
+    // Without a region, libphonenumber reads a number only from a plus sign (the fullwidth "＋"
+    // is let through too, in case a version reads it): without one it answers "invalid", after
+    // 8 µs a call. A voter file of national numbers imported before `init --region` spent 8 s per
+    // million rows there.
     if (!region && !/[+\uff0b]/.test(international)) return { phone, e164: null, valid: 0 };
     // A "+" number takes the fast path of its calling code's main region.
     const fastPlan = plan ?? planOf?.(international);

@@ -2,9 +2,10 @@ import type { Db } from './db.js';
 
 /**
  * Takes the database out of WAL into a rollback journal for one big write transaction, when
- * nobody else has it open; true when it did. For a first load into an empty voters table: a rollback journal holds only the pages the database had before the transaction
- * (pages past the old end of the file are not journaled), so the load is written once, where WAL
- * writes every page twice (into the WAL, then by the checkpoint).
+ * nobody else has it open; true when it did. For a first load into an empty voters table: a
+ * rollback journal holds only the pages the database had before the transaction (pages past the
+ * old end of the file are not journaled), so the load is written once, where WAL writes every page
+ * twice (into the WAL, then by the checkpoint).
  *
  * The price: while the transaction runs, a command started after it cannot even open the file
  * (opening sets WAL, which needs the lock the import holds) and fails after its busy timeout.
