@@ -9,6 +9,7 @@ import { connectPostgres, DatabaseUnavailableError, redactUrl, type PgDb } from 
 import { migratePostgres, pgMigrations, pgSchemaVersion } from '../../src/store/pg/migrations.js';
 import { pgVoterImportStore } from '../../src/store/pg/voters.js';
 import { pgCheckImportStore, pgMarkStore } from '../../src/store/pg/checks.js';
+import { pgFieldCheckStore } from '../../src/store/pg/field.js';
 import { pgStatusStore } from '../../src/store/pg/status.js';
 import { pgExportStore } from '../../src/store/pg/exportData.js';
 import { exportVoters } from '../../src/app/exportData.js';
@@ -76,6 +77,34 @@ async function importChecks(db: PgDb, checks: CheckToRecord[]): Promise<number> 
   const newly = await store.write();
   await store.commit();
   return newly;
+}
+
+async function pidOf(db: PgDb): Promise<number> {
+  return (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+}
+
+/**
+ * Whether `work`, running on backend `pid`, is blocked by a lock that backend `blocker` holds (as
+ * pg_blocking_pids says), or finished without waiting: polled until one or the other, at most 5 s.
+ */
+async function waitingOrDone(pid: number, blocker: number, work: Promise<unknown>): Promise<'waiting' | 'done'> {
+  let done = false;
+  work.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  const observer = await connectPostgres(URL);
+  try {
+    for (let tries = 0; tries < 250; tries++) {
+      if (done) return 'done';
+      const r = await observer.query<{ blocked: boolean }>('SELECT $2::int = ANY(pg_blocking_pids($1)) AS blocked', [pid, blocker]);
+      if (r.rows[0]!.blocked) return 'waiting';
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return done ? 'done' : 'waiting';
+  } finally {
+    await observer.close();
+  }
 }
 
 /** Status counts from the tallies must equal counts from the raw rows. */
@@ -176,6 +205,89 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
     const tallied = (await db.query<{ n: number }>('SELECT sum(votes) AS n FROM vote_tally')).rows[0]!.n;
     expect(tallied).toBe(total);
     for (const at of ['2026-03-15T12:30:00.000Z', '2026-03-15T23:00:00.000Z']) await expectExactTallies(db, at);
+  });
+
+  it('keeps tallies exact when a voter import and a check in flight cross on one voter, in either order', async () => {
+    const db = await fresh();
+    open.push(db);
+    const base = (id: string, support: string) => ({ id, last_name: id, neighborhood: 'Nord', precinct: 'P1', list_number: id, support });
+    await importVoters(db, ['V1', 'V2', 'V3'].map((id) => base(id, '1')));
+    const [teller, hq] = await Promise.all([0, 1].map(() => connectPostgres(URL, { schema: db.schema })));
+    open.push(teller!, hq!);
+    const [tellerPid, hqPid] = [await pidOf(teller!), await pidOf(hq!)];
+    const at = '2026-03-15T20:00:00.000Z';
+
+    // 1. The check first: the teller's transaction copied V1's support (1) into its check and is
+    //    still open when the import changes V1 to 2. The import must wait for it, then move the vote.
+    const checks = pgCheckImportStore(teller!);
+    await checks.begin();
+    expect(await checks.recordBatch([check('V1', '2026-03-15T09:00:00.000Z')])).toEqual(['matched']);
+    await checks.write();
+    const moving = importVoters(hq!, [base('V1', '2')]);
+    expect(await waitingOrDone(hqPid, tellerPid, moving)).toBe('waiting');
+    await checks.commit();
+    expect(await moving).toBe(1);
+    await expectExactTallies(db, at);
+
+    // 2. The import first: V2 changed to 2, not yet committed, when a check for V2 is written.
+    const imports = pgVoterImportStore(hq!);
+    await imports.begin();
+    const write = imports.voterWriter(['id', 'last_name', 'neighborhood', 'precinct', 'list_number', 'support'], []);
+    await write(voterRowsFor(imports.batchForm, 6)(voters([base('V2', '2')], ['id', 'last_name', 'neighborhood', 'precinct', 'list_number', 'support']), 1));
+    expect(await imports.endVoterWrites()).toBe(1);
+    const checking = importChecks(teller!, [check('V2', '2026-03-15T10:00:00.000Z')]);
+    expect(await waitingOrDone(tellerPid, hqPid, checking)).toBe('waiting');
+    await imports.applyUnmatchedChecks();
+    await imports.commit();
+    expect(await checking).toBe(1);
+    await expectExactTallies(db, at);
+
+    // 3. A row-at-a-time writer (mark, serve): its keys come from checks_fill_area.
+    const marks = pgMarkStore(teller!);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const marking = marks.transaction(async () => {
+      await marks.mark('V3', '2026-03-15T11:00:00.000Z', 'manual', '2026-03-15T11:00:00.000Z');
+      await held;
+    });
+    await expect.poll(async () => (await db.query('SELECT state FROM pg_stat_activity WHERE pid = $1', [tellerPid])).rows[0]?.state).toBe('idle in transaction');
+    const moving3 = importVoters(hq!, [base('V3', '3')]);
+    expect(await waitingOrDone(hqPid, tellerPid, moving3)).toBe('waiting');
+    release();
+    await marking;
+    expect(await moving3).toBe(1);
+    await expectExactTallies(db, at);
+
+    // 4. A check for a voter not on the list yet, in flight while the import adds that voter: it
+    //    waits for the check, then takes it out of the unmatched ones.
+    await checks.begin();
+    expect(await checks.recordBatch([check('V4', '2026-03-15T12:00:00.000Z')])).toEqual(['unmatched']);
+    await checks.write();
+    const adding = importVoters(hq!, [base('V4', '1')]);
+    expect(await waitingOrDone(hqPid, tellerPid, adding)).toBe('waiting');
+    await checks.commit();
+    expect(await adding).toBe(1);
+    expect((await db.query('SELECT voter_id, support FROM checks WHERE voter_id = $1', ['V4'])).rows).toEqual([{ voter_id: 'V4', support: 1 }]);
+    expect((await db.query('SELECT count(*)::int AS n FROM unmatched_checks')).rows[0]!.n).toBe(0);
+    await expectExactTallies(db, at);
+
+    // 5. The same through serve's store: a teller's batch found no V5 and kept its check unmatched.
+    const field = pgFieldCheckStore(teller!);
+    let release5!: () => void;
+    const held5 = new Promise<void>((resolve) => (release5 = resolve));
+    const serving = field.transaction(async () => {
+      expect(await field.voterById('V5')).toBeUndefined();
+      await field.keepUnmatched(check('V5', '2026-03-15T13:00:00.000Z'));
+      await held5;
+    });
+    await expect.poll(async () => (await db.query('SELECT state FROM pg_stat_activity WHERE pid = $1', [tellerPid])).rows[0]?.state).toBe('idle in transaction');
+    const adding5 = importVoters(hq!, [base('V5', '1')]);
+    expect(await waitingOrDone(hqPid, tellerPid, adding5)).toBe('waiting');
+    release5();
+    await serving;
+    expect(await adding5).toBe(1);
+    expect((await db.query('SELECT voter_id FROM checks WHERE voter_id = $1', ['V5'])).rows).toEqual([{ voter_id: 'V5' }]);
+    await expectExactTallies(db, at);
   });
 
   it('fails with a clear error and keeps nothing when the connection is killed mid-import', async () => {

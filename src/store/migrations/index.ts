@@ -9,6 +9,7 @@ import { purge } from './007-purge.js';
 import { areas } from './008-areas.js';
 import { field } from './009-field.js';
 import { checksKey } from './010-checks-key.js';
+import { tallyLock } from './011-tally-lock.js';
 
 export interface Migration {
   name: string;
@@ -16,4 +17,4 @@ export interface Migration {
 }
 
 /** In order; the database's `user_version` is the number applied. Never edit one that has shipped: add another. */
-export const migrations: readonly Migration[] = [foundation, status, reminders, tallies, lists, contacts, purge, areas, field, checksKey];
+export const migrations: readonly Migration[] = [foundation, status, reminders, tallies, lists, contacts, purge, areas, field, checksKey, tallyLock];

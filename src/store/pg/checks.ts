@@ -3,15 +3,20 @@
  * batch, not per check: a round trip costs more than the lookup), queued, and written by one COPY
  * into a temporary table and one ordered upsert into `checks`; the statement triggers of the
  * schema move the tallies. Several imports (and `serve`) writing at once keep exact tallies: each
- * tally change is an upsert under its row lock, and every writer locks in key order.
+ * tally change is an upsert under its row lock, and every writer locks in key order. A voter's move
+ * and a check for that voter are put in order by the tally lock (see tallyLock in migrations.ts).
  */
 import type { CheckOutcome, CheckToRecord } from '../../app/importChecks.js';
 import { unmatchedKey } from '../checks.js';
 import type { PgDb } from './connect.js';
 import { copyLine } from './copy.js';
+import { tallyLockSql } from './migrations.js';
 
 /** Unmatched checks whose voter now exists become checks (earliest time kept); returns how many voters got one. */
 export async function applyUnmatchedChecksPg(db: PgDb): Promise<number> {
+  // Exclusive first: a check in flight that did not find a voter this import is adding becomes an
+  // unmatched row only when it commits, so wait for it (and hold off new ones until this commits).
+  await db.query(tallyLockSql('exclusive'));
   const pending = await db.query<{ n: number }>('SELECT count(*) AS n FROM unmatched_checks');
   if (pending.rows[0]!.n === 0) return 0;
   const r = await db.query<{ key: string; n: number }>(
@@ -154,6 +159,8 @@ export function pgCheckImportStore(db: PgDb): PgCheckImportStore {
       newlyChecked = 0;
       await db.begin();
       open = true;
+      // Before any voter's keys are read: a voters' move waits for this transaction (see tallyLock).
+      await db.query(tallyLockSql('shared'));
     },
     async write() {
       await flush();

@@ -7,6 +7,7 @@
 import type { FieldTokenRow, FieldTokenStore } from '../../app/fieldAccess.js';
 import type { FieldActivitySource, FieldCheckStore, FieldEntry, PrecinctActivity } from '../../app/fieldChecks.js';
 import { pgMarkStore, UNMATCHED_UPSERT, unmatchedRow } from './checks.js';
+import { tallyLockSql } from './migrations.js';
 import type { PgDb } from './connect.js';
 import { asEntry, asTellerActivity, asToken, PRECINCT_ACTIVITY_SQL, TELLER_ACTIVITY_SQL, type EntryRecord, type TellerActivityRecord, type TokenRecord } from '../fieldRows.js';
 
@@ -125,6 +126,9 @@ export function pgFieldCheckStore(db: PgDb): FieldCheckStore {
     transaction: (fn) =>
       db.transaction(async () => {
         try {
+          // Before the voters are read: a check for a voter an import is moving or adding waits
+          // for that import, or the import for this batch (see tallyLock in migrations.ts).
+          await db.query(tallyLockSql('shared'));
           const result = await fn();
           await writeHeld();
           return result;

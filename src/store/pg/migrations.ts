@@ -360,8 +360,68 @@ export const checksKey: PgMigration = {
   `,
 };
 
+/** The advisory lock ordering check writers and voters' moves ('taly' in ASCII; see tallyLock below). */
+const TALLY_LOCK = 0x74616c79;
+
+/**
+ * The statement taking the tally lock of this database's turnout tables, shared (a check writer,
+ * before it reads the voters' keys) or exclusive (a voters' move, before it moves their checks).
+ * Its second key is the voters table's oid: one lock per --db-schema, the same in a store and in a
+ * trigger function whatever their search_path.
+ */
+export function tallyLockSql(mode: 'shared' | 'exclusive'): string {
+  return `SELECT pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}(${TALLY_LOCK}, hashtext(('voters'::regclass)::oid::text))`;
+}
+
+/**
+ * A check copies its voter's keys (area, support) when it is written, and a voter's move (a voter
+ * import, a contacts import, an area map changing support or area) updates the checks it finds.
+ * Under READ COMMITTED the two could cross: a check written but not yet committed is not found by
+ * the move, and a check written while the move is not yet committed copies the old keys. Either
+ * way the vote stayed counted under keys its voter no longer has, and status was wrong for good.
+ * Now every check writer holds the tally lock shared from before it reads the keys (the bulk
+ * writers from the start of their transaction, a row-at-a-time writer in checks_fill_area), and a
+ * move takes it exclusive before it moves the checks: it waits for the checks in flight, and the
+ * checks written after it wait for its commit. The same lock lets a voter import's unmatched
+ * checks wait for a check in flight that did not find a voter the import is adding.
+ * Per check writer, one lock in memory (no row lock, no page written); a move that changes no
+ * tally key takes nothing.
+ */
+export const tallyLock: PgMigration = {
+  name: 'tally-lock',
+  sql: `
+    CREATE OR REPLACE FUNCTION voters_tally_update() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    BEGIN
+      IF NOT EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE ${MOVED}) THEN
+        RETURN NULL;
+      END IF;
+      PERFORM ${tallyLockSql('exclusive').replace(/^SELECT /, '')};
+      INSERT INTO voter_tally AS t (neighborhood, precinct, support, voters)
+        SELECT k.neighborhood, k.precinct, k.support, sum(k.d) FROM (
+          SELECT ${VOTER_KEYS('n')}, 1 AS d FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE ${MOVED}
+          UNION ALL
+          SELECT ${VOTER_KEYS('o')}, -1 FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE ${MOVED}
+        ) k (neighborhood, precinct, support, d) GROUP BY 1, 2, 3 HAVING sum(k.d) <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (neighborhood, precinct, support) DO UPDATE SET voters = t.voters + excluded.voters;
+      UPDATE checks c SET neighborhood = coalesce(n.neighborhood, ''), precinct = coalesce(n.precinct, ''), support = coalesce(n.support, 0)
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+       WHERE c.voter_id = n.id AND ${MOVED};
+      RETURN NULL;
+    END $$;
+    CREATE OR REPLACE FUNCTION checks_fill_area() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    BEGIN
+      PERFORM ${tallyLockSql('shared').replace(/^SELECT /, '')};
+      SELECT ${VOTER_KEYS('v')} INTO NEW.neighborhood, NEW.precinct, NEW.support FROM voters v WHERE v.id = NEW.voter_id;
+      IF NOT FOUND THEN
+        RAISE foreign_key_violation USING MESSAGE = 'a check names no voter of this database';
+      END IF;
+      RETURN NEW;
+    END $$;
+  `,
+};
+
 /** In order, parallel to src/store/migrations/index.ts: entry i brings the schema to version i + 1. */
-export const pgMigrations: readonly PgMigration[] = [foundation, status, reminders, tallies, lists, contacts, purge, areas, field, checksKey].map(byteOrder);
+export const pgMigrations: readonly PgMigration[] = [foundation, status, reminders, tallies, lists, contacts, purge, areas, field, checksKey, tallyLock].map(byteOrder);
 
 /**
  * Every text column compares bytes (COLLATE "C"), as SQLite does: the same order in exports and
