@@ -10,6 +10,8 @@ import { migratePostgres, pgMigrations, pgSchemaVersion } from '../../src/store/
 import { pgVoterImportStore } from '../../src/store/pg/voters.js';
 import { pgCheckImportStore, pgMarkStore } from '../../src/store/pg/checks.js';
 import { pgFieldCheckStore } from '../../src/store/pg/field.js';
+import { pgContactImportStore } from '../../src/store/pg/contacts.js';
+import { pgAreaImportStore } from '../../src/store/pg/areas.js';
 import { pgStatusStore } from '../../src/store/pg/status.js';
 import { pgExportStore } from '../../src/store/pg/exportData.js';
 import { exportVoters } from '../../src/app/exportData.js';
@@ -87,7 +89,7 @@ async function pidOf(db: PgDb): Promise<number> {
  * Whether `work`, running on backend `pid`, is blocked by a lock that backend `blocker` holds (as
  * pg_blocking_pids says), or finished without waiting: polled until one or the other, at most 5 s.
  */
-async function waitingOrDone(pid: number, blocker: number, work: Promise<unknown>): Promise<'waiting' | 'done'> {
+async function waitingOrDone(pid: number, blocker: number, work: Promise<unknown>): Promise<'waiting' | 'done' | 'neither'> {
   let done = false;
   work.then(
     () => (done = true),
@@ -101,10 +103,20 @@ async function waitingOrDone(pid: number, blocker: number, work: Promise<unknown
       if (r.rows[0]!.blocked) return 'waiting';
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    return done ? 'done' : 'waiting';
+    return done ? 'done' : 'neither';
   } finally {
     await observer.close();
   }
+}
+
+/** Whether backend `pid` sits in its transaction between statements, holding an advisory lock. */
+async function holdsAdvisoryLock(db: PgDb, pid: number): Promise<boolean> {
+  const r = await db.query<{ held: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory' AND granted)
+            AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'idle in transaction') AS held`,
+    [pid],
+  );
+  return r.rows[0]!.held;
 }
 
 /** Status counts from the tallies must equal counts from the raw rows. */
@@ -207,11 +219,11 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
     for (const at of ['2026-03-15T12:30:00.000Z', '2026-03-15T23:00:00.000Z']) await expectExactTallies(db, at);
   });
 
-  it('keeps tallies exact when a voter import and a check in flight cross on one voter, in either order', async () => {
+  it('keeps tallies exact when an import moving a voter (voters, contacts, areas) and a check for that voter in flight cross, in either order', async () => {
     const db = await fresh();
     open.push(db);
     const base = (id: string, support: string) => ({ id, last_name: id, neighborhood: 'Nord', precinct: 'P1', list_number: id, support });
-    await importVoters(db, ['V1', 'V2', 'V3'].map((id) => base(id, '1')));
+    await importVoters(db, ['V1', 'V2', 'V3', 'V6', 'V7'].map((id) => base(id, '1')));
     const [teller, hq] = await Promise.all([0, 1].map(() => connectPostgres(URL, { schema: db.schema })));
     open.push(teller!, hq!);
     const [tellerPid, hqPid] = [await pidOf(teller!), await pidOf(hq!)];
@@ -242,20 +254,24 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
     expect(await checking).toBe(1);
     await expectExactTallies(db, at);
 
-    // 3. A row-at-a-time writer (mark, serve): its keys come from checks_fill_area.
+    // 3. mark, a row-at-a-time writer (its keys come from checks_fill_area): a new check for V3,
+    //    and an earlier time for V1's (mark locks that check's row before it writes).
     const marks = pgMarkStore(teller!);
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
+    let marked = false;
     const marking = marks.transaction(async () => {
       await marks.mark('V3', '2026-03-15T11:00:00.000Z', 'manual', '2026-03-15T11:00:00.000Z');
+      await marks.mark('V1', '2026-03-15T08:00:00.000Z', 'manual', '2026-03-15T11:00:00.000Z');
+      marked = true;
       await held;
     });
-    await expect.poll(async () => (await db.query('SELECT state FROM pg_stat_activity WHERE pid = $1', [tellerPid])).rows[0]?.state).toBe('idle in transaction');
-    const moving3 = importVoters(hq!, [base('V3', '3')]);
+    await expect.poll(async () => marked && (await holdsAdvisoryLock(db, tellerPid))).toBe(true);
+    const moving3 = importVoters(hq!, [base('V3', '3'), base('V1', '4')]);
     expect(await waitingOrDone(hqPid, tellerPid, moving3)).toBe('waiting');
     release();
     await marking;
-    expect(await moving3).toBe(1);
+    expect(await moving3).toBe(2);
     await expectExactTallies(db, at);
 
     // 4. A check for a voter not on the list yet, in flight while the import adds that voter: it
@@ -280,13 +296,57 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
       await field.keepUnmatched(check('V5', '2026-03-15T13:00:00.000Z'));
       await held5;
     });
-    await expect.poll(async () => (await db.query('SELECT state FROM pg_stat_activity WHERE pid = $1', [tellerPid])).rows[0]?.state).toBe('idle in transaction');
+    await expect.poll(() => holdsAdvisoryLock(db, tellerPid)).toBe(true);
     const adding5 = importVoters(hq!, [base('V5', '1')]);
     expect(await waitingOrDone(hqPid, tellerPid, adding5)).toBe('waiting');
     release5();
     await serving;
     expect(await adding5).toBe(1);
     expect((await db.query('SELECT voter_id FROM checks WHERE voter_id = $1', ['V5'])).rows).toEqual([{ voter_id: 'V5' }]);
+    await expectExactTallies(db, at);
+
+    // 6. import contacts changing V6's support while a check for V6 is in flight.
+    await checks.begin();
+    expect(await checks.recordBatch([check('V6', '2026-03-15T14:00:00.000Z')])).toEqual(['matched']);
+    await checks.write();
+    const contacts = pgContactImportStore(hq!);
+    await contacts.begin();
+    const linking = contacts.update(['support'], [['V6', 5]]);
+    expect(await waitingOrDone(hqPid, tellerPid, linking)).toBe('waiting');
+    await checks.commit();
+    await linking;
+    await contacts.commit();
+    await expectExactTallies(db, at);
+
+    // 7. import areas moving V7 (and the others of P1) to another quartier while V7's check is in flight.
+    await checks.begin();
+    expect(await checks.recordBatch([check('V7', '2026-03-15T15:00:00.000Z')])).toEqual(['matched']);
+    await checks.write();
+    const areas = pgAreaImportStore(hq!);
+    await areas.begin();
+    await areas.replaceAreas([['P1', 'Sud']]);
+    const mapping = areas.applyAreas();
+    expect(await waitingOrDone(hqPid, tellerPid, mapping)).toBe('waiting');
+    await checks.commit();
+    expect(await mapping).toBe(7);
+    await areas.commit();
+    expect((await db.query(`SELECT count(*)::int AS n FROM checks WHERE neighborhood <> 'Sud'`)).rows[0]!.n).toBe(0);
+    await expectExactTallies(db, at);
+
+    // 8. Two imports moving voters at once: each takes the lock before it locks any voter's row, so
+    //    the voter import waits for the contacts import, and not the other way round as well.
+    const third = await connectPostgres(URL, { schema: db.schema });
+    open.push(third);
+    const thirdPid = await pidOf(third);
+    const contacts2 = pgContactImportStore(hq!);
+    await contacts2.begin();
+    await contacts2.update(['support'], [['V6', 4]]);
+    const reimport = importVoters(third, [base('V7', '3')]);
+    expect(await waitingOrDone(thirdPid, hqPid, reimport)).toBe('waiting');
+    await contacts2.update(['support'], [['V7', 2]]);
+    await contacts2.commit();
+    expect(await reimport).toBe(1);
+    expect((await db.query('SELECT support FROM voters WHERE id = $1', ['V7'])).rows).toEqual([{ support: 3 }]);
     await expectExactTallies(db, at);
   });
 

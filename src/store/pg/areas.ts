@@ -5,6 +5,7 @@
  */
 import type { AreaImportStore } from '../../app/importAreas.js';
 import type { PgDb } from './connect.js';
+import { tallyLockSql } from './migrations.js';
 
 export function pgAreaImportStore(db: PgDb): AreaImportStore {
   let open = false;
@@ -34,6 +35,8 @@ export function pgAreaImportStore(db: PgDb): AreaImportStore {
       return before;
     },
     async applyAreas() {
+      // Before the UPDATE locks any voter's row (see tallyLock in migrations.ts).
+      await db.query(tallyLockSql('exclusive'));
       const r = await db.query(
         `UPDATE voters SET neighborhood = a.neighborhood FROM precinct_areas a
           WHERE voters.precinct = a.precinct AND voters.neighborhood IS DISTINCT FROM a.neighborhood`,

@@ -14,8 +14,8 @@ import { tallyLockSql } from './migrations.js';
 
 /** Unmatched checks whose voter now exists become checks (earliest time kept); returns how many voters got one. */
 export async function applyUnmatchedChecksPg(db: PgDb): Promise<number> {
-  // Exclusive first: a check in flight that did not find a voter this import is adding becomes an
-  // unmatched row only when it commits, so wait for it (and hold off new ones until this commits).
+  // Exclusive (usually held already since the merge): a check in flight that did not find a voter
+  // this import is adding becomes an unmatched row only when it commits, so wait for it.
   await db.query(tallyLockSql('exclusive'));
   const pending = await db.query<{ n: number }>('SELECT count(*) AS n FROM unmatched_checks');
   if (pending.rows[0]!.n === 0) return 0;
@@ -248,7 +248,13 @@ export interface PgMarkStore {
 
 export function pgMarkStore(db: PgDb): PgMarkStore {
   return {
-    transaction: (fn) => db.transaction(fn),
+    // The tally lock shared first: mark locks a voter's check row, then its INSERT (checks_fill_area)
+    // would ask for the lock while an import holding it waited for that row.
+    transaction: (fn) =>
+      db.transaction(async () => {
+        await db.query(tallyLockSql('shared'));
+        return fn();
+      }),
     async voterExists(id) {
       return (await db.query('SELECT 1 FROM voters WHERE id = $1', [id])).rowCount! > 0;
     },

@@ -9,6 +9,7 @@ import type { ContactImportStore, IdentityCandidate, VoterName } from '../../app
 import { CONTACT_COLUMNS, type ContactColumn } from '../../core/contact.js';
 import type { PgDb } from './connect.js';
 import { copyLine } from './copy.js';
+import { tallyLockSql } from './migrations.js';
 import { pgVoterImportStore } from './voters.js';
 
 /** The staging table of one slice: the voters' contact columns, with their types. */
@@ -37,12 +38,14 @@ async function analyzeIfUnknown(db: PgDb): Promise<void> {
 export function pgContactImportStore(db: PgDb): ContactImportStore {
   let open = false;
   let staged = false;
+  let locked = false;
   return {
     async begin() {
       await analyzeIfUnknown(db);
       await db.query('BEGIN');
       open = true;
       staged = false;
+      locked = false;
     },
     async commit() {
       await db.query('COMMIT');
@@ -97,6 +100,12 @@ export function pgContactImportStore(db: PgDb): ContactImportStore {
       return new Map(r.rows.map((row) => [row.id, row]));
     },
     async update(columns, rows) {
+      // A support level moves the voter's tallies and check: the tally lock exclusive before the
+      // first slice locks any voter's row, held to the commit (see tallyLock in migrations.ts).
+      if (!locked && columns.includes('support')) {
+        await db.query(tallyLockSql('exclusive'));
+        locked = true;
+      }
       if (!staged) {
         await db.query(STAGING);
         staged = true;

@@ -9,6 +9,7 @@ import type { VoterTallyRow } from '../../core/voterTally.js';
 import type { CopyWriter, PgDb } from './connect.js';
 import type { VoterRows } from '../../app/importVoters.js';
 import { applyUnmatchedChecksPg } from './checks.js';
+import { tallyLockSql } from './migrations.js';
 import { RuntimeError } from '../../core/errors.js';
 
 const COLUMNS = VOTER_ROW_COLUMNS.join(', ');
@@ -169,6 +170,8 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
       const rows = await copy.end();
       copy = undefined;
       if (merge === undefined) return rows;
+      // Before the merge locks any voter's row (see tallyLock in migrations.ts): held to the commit.
+      await db.query(tallyLockSql('exclusive'));
       const r = await db.query<{ n: number }>(merge);
       return r.rows[0]!.n;
     },
@@ -177,6 +180,9 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
         // The use case saw no voters; lock the table (the drops below need it anyway) and make
         // sure, as a first load that started at the same moment may have committed since. A dry
         // run, which keeps the indexes, takes no such lock.
+        // The tally lock first, then the table: a check writer holds the lock shared while it
+        // reads the voters, so taking the table first would leave each waiting for the other.
+        await db.query(tallyLockSql('exclusive'));
         if (!db.rollbackOnly) await db.query('LOCK TABLE voters IN ACCESS EXCLUSIVE MODE');
         if ((await db.query('SELECT 1 FROM voters LIMIT 1')).rowCount !== 0) {
           throw new RuntimeError(`another import loaded voters into ${db.label} while this one was starting; nothing of this one was kept`, {
@@ -220,6 +226,7 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
     // update trigger moves the tallies and the voters' checks).
     async applyAreas() {
       if ((await db.query('SELECT 1 FROM precinct_areas LIMIT 1')).rowCount === 0) return undefined;
+      await db.query(tallyLockSql('exclusive')); // held already when voters were written
       const r = await db.query(
         `UPDATE voters SET neighborhood = a.neighborhood FROM precinct_areas a
           WHERE voters.precinct = a.precinct AND voters.neighborhood IS DISTINCT FROM a.neighborhood`,
