@@ -23,6 +23,21 @@ const VOTER_KEYS = (t: string) => `coalesce(${t}.neighborhood, ''), coalesce(${t
 /** A voter row whose tally keys changed in an UPDATE (n: new, o: old). */
 const MOVED = '(n.neighborhood, n.precinct, n.support) IS DISTINCT FROM (o.neighborhood, o.precinct, o.support)';
 
+/**
+ * voters_tally_update's work (migrations 4 and 11): the moved voters count -1 where they were and
+ * +1 where they are, in one ordered upsert, and their checks move with them.
+ */
+const MOVE_VOTERS = `      INSERT INTO voter_tally AS t (neighborhood, precinct, support, voters)
+        SELECT k.neighborhood, k.precinct, k.support, sum(k.d) FROM (
+          SELECT ${VOTER_KEYS('n')}, 1 AS d FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE ${MOVED}
+          UNION ALL
+          SELECT ${VOTER_KEYS('o')}, -1 FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE ${MOVED}
+        ) k (neighborhood, precinct, support, d) GROUP BY 1, 2, 3 HAVING sum(k.d) <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (neighborhood, precinct, support) DO UPDATE SET voters = t.voters + excluded.voters;
+      UPDATE checks c SET neighborhood = coalesce(n.neighborhood, ''), precinct = coalesce(n.precinct, ''), support = coalesce(n.support, 0)
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+       WHERE c.voter_id = n.id AND ${MOVED};`;
+
 export const foundation: PgMigration = {
   name: 'foundation',
   sql: `
@@ -191,16 +206,7 @@ export const tallies: PgMigration = {
     -- one ordered upsert; their check moves with them (checks_tally_update recounts the vote).
     CREATE FUNCTION voters_tally_update() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
     BEGIN
-      INSERT INTO voter_tally AS t (neighborhood, precinct, support, voters)
-        SELECT k.neighborhood, k.precinct, k.support, sum(k.d) FROM (
-          SELECT ${VOTER_KEYS('n')}, 1 AS d FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE ${MOVED}
-          UNION ALL
-          SELECT ${VOTER_KEYS('o')}, -1 FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE ${MOVED}
-        ) k (neighborhood, precinct, support, d) GROUP BY 1, 2, 3 HAVING sum(k.d) <> 0 ORDER BY 1, 2, 3
-        ON CONFLICT (neighborhood, precinct, support) DO UPDATE SET voters = t.voters + excluded.voters;
-      UPDATE checks c SET neighborhood = coalesce(n.neighborhood, ''), precinct = coalesce(n.precinct, ''), support = coalesce(n.support, 0)
-        FROM new_rows n JOIN old_rows o ON o.id = n.id
-       WHERE c.voter_id = n.id AND ${MOVED};
+${MOVE_VOTERS}
       RETURN NULL;
     END $$;
     CREATE TRIGGER voters_tally_insert AFTER INSERT ON voters REFERENCING NEW TABLE AS new_rows
@@ -396,16 +402,7 @@ export const tallyLock: PgMigration = {
         RETURN NULL;
       END IF;
       PERFORM ${tallyLockSql('exclusive').replace(/^SELECT /, '')};
-      INSERT INTO voter_tally AS t (neighborhood, precinct, support, voters)
-        SELECT k.neighborhood, k.precinct, k.support, sum(k.d) FROM (
-          SELECT ${VOTER_KEYS('n')}, 1 AS d FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE ${MOVED}
-          UNION ALL
-          SELECT ${VOTER_KEYS('o')}, -1 FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE ${MOVED}
-        ) k (neighborhood, precinct, support, d) GROUP BY 1, 2, 3 HAVING sum(k.d) <> 0 ORDER BY 1, 2, 3
-        ON CONFLICT (neighborhood, precinct, support) DO UPDATE SET voters = t.voters + excluded.voters;
-      UPDATE checks c SET neighborhood = coalesce(n.neighborhood, ''), precinct = coalesce(n.precinct, ''), support = coalesce(n.support, 0)
-        FROM new_rows n JOIN old_rows o ON o.id = n.id
-       WHERE c.voter_id = n.id AND ${MOVED};
+${MOVE_VOTERS}
       RETURN NULL;
     END $$;
     CREATE OR REPLACE FUNCTION checks_fill_area() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
