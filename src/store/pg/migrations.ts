@@ -340,6 +340,22 @@ export const field: PgMigration = {
 };
 
 /**
+ * checks_fill_area as migrations 10 and 11 write it: the voter's keys into a check written without
+ * them, and a check for no voter refused as the dropped foreign key did. `first`: what runs before
+ * the voter is read (11: the tally lock).
+ */
+function fillArea(first: string): string {
+  return `    CREATE OR REPLACE FUNCTION checks_fill_area() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    BEGIN
+${first}      SELECT ${VOTER_KEYS('v')} INTO NEW.neighborhood, NEW.precinct, NEW.support FROM voters v WHERE v.id = NEW.voter_id;
+      IF NOT FOUND THEN
+        RAISE foreign_key_violation USING MESSAGE = 'a check names no voter of this database';
+      END IF;
+      RETURN NEW;
+    END $$;`;
+}
+
+/**
  * The checks lose their foreign key to the voters. Its per-row check (an index probe, and a
  * FOR KEY SHARE lock that dirties each checked voter's heap page) was 184 of the 390 ms of
  * inserting 10,000 new checks into 1M voters. What it guarded still holds:
@@ -355,14 +371,7 @@ export const checksKey: PgMigration = {
   name: 'checks-key',
   sql: `
     ALTER TABLE checks DROP CONSTRAINT IF EXISTS checks_voter_id_fkey;
-    CREATE OR REPLACE FUNCTION checks_fill_area() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-    BEGIN
-      SELECT ${VOTER_KEYS('v')} INTO NEW.neighborhood, NEW.precinct, NEW.support FROM voters v WHERE v.id = NEW.voter_id;
-      IF NOT FOUND THEN
-        RAISE foreign_key_violation USING MESSAGE = 'a check names no voter of this database';
-      END IF;
-      RETURN NEW;
-    END $$;
+${fillArea('')}
   `,
 };
 
@@ -370,13 +379,18 @@ export const checksKey: PgMigration = {
 const TALLY_LOCK = 0x74616c79;
 
 /**
- * The statement taking the tally lock of this database's turnout tables, shared (a check writer,
- * before it reads the voters' keys) or exclusive (a voters' move, before it moves their checks).
- * Its second key is the voters table's oid: one lock per --db-schema, the same in a store and in a
- * trigger function whatever their search_path.
+ * The call taking the tally lock of this database's turnout tables, shared (a check writer, before
+ * it reads the voters' keys) or exclusive (an import moving voters, before it locks any of their
+ * rows). Its second key is the voters table's oid: one lock per --db-schema, the same in a store
+ * and in a trigger function whatever their search_path.
  */
+function tallyLockCall(mode: 'shared' | 'exclusive'): string {
+  return `pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}(${TALLY_LOCK}, hashtext(('voters'::regclass)::oid::text))`;
+}
+
+/** The statement a store sends to take the tally lock (see tallyLockCall). */
 export function tallyLockSql(mode: 'shared' | 'exclusive'): string {
-  return `SELECT pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}(${TALLY_LOCK}, hashtext(('voters'::regclass)::oid::text))`;
+  return `SELECT ${tallyLockCall(mode)}`;
 }
 
 /**
@@ -385,13 +399,16 @@ export function tallyLockSql(mode: 'shared' | 'exclusive'): string {
  * Under READ COMMITTED the two could cross: a check written but not yet committed is not found by
  * the move, and a check written while the move is not yet committed copies the old keys. Either
  * way the vote stayed counted under keys its voter no longer has, and status was wrong for good.
- * Now every check writer holds the tally lock shared from before it reads the keys (the bulk
- * writers from the start of their transaction, a row-at-a-time writer in checks_fill_area), and a
- * move takes it exclusive before it moves the checks: it waits for the checks in flight, and the
- * checks written after it wait for its commit. The same lock lets a voter import's unmatched
- * checks wait for a check in flight that did not find a voter the import is adding.
- * Per check writer, one lock in memory (no row lock, no page written); a move that changes no
- * tally key takes nothing.
+ * Now every check writer holds the tally lock shared from before it reads the keys (import checks,
+ * serve and mark from the start of their transaction; any other row-at-a-time writer in
+ * checks_fill_area), and every import that moves voters takes it exclusive before it locks any
+ * voter's row (the voter import before its merge or first load, contacts with support levels
+ * before their first slice, areas before their UPDATE), as the exclusive lock taken after would
+ * wait for a check writer that may itself wait for those rows. The move waits for the checks in
+ * flight, and the checks written after it wait for its commit. The same lock lets a voter import's
+ * unmatched checks wait for a check in flight that did not find a voter the import is adding.
+ * voters_tally_update takes it too, when rows moved, for any other writer (an administrator's
+ * UPDATE). Per check writer, one lock in memory: no row lock, no page written.
  */
 export const tallyLock: PgMigration = {
   name: 'tally-lock',
@@ -401,19 +418,11 @@ export const tallyLock: PgMigration = {
       IF NOT EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE ${MOVED}) THEN
         RETURN NULL;
       END IF;
-      PERFORM ${tallyLockSql('exclusive').replace(/^SELECT /, '')};
+      PERFORM ${tallyLockCall('exclusive')};
 ${MOVE_VOTERS}
       RETURN NULL;
     END $$;
-    CREATE OR REPLACE FUNCTION checks_fill_area() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-    BEGIN
-      PERFORM ${tallyLockSql('shared').replace(/^SELECT /, '')};
-      SELECT ${VOTER_KEYS('v')} INTO NEW.neighborhood, NEW.precinct, NEW.support FROM voters v WHERE v.id = NEW.voter_id;
-      IF NOT FOUND THEN
-        RAISE foreign_key_violation USING MESSAGE = 'a check names no voter of this database';
-      END IF;
-      RETURN NEW;
-    END $$;
+${fillArea(`      PERFORM ${tallyLockCall('shared')};\n`)}
   `,
 };
 
