@@ -229,12 +229,18 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
     const [tellerPid, hqPid] = [await pidOf(teller!), await pidOf(hq!)];
     const at = '2026-03-15T20:00:00.000Z';
 
+    const checks = pgCheckImportStore(teller!);
+    /** A check for `voterId` written by the teller's import, its transaction left open (committed by the case). */
+    const checkInFlight = async (voterId: string, checkedAt: string) => {
+      await checks.begin();
+      const [outcome] = await checks.recordBatch([check(voterId, checkedAt)]);
+      await checks.write();
+      return outcome;
+    };
+
     // 1. The check first: the teller's transaction copied V1's support (1) into its check and is
     //    still open when the import changes V1 to 2. The import must wait for it, then move the vote.
-    const checks = pgCheckImportStore(teller!);
-    await checks.begin();
-    expect(await checks.recordBatch([check('V1', '2026-03-15T09:00:00.000Z')])).toEqual(['matched']);
-    await checks.write();
+    expect(await checkInFlight('V1', '2026-03-15T09:00:00.000Z')).toBe('matched');
     const moving = importVoters(hq!, [base('V1', '2')]);
     expect(await waitingOrDone(hqPid, tellerPid, moving)).toBe('waiting');
     await checks.commit();
@@ -276,9 +282,7 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
 
     // 4. A check for a voter not on the list yet, in flight while the import adds that voter: it
     //    waits for the check, then takes it out of the unmatched ones.
-    await checks.begin();
-    expect(await checks.recordBatch([check('V4', '2026-03-15T12:00:00.000Z')])).toEqual(['unmatched']);
-    await checks.write();
+    expect(await checkInFlight('V4', '2026-03-15T12:00:00.000Z')).toBe('unmatched');
     const adding = importVoters(hq!, [base('V4', '1')]);
     expect(await waitingOrDone(hqPid, tellerPid, adding)).toBe('waiting');
     await checks.commit();
@@ -306,9 +310,7 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
     await expectExactTallies(db, at);
 
     // 6. import contacts changing V6's support while a check for V6 is in flight.
-    await checks.begin();
-    expect(await checks.recordBatch([check('V6', '2026-03-15T14:00:00.000Z')])).toEqual(['matched']);
-    await checks.write();
+    expect(await checkInFlight('V6', '2026-03-15T14:00:00.000Z')).toBe('matched');
     const contacts = pgContactImportStore(hq!);
     await contacts.begin();
     const linking = contacts.update(['support'], [['V6', 5]]);
@@ -319,9 +321,7 @@ describe.skipIf(!pgBackend)('PostgreSQL store', () => {
     await expectExactTallies(db, at);
 
     // 7. import areas moving V7 (and the others of P1) to another quartier while V7's check is in flight.
-    await checks.begin();
-    expect(await checks.recordBatch([check('V7', '2026-03-15T15:00:00.000Z')])).toEqual(['matched']);
-    await checks.write();
+    expect(await checkInFlight('V7', '2026-03-15T15:00:00.000Z')).toBe('matched');
     const areas = pgAreaImportStore(hq!);
     await areas.begin();
     await areas.replaceAreas([['P1', 'Sud']]);

@@ -7,6 +7,22 @@ import type { AreaImportStore } from '../../app/importAreas.js';
 import type { PgDb } from './connect.js';
 import { tallyLockSql } from './migrations.js';
 
+/**
+ * Each voter's neighborhood follows its precinct through the map (`import areas`, and `import
+ * voters` when a map exists); the update trigger moves the tallies and the voters' checks. Returns
+ * how many voters moved.
+ */
+export async function moveVotersToAreasPg(db: PgDb): Promise<number> {
+  // Before the UPDATE locks any voter's row (see tallyLock in migrations.ts); a voter import holds
+  // it already.
+  await db.query(tallyLockSql('exclusive'));
+  const r = await db.query(
+    `UPDATE voters SET neighborhood = a.neighborhood FROM precinct_areas a
+      WHERE voters.precinct = a.precinct AND voters.neighborhood IS DISTINCT FROM a.neighborhood`,
+  );
+  return r.rowCount ?? 0;
+}
+
 export function pgAreaImportStore(db: PgDb): AreaImportStore {
   let open = false;
   return {
@@ -34,15 +50,7 @@ export function pgAreaImportStore(db: PgDb): AreaImportStore {
       ]);
       return before;
     },
-    async applyAreas() {
-      // Before the UPDATE locks any voter's row (see tallyLock in migrations.ts).
-      await db.query(tallyLockSql('exclusive'));
-      const r = await db.query(
-        `UPDATE voters SET neighborhood = a.neighborhood FROM precinct_areas a
-          WHERE voters.precinct = a.precinct AND voters.neighborhood IS DISTINCT FROM a.neighborhood`,
-      );
-      return r.rowCount ?? 0;
-    },
+    applyAreas: () => moveVotersToAreasPg(db),
     async unmappedPrecincts(limit) {
       const r = await db.query<{ precinct: string; voters: number }>(
         `SELECT t.precinct, sum(t.voters) AS voters FROM voter_tally t

@@ -8,6 +8,7 @@ import { VOTER_ROW_COLUMNS, type VoterRowColumn } from '../../core/voterRecord.j
 import type { VoterTallyRow } from '../../core/voterTally.js';
 import type { CopyWriter, PgDb } from './connect.js';
 import type { VoterRows } from '../../app/importVoters.js';
+import { moveVotersToAreasPg } from './areas.js';
 import { applyUnmatchedChecksPg } from './checks.js';
 import { tallyLockSql } from './migrations.js';
 import { RuntimeError } from '../../core/errors.js';
@@ -222,16 +223,10 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
       }
     },
     applyUnmatchedChecks: () => applyUnmatchedChecksPg(db),
-    // As src/store/areas.ts: each voter's neighborhood follows its precinct through the map (the
-    // update trigger moves the tallies and the voters' checks).
+    // As src/store/areas.ts: undefined when there is no map.
     async applyAreas() {
       if ((await db.query('SELECT 1 FROM precinct_areas LIMIT 1')).rowCount === 0) return undefined;
-      await db.query(tallyLockSql('exclusive')); // held already when voters were written
-      const r = await db.query(
-        `UPDATE voters SET neighborhood = a.neighborhood FROM precinct_areas a
-          WHERE voters.precinct = a.precinct AND voters.neighborhood IS DISTINCT FROM a.neighborhood`,
-      );
-      return r.rowCount ?? 0;
+      return moveVotersToAreasPg(db);
     },
   };
 }
