@@ -34,8 +34,11 @@ describe('contactImportStore', () => {
       const found = store.votersWithIdentities(['marie|1962-03-14']) as Map<string, unknown[]>;
       expect([...found.keys()]).toEqual(['marie|1962-03-14']);
       expect(db.pragma('cache_size', { simple: true })).toBe(-64 * 1024);
-      const current = store.currentOf(['V1']) as Map<string, Record<string, unknown>>;
-      expect(current.get('V1')).toMatchObject({ phone: null, support: null });
+      const current = store.currentOf(['V1', 'V2', 'V9'], ['phone', 'support']) as Map<string, unknown[]>;
+      expect([...current]).toEqual([
+        ['V1', ['V1', null, null]],
+        ['V2', ['V2', null, null]],
+      ]);
       expect(db.pragma('cache_size', { simple: true })).toBe(before.cache);
       store.update(['phone', 'support'], [['V1', '0612345678', 1]]);
       store[end]();

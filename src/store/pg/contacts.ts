@@ -6,7 +6,7 @@
  * transaction begun by begin(): a failure, a lost connection or --dry-run leaves nothing.
  */
 import type { ContactImportStore, IdentityCandidate, VoterName } from '../../app/importContacts.js';
-import { CONTACT_COLUMNS, type ContactColumn } from '../../core/contact.js';
+import type { ContactColumn } from '../../core/contact.js';
 import type { PgDb } from './connect.js';
 import { copyLine } from './copy.js';
 import { tallyLockSql } from './migrations.js';
@@ -92,12 +92,12 @@ export function pgContactImportStore(db: PgDb): ContactImportStore {
       // Only for --match name, once per import; in id order as SQLite's scan of its id-keyed table.
       return (await db.query<VoterName>('SELECT id, first_name, last_name, birth_name FROM voters ORDER BY id')).rows;
     },
-    async currentOf(ids) {
+    async currentOf(ids, columns) {
       const r = await db.query<Record<ContactColumn, string | number | null> & { id: string }>(
-        `SELECT id, ${CONTACT_COLUMNS.join(', ')} FROM voters WHERE id = ANY($1::text[])`,
+        `SELECT id, ${columns.join(', ')} FROM voters WHERE id = ANY($1::text[])`,
         [ids],
       );
-      return new Map(r.rows.map((row) => [row.id, row]));
+      return new Map(r.rows.map((row) => [row.id, [row.id, ...columns.map((c) => row[c])]]));
     },
     async update(columns, rows) {
       // A support level moves the voter's tallies and check: the tally lock exclusive before the
