@@ -47,23 +47,24 @@ export interface ListTypeCount {
 }
 
 /**
- * The text a store takes each batch as, written on the reading thread so that the writing thread
+ * The form a store takes each batch in, written on the reading thread so that the writing thread
  * (the import's bottleneck) only passes it on:
  * - 'copy-text': lines of PostgreSQL's COPY text format, streamed on by COPY (src/core/copyText.ts);
- * - 'json-rows': one JSON array of rows, unpacked in SQL by SQLite's jsonb_each (src/core/jsonRows.ts):
- *   one string bound per batch instead of each value split out and bound.
+ * - 'jsonb-rows': one array of rows in SQLite's binary JSON, unpacked in SQL by jsonb_each
+ *   (src/core/jsonbRows.ts): one value bound per batch instead of each value split out and bound,
+ *   and bytes SQLite reads as they are.
  */
-export type VoterBatchForm = 'copy-text' | 'json-rows';
+export type VoterBatchForm = 'copy-text' | 'jsonb-rows';
 
 /** What the writer gets of a batch. */
 export interface VoterRows {
   /**
-   * `rows` voters in the store's VoterBatchForm, each with one value for each of the header's
+   * `rows` voters in the store's VoterBatchForm (the COPY text as a string, JSONB as bytes), each with one value for each of the header's
    * suppliedColumns (in that order; the columns the file does not supply are not sent), as text:
    * none for an empty cell (never stored as ''), numbers as their decimal text (the columns' types
    * convert them).
    */
-  text: string;
+  data: string | Uint8Array;
   rows: number;
   /**
    * Whether these voters' ids ascend, from the previous batch's last id through this batch: a first

@@ -19,7 +19,7 @@ import { DataError, TurnoutError } from '../core/errors.js';
 import type { VoterField } from '../core/fields.js';
 import type { ListTypeCount, RejectedRow, VoterBatchForm, VoterFileHeader } from '../app/importVoters.js';
 import { copyRows } from '../core/copyText.js';
-import { jsonRows } from '../core/jsonRows.js';
+import { JsonbBatch } from '../core/jsonbRows.js';
 import { CsvTable } from './csv/table.js';
 import { REJECT_COLUMNS } from './rejectColumns.js';
 import type { CsvRecord } from './csv/parser.js';
@@ -50,8 +50,8 @@ export type FromWorker =
   | { type: 'header'; header: VoterFileHeader }
   | {
       type: 'batch';
-      /** The batch in the form asked for (one string copies between threads far faster than an array). */
-      text: string;
+      /** The batch in the form asked for (one string or buffer crosses between threads far faster than an array). */
+      data: string | Uint8Array;
       rows: number;
       /** See VoterRows.ascending. */
       ascending: boolean;
@@ -100,7 +100,9 @@ let byList = false;
 // Counted here, on this thread, for a first load (see src/core/voterTally.ts).
 const tally = new VoterTally();
 let preparer: VoterPreparer | undefined;
+/** The batch being gathered: its values (COPY text), or its JSONB written as each row comes. */
 let values: Array<string | null> = [];
+const jsonb = options.form === 'jsonb-rows' ? new JsonbBatch() : undefined;
 let rows = 0;
 /** The last id sent, and whether the ids of the batch being filled ascend from it (see VoterRows.ascending). */
 let lastId: string | undefined;
@@ -118,8 +120,8 @@ const inFlight = (): number => sent - Atomics.load(taken, 0);
 let wantInput = false;
 let failed = false;
 
-function post(message: FromWorker): void {
-  port.postMessage(message);
+function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
+  port.postMessage(message, transfer);
 }
 
 function setUp(): void {
@@ -215,9 +217,12 @@ function take(records: CsvRecord[]): void {
     }
     if (listCount !== undefined) listCount.voters++;
     tally.add(v[NEIGHBORHOOD] as string | null, v[PRECINCT] as string | null, v[SUPPORT] as number | null);
-    for (let c = 0; c < emitted.length; c++) {
-      const value = v[emitted[c]!] ?? null;
-      values.push(typeof value === 'number' ? String(value) : value);
+    if (jsonb !== undefined) jsonb.add(v, emitted);
+    else {
+      for (let c = 0; c < emitted.length; c++) {
+        const value = v[emitted[c]!] ?? null;
+        values.push(typeof value === 'number' ? String(value) : value);
+      }
     }
     if (lastId !== undefined && !(id > lastId)) ascending = false;
     lastId = id;
@@ -231,18 +236,23 @@ function take(records: CsvRecord[]): void {
 
 function flush(): void {
   if (read === 0 && rejects.length === 0) return;
-  post({
-    type: 'batch',
-    text: options.form === 'copy-text' ? copyRows(values, rows, emitted.length) : jsonRows(values, rows, emitted.length),
-    rows,
-    ascending,
-    rejects,
-    read,
-    phonesInvalid,
-    badScores,
-    badBirthDates,
-    skipped,
-  });
+  const data = jsonb !== undefined ? jsonb.take() : copyRows(values, rows, emitted.length);
+  post(
+    {
+      type: 'batch',
+      data,
+      rows,
+      ascending,
+      rejects,
+      read,
+      phonesInvalid,
+      badScores,
+      badBirthDates,
+      skipped,
+    },
+    // Bytes move to the main thread without a copy.
+    typeof data === 'string' ? undefined : [data.buffer as ArrayBuffer],
+  );
   sent++;
   values = [];
   rows = 0;

@@ -1,3 +1,4 @@
+import { jsonbPath } from '../core/jsonbRows.js';
 import { VOTER_ROW_COLUMNS, type VoterRowColumn } from '../core/voterRecord.js';
 import type { VoterImportStore } from '../app/importVoters.js';
 import type { Db } from './db.js';
@@ -63,24 +64,27 @@ function insertHead(supplied: readonly VoterRowColumn[]): string {
 }
 
 /**
- * A batch's rows out of its JSON text (VoterBatchForm 'json-rows', src/core/jsonRows.ts), in file
- * order: the writing thread binds one string per batch. Measured on 1M voters of 14 columns, the
- * main thread alone: 1.9-2.0 s, where splitting the batches' joined values back into strings
- * (0.4 s) and binding them 250 rows per statement (2.2-2.3 s) took 2.7 s. jsonb_each, not
- * json_each: its rows are JSONB, which `->>` reads without parsing each row's text again
- * (4.4 s so).
+ * A batch's rows out of its JSONB bytes (VoterBatchForm 'jsonb-rows', src/core/jsonbRows.ts), in
+ * file order: the writing thread binds one value per batch.
+ * - Measured on 1M voters of 14 columns, the main thread alone: 1.9-2.0 s, where splitting the
+ *   batches' joined values back into strings (0.4 s) and binding them 250 rows per statement
+ *   (2.2-2.3 s) took 2.7 s.
+ * - jsonb_each, not json_each: its rows are JSONB, which `->>` reads without parsing each row's
+ *   text again (4.4 s so).
+ * - Bytes, not JSON text (until 4 December 2026): SQLite converted each batch's text to UTF-8 and
+ *   parsed it into JSONB on this thread first.
  */
 function rowsOfBatch(width: number): string {
-  return `SELECT ${Array.from({ length: width }, (_, i) => `value ->> ${i}`).join(', ')} FROM jsonb_each(?)`;
+  return `SELECT ${Array.from({ length: width }, (_, i) => `value ->> '${jsonbPath(i)}'`).join(', ')} FROM jsonb_each(?)`;
 }
 
 /** The staging table of a first load whose ids are out of order (see voterWriter). */
 const STAGE = 'voters_load';
 
-/** A writer of reader batches through one statement taking a batch's JSON text. */
-function batchInserter(db: Db, sql: string): (text: string) => number {
-  const statement = db.prepare<[string]>(sql);
-  return (text) => statement.run(text).changes;
+/** A writer of reader batches through one statement taking a batch's JSONB bytes. */
+function batchInserter(db: Db, sql: string): (data: string | Uint8Array) => number {
+  const statement = db.prepare<[string | Uint8Array]>(sql);
+  return (data) => statement.run(data).changes;
 }
 
 /**
@@ -117,7 +121,7 @@ export function voterImportStore(db: Db): VoterImportStore {
   const transaction = importTransaction(db, () => (db.prepare('SELECT NOT EXISTS (SELECT 1 FROM voters) AS empty').get() as { empty: number }).empty === 1);
   return {
     ...transaction,
-    batchForm: 'json-rows',
+    batchForm: 'jsonb-rows',
     // From the tally (kept by triggers, or written by bulkLoad before this is asked): count(*)
     // would read all the voters, ~0.2 s per million.
     countVoters: () => (db.prepare('SELECT ifnull(sum(voters), 0) AS n FROM voter_tally').get() as { n: number }).n,
@@ -150,14 +154,14 @@ export function voterImportStore(db: Db): VoterImportStore {
       // load goes to an unindexed staging table, appended, then into voters sorted by id (see
       // endVoterWrites).
       stage = undefined;
-      return ({ text, rows, ascending }): number => {
+      return ({ data, rows, ascending }): number => {
         if (rows === 0) return 0;
         if (bulk && stage === undefined && !ascending) {
           stage = supplied;
           db.exec(`CREATE TEMP TABLE ${STAGE} (${supplied.join(', ')})`);
           insert = batchInserter(db, `INSERT INTO temp.${STAGE} (${supplied.join(', ')}) ${rowsOfBatch(supplied.length)}`);
         }
-        return insert(text);
+        return insert(data);
       };
     },
     endVoterWrites: () => {

@@ -1,6 +1,6 @@
 /**
- * The import worker hands each batch to the writer as one string it writes itself: for SQLite a
- * JSON array of rows, unpacked in SQL by jsonb_each (src/core/jsonRows.ts); for PostgreSQL COPY
+ * The import worker hands each batch to the writer in a form it writes itself: for SQLite an
+ * array of rows in binary JSON, unpacked in SQL by jsonb_each (src/core/jsonbRows.ts); for PostgreSQL COPY
  * text (tabs, newlines, backslash escapes, \N for none: src/core/copyText.ts). A file that holds
  * those formats' own characters in its values must still be stored exactly, whether it is read
  * from a file or from stdin. (U+0001 separated the values in an earlier form: kept as a case.)

@@ -1,6 +1,6 @@
 import type { VoterBatchForm, VoterRows } from '../../src/app/importVoters.js';
 import { copyRows } from '../../src/core/copyText.js';
-import { jsonRows } from '../../src/core/jsonRows.js';
+import { jsonbRows } from '../../src/core/jsonbRows.js';
 
 /**
  * What the import's reader sends a store for flat values (`width` per voter, the id first), in the
@@ -16,6 +16,6 @@ export function voterRowsFor(form: VoterBatchForm, width: number): (values: read
       if (lastId !== undefined && !(id > lastId)) ascending = false;
       lastId = id;
     }
-    return { text: form === 'copy-text' ? copyRows(values, rows, width) : jsonRows(values, rows, width), rows, ascending };
+    return { data: form === 'copy-text' ? copyRows(values, rows, width) : jsonbRows(values, rows, width), rows, ascending };
   };
 }

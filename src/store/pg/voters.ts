@@ -11,7 +11,7 @@ import type { VoterRows } from '../../app/importVoters.js';
 import { moveVotersToAreasPg } from './areas.js';
 import { applyUnmatchedChecksPg } from './checks.js';
 import { tallyLockSql } from './migrations.js';
-import { RuntimeError } from '../../core/errors.js';
+import { InternalError, RuntimeError } from '../../core/errors.js';
 
 const COLUMNS = VOTER_ROW_COLUMNS.join(', ');
 
@@ -156,8 +156,11 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
         // Only the columns the file supplies travel (in that order); the others take their default, NULL.
         copy = db.copyWriter(`COPY ${bulk ? 'voters' : 'voters_in'} (${supplied.join(', ')}) FROM STDIN`);
       };
-      return ({ text, rows }) => {
+      return ({ data, rows }) => {
         if (rows === 0) return 0;
+        // batchForm 'copy-text': the reader sends the COPY text as a string.
+        if (typeof data !== 'string') throw new InternalError('a voter batch came as bytes, not as COPY text');
+        const text = data;
         if (copy !== undefined) {
           const wrote = copy.write(text);
           return wrote === undefined ? 0 : wrote.then(() => 0);
