@@ -19,9 +19,13 @@ export function jsonbPath(column: number): string {
   return `$[${Math.floor(column / JSONB_GROUP)}][${column % JSONB_GROUP}]`;
 }
 
-// Element types and header forms of JSONB: the low four bits of the first byte are the type; 13 in
-// the high four bits means a 2-byte payload size follows, 14 a 4-byte one (big-endian). A header
-// may be wider than its size needs, so each element's is reserved before its payload is written.
+// Element types and header forms of JSONB (SQLite's doc/jsonb.md): the low four bits of the first
+// byte are the type; 13 in the high four bits means a 2-byte payload size follows, 14 a 4-byte one
+// (big-endian). "The header for an element does not need to be in its simplest form" (section 3.1),
+// so each element's is reserved before its payload is written. SQLite calls JSONB internal but
+// promises it "portable and backwards compatible for all future versions", like its file format;
+// test/integration/jsonb-rows.test.ts reads these bytes back through the SQLite that
+// better-sqlite3 bundles, so an upgrade that read them otherwise would fail there.
 const NULL = 0x00;
 const TEXTRAW = 0x0a;
 const ARRAY = 0x0b;
