@@ -7,7 +7,8 @@
  * - the dashboards' events: ~4 times a second it asks SQLite whether anything was committed
  *   (PRAGMA data_version: the server's writes and any other process's), and if so computes the
  *   status (40-80 ms for 1M voters) and activity for each set of options a dashboard asked for,
- *   and posts the ready-made event text to the main thread, which only writes it out.
+ *   and posts the ready-made event text to the main thread, which only writes it out. A new set
+ *   of options is rendered at once, for its first dashboard.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../store/db.js';
@@ -71,6 +72,10 @@ if (parentPort !== null && workerData !== null && typeof workerData === 'object'
   port.on('message', (message: ToBackground) => {
     if (message.type === 'watch') {
       watched.set(message.key, { cli: message.cli, underMobilized: message.underMobilized });
+      // A new dashboard waits for its first events: render now, whatever the version.
+      seen = -1;
+      nextRender = 0;
+      setImmediate(() => void render());
     } else if (message.type === 'stop') {
       clearInterval(poll);
       clearInterval(checkpoint);

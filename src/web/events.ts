@@ -26,6 +26,12 @@ export interface EventFeed {
   start(publish: (texts: Record<string, string>) => void, failed: (message: string) => void): void;
   /** Renders events for these options from now on. */
   watch(key: string, watched: Watched): void;
+  /**
+   * Whether the feed publishes a newly watched key's first events itself, soon after watch(): the
+   * SQLite worker, off the thread that answers the tellers. Otherwise (PostgreSQL, where the
+   * database does the work) the server renders a new stream's first events at once.
+   */
+  readonly rendersFirst: boolean;
   /** This server committed something: render soon. */
   nudge(): void;
   stop(): Promise<void>;
@@ -73,6 +79,7 @@ export function workerEvents(data: BackgroundData): EventFeed {
       worker.on('error', (error) => failed(`background worker: ${error.message}`));
     },
     watch: (key, w) => worker.postMessage({ type: 'watch', key, cli: w.cli, underMobilized: w.underMobilized } satisfies ToBackground),
+    rendersFirst: true,
     // The worker asks SQLite (data_version) several times a second: the server's commits show there too.
     nudge: () => {},
     stop: () =>
@@ -139,6 +146,7 @@ export function pollingEvents(db: FieldDatabase, now: () => Date, pollMs: number
     watch(key, w) {
       watched.set(key, w);
     },
+    rendersFirst: false,
     nudge() {
       dirty = true;
       setImmediate(run);

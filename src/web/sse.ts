@@ -22,9 +22,10 @@ export class EventHub {
 
   /**
    * `renderNow`: a client's first events, computed at once when no recent ones are at hand (a
-   * promise: the status use case is asynchronous, whichever engine answers).
+   * promise: the status use case is asynchronous, whichever engine answers); undefined when the
+   * feed publishes them soon itself (the client then gets the next publication for its options).
    */
-  constructor(private readonly renderNow: (key: string) => string | Promise<string>) {}
+  constructor(private readonly renderNow: (key: string) => string | Promise<string> | undefined) {}
 
   get size(): number {
     return this.clients.size;
@@ -48,6 +49,7 @@ export class EventHub {
       return;
     }
     const rendered = this.renderNow(key);
+    if (rendered === undefined) return;
     const send = (first: string): void => {
       // Events published while this one was computed are newer: those are what the client gets.
       if (!this.latest.has(key)) this.latest.set(key, first);

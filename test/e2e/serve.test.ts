@@ -270,6 +270,25 @@ describe('HQ', () => {
     expect(server.stderr()).not.toContain(staff);
   });
 
+  it('gives a dashboard with options no one asked for yet its first events on a quiet database, computed off the request thread', async () => {
+    // Nothing is committed while these streams open: the SQLite worker must render a newly
+    // watched set of options at once, not wait for the next change to the database.
+    for (const query of ['by=precinct', 'by=precinct&min_remaining=1', 'support=1,2&under_mobilized=1']) {
+      const events: StreamEvent[] = [];
+      const { response, stop } = await listenEvents(`${server.url}/api/events?token=${staff}&${query}`, events);
+      expect(response.status, query).toBe(200);
+      const until = Date.now() + 5000;
+      while (!events.some((e) => e.event === 'status') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      await stop();
+      const first = events.find((e) => e.event === 'status');
+      expect(first, `a first status event for ${query}`).toBeDefined();
+      const plain = await call(`${server.url}/api/status?${query}`, staff);
+      expect(plain.status, query).toBe(200);
+      const areas = (rows: Array<{ area: string | null }>): Array<string | null> => rows.map((r) => r.area);
+      expect(areas(first!.data as Array<{ area: string | null }>), query).toEqual(areas(plain.body));
+    }
+  });
+
   it('cuts an event stream when its link is revoked', async () => {
     const link = await issue(['staff', 'add', '--name', 'Leaver']);
     const response = await fetch(`${server.url}/api/events?token=${link.token}`);
