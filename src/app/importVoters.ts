@@ -59,8 +59,9 @@ export type VoterBatchForm = 'copy-text' | 'jsonb-rows';
 /** What the writer gets of a batch. */
 export interface VoterRows {
   /**
-   * `rows` voters in the store's VoterBatchForm (the COPY text as a string, JSONB as bytes), each with one value for each of the header's
-   * suppliedColumns (in that order; the columns the file does not supply are not sent), as text:
+   * `rows` voters in the store's VoterBatchForm (the COPY text as a string, JSONB as bytes), each
+   * with one value for each of the header's suppliedColumns (in that order; the columns the file
+   * does not supply are not sent), as text:
    * none for an empty cell (never stored as ''), numbers as their decimal text (the columns' types
    * convert them).
    */

@@ -45,7 +45,6 @@ export class JsonbBatch {
    */
   private out = new Uint8Array(64 * 1024);
   private pos = 5;
-  rows = 0;
 
   /**
    * One row: `row[columns[c]]` for each c, a number as its decimal text, null, undefined and ''
@@ -81,15 +80,14 @@ export class JsonbBatch {
         const v = typeof value === 'number' ? String(value) : value;
         const wide = v.length * 3 > 0xffff;
         const at = pos;
-        pos += wide ? 5 : 3;
-        pos = utf8Into(v, out, pos);
-        header(out, at, TEXTRAW, pos - at - (wide ? 5 : 3), wide);
+        const payloadAt = at + (wide ? 5 : 3);
+        pos = utf8Into(v, out, payloadAt);
+        header(out, at, TEXTRAW, pos - payloadAt, wide);
       }
       header(out, groupAt, ARRAY, pos - groupAt - 5, true);
     }
     header(out, rowAt, ARRAY, pos - rowAt - 5, true);
     this.pos = pos;
-    this.rows++;
   }
 
   /** The rows added since the last take, as one JSONB array in bytes of their own; starts the next batch. */
@@ -97,20 +95,8 @@ export class JsonbBatch {
     header(this.out, 0, ARRAY, this.pos - 5, true);
     const bytes = this.out.slice(0, this.pos);
     this.pos = 5;
-    this.rows = 0;
     return bytes;
   }
-}
-
-/**
- * `rows` rows of `width` values each, flat, as one JSONB array (JsonbBatch, for values already
- * gathered: a store test's batches).
- */
-export function jsonbRows(values: ReadonlyArray<string | null | undefined>, rows: number, width: number): Uint8Array {
-  const batch = new JsonbBatch();
-  const columns = Array.from({ length: width }, (_, c) => c);
-  for (let r = 0; r < rows; r++) batch.add(values.slice(r * width, (r + 1) * width), columns);
-  return batch.take();
 }
 
 function header(out: Uint8Array, at: number, type: number, size: number, wide: boolean): void {

@@ -1,6 +1,6 @@
 import type { VoterBatchForm, VoterRows } from '../../src/app/importVoters.js';
 import { copyRows } from '../../src/core/copyText.js';
-import { jsonbRows } from '../../src/core/jsonbRows.js';
+import { JsonbBatch } from '../../src/core/jsonbRows.js';
 
 /**
  * What the import's reader sends a store for flat values (`width` per voter, the id first), in the
@@ -18,4 +18,12 @@ export function voterRowsFor(form: VoterBatchForm, width: number): (values: read
     }
     return { data: form === 'copy-text' ? copyRows(values, rows, width) : jsonbRows(values, rows, width), rows, ascending };
   };
+}
+
+/** `rows` rows of `width` values each, flat, as one JSONB batch (the reader's JsonbBatch, row by row). */
+export function jsonbRows(values: readonly (string | null | undefined)[], rows: number, width: number): Uint8Array {
+  const batch = new JsonbBatch();
+  const columns = Array.from({ length: width }, (_, c) => c);
+  for (let r = 0; r < rows; r++) batch.add(values.slice(r * width, (r + 1) * width), columns);
+  return batch.take();
 }

@@ -5,7 +5,8 @@
  */
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JSONB_GROUP, jsonbPath, jsonbRows } from '../../src/core/jsonbRows.js';
+import { JSONB_GROUP, JsonbBatch, jsonbPath } from '../../src/core/jsonbRows.js';
+import { jsonbRows } from '../helpers/voterRows.js';
 
 const db = new Database(':memory:');
 afterAll(() => db.close());
@@ -42,11 +43,20 @@ describe('jsonbRows', () => {
     expect(back.rows[0]!.map((v) => new TextDecoder().decode(new TextEncoder().encode(v!)))).toEqual(back.rows[0]);
   });
 
-  it('keeps each batch apart from the next (its bytes are its own, whatever the writer reuses)', () => {
-    const first = jsonbRows(['V1', 'first batch, longer than the second'], 1, 2);
-    const second = jsonbRows(['V2', 'short'], 1, 2);
-    expect(readBack(first, 2).rows).toEqual([['V1', 'first batch, longer than the second']]);
-    expect(readBack(second, 2).rows).toEqual([['V2', 'short']]);
+  it('keeps each batch apart from the next: its bytes are its own, though the reader reuses its buffer', () => {
+    const batch = new JsonbBatch();
+    const columns = [0, 1];
+    batch.add(['V1', 'first batch, longer than the second'], columns);
+    batch.add(['V2', 'x'.repeat(40_000)], columns); // past the buffer's first size: it grows
+    const first = batch.take();
+    batch.add(['V3', 'short'], columns);
+    const second = batch.take();
+    expect(readBack(first, 2).rows).toEqual([
+      ['V1', 'first batch, longer than the second'],
+      ['V2', 'x'.repeat(40_000)],
+    ]);
+    expect(readBack(second, 2).rows).toEqual([['V3', 'short']]);
+    // What crosses to the writing thread is the batch alone, not the buffer behind it.
     expect(first.byteOffset).toBe(0);
     expect(first.buffer.byteLength).toBe(first.byteLength);
   });

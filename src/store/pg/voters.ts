@@ -160,13 +160,12 @@ export function pgVoterImportStore(db: PgDb): PgVoterImportStore {
         if (rows === 0) return 0;
         // batchForm 'copy-text': the reader sends the COPY text as a string.
         if (typeof data !== 'string') throw new InternalError('a voter batch came as bytes, not as COPY text');
-        const text = data;
         if (copy !== undefined) {
-          const wrote = copy.write(text);
+          const wrote = copy.write(data);
           return wrote === undefined ? 0 : wrote.then(() => 0);
         }
         started ??= start();
-        return started.then(() => copy!.write(text)).then(() => 0);
+        return started.then(() => copy!.write(data)).then(() => 0);
       };
     },
     async endVoterWrites() {
